@@ -1,0 +1,828 @@
+//! Analysis: from a parsed [`Filesystem`] to cross-links and findings.
+//!
+//! Every inode run and metadata region becomes a claim; the [`sweep`] finds the
+//! runs of blocks with two or more claimers; each is classified (cross-link,
+//! metadata overlap, declared sharing) and explained. The allocation bitmap is
+//! compared with the claims both ways. The result is one immutable [`ScanResult`].
+
+pub mod sweep;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::fs::{self, Progress};
+use crate::image::Image;
+use crate::model::{
+    BlockNo, FileType, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity,
+    coalesce_runs, mode_string,
+};
+use sweep::{Shared, Span};
+
+/// Who claims a block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Claimer {
+    Inode {
+        inode: InodeNo,
+        paths: Vec<String>,
+        role: Role,
+        /// File block at the start of the shared run (absent for tree and xattr blocks).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        logical_block: Option<u64>,
+        mode: String,
+        uid: u32,
+        gid: u32,
+    },
+    Metadata {
+        role: MetaRole,
+        group: Option<u32>,
+    },
+}
+
+/// A run of blocks with two or more claimers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Crosslink {
+    pub start_block: BlockNo,
+    pub block_count: u64,
+    pub claimers: Vec<Claimer>,
+    pub legitimate: bool,
+    pub reason: String,
+}
+
+/// The analysis of one volume.
+#[derive(Debug, Clone)]
+pub struct VolumeResult {
+    pub index: usize,
+    pub offset_bytes: u64,
+    pub length_bytes: u64,
+    pub filesystem: Option<Filesystem>,
+    /// Why no filesystem could be parsed.
+    pub error: Option<String>,
+    pub crosslinks: Vec<Crosslink>,
+    /// Parser and analysis findings, most severe first.
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageInfo {
+    pub path: String,
+    pub size_bytes: u64,
+    pub sha256: Option<String>,
+}
+
+/// Everything one scan found.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    pub image: ImageInfo,
+    pub volumes: Vec<VolumeResult>,
+}
+
+impl ScanResult {
+    /// All findings of all volumes.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.volumes.iter().flat_map(|v| v.findings.iter())
+    }
+
+    /// True if no volume holds a recognised filesystem.
+    pub fn nothing_recognised(&self) -> bool {
+        self.volumes.iter().all(|v| v.filesystem.is_none())
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings().filter(|f| f.severity == severity).count()
+    }
+
+    /// Blocks in non-legitimate cross-links, over all volumes.
+    pub fn crosslinked_blocks(&self) -> u64 {
+        self.volumes
+            .iter()
+            .flat_map(|v| &v.crosslinks)
+            .filter(|c| !c.legitimate)
+            .map(|c| c.block_count)
+            .sum()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Hash the whole image (costs a full read).
+    pub hash: bool,
+}
+
+/// Scans an image: today the whole image is one volume.
+pub fn scan(image: &Image, options: &ScanOptions, progress: &dyn Progress) -> ScanResult {
+    let view = image.view();
+    let mut volume = match fs::parse(&view, progress) {
+        Ok(filesystem) => analyse(0, 0, view.len(), filesystem, view.len()),
+        Err(e) => VolumeResult {
+            index: 0,
+            offset_bytes: 0,
+            length_bytes: view.len(),
+            filesystem: None,
+            error: Some(e.to_string()),
+            crosslinks: Vec::new(),
+            findings: Vec::new(),
+        },
+    };
+    if image.size_changed() {
+        volume.findings.insert(
+            0,
+            Finding::new(
+                Severity::High,
+                "image_changed",
+                "the image file changed size while it was being scanned: results may be inconsistent",
+            ),
+        );
+    }
+    let sha256 = options.hash.then(|| {
+        progress.step("sha256", 0, 1);
+        let digest = Sha256::digest(view.read(0, view.len() as usize).unwrap_or(&[]));
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    });
+    ScanResult {
+        image: ImageInfo {
+            path: image.path().display().to_string(),
+            size_bytes: image.size(),
+            sha256,
+        },
+        volumes: vec![volume],
+    }
+}
+
+/// One claim: an inode run or a metadata region, clipped to the filesystem.
+#[derive(Debug, Clone)]
+struct Claim {
+    start: BlockNo,
+    end: BlockNo,
+    owner: Owner,
+    logical: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner {
+    /// Index into `Filesystem::inodes`, and the role of the run.
+    Inode(usize, Role),
+    Metadata(MetaRole, Option<u32>),
+}
+
+/// Analyses a parsed filesystem on a volume of `volume_len` bytes.
+pub fn analyse(
+    index: usize,
+    offset_bytes: u64,
+    length_bytes: u64,
+    fs: Filesystem,
+    volume_len: u64,
+) -> VolumeResult {
+    let mut findings = fs.findings.clone();
+    let bs = u64::from(fs.info.block_size);
+    let fs_end = fs.info.block_count;
+    let image_blocks = volume_len / bs.max(1);
+    let mut claims = Vec::new();
+    for region in &fs.metadata {
+        claims.push(Claim {
+            start: region.start,
+            end: region.end().min(fs_end),
+            owner: Owner::Metadata(region.role, region.group),
+            logical: None,
+        });
+    }
+    for (i, inode) in fs.inodes.iter().enumerate() {
+        let mut outside: Vec<[u64; 2]> = Vec::new();
+        let mut beyond_image: Vec<[u64; 2]> = Vec::new();
+        for run in &inode.runs {
+            let start = run.start.max(fs.first_data_block);
+            let end = run.end().min(fs_end);
+            if run.start < fs.first_data_block || run.end() > fs_end || run.end() == u64::MAX {
+                outside.push([run.start, run.len]);
+            }
+            if start < end {
+                if end > image_blocks {
+                    let s = start.max(image_blocks);
+                    beyond_image.push([s, end - s]);
+                }
+                claims.push(Claim {
+                    start,
+                    end,
+                    owner: Owner::Inode(i, run.role),
+                    logical: run.logical.map(|l| l.saturating_add(start - run.start)),
+                });
+            }
+        }
+        if !outside.is_empty() {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    "out_of_range",
+                    format!(
+                        "{} maps {} outside the filesystem (valid blocks {}..{}): {}",
+                        describe(inode),
+                        plural(outside.len(), "run"),
+                        fs.first_data_block,
+                        fs_end,
+                        runs_text(&outside)
+                    ),
+                )
+                .with_inodes([inode.ino])
+                .with_blocks(outside),
+            );
+        }
+        if !beyond_image.is_empty() {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    "out_of_range",
+                    format!(
+                        "{} maps blocks past the end of the image file ({image_blocks} blocks): {}",
+                        describe(inode),
+                        runs_text(&beyond_image)
+                    ),
+                )
+                .with_inodes([inode.ino])
+                .with_blocks(beyond_image),
+            );
+        }
+    }
+
+    let spans: Vec<Span> = claims
+        .iter()
+        .enumerate()
+        .map(|(id, c)| Span {
+            start: c.start,
+            end: c.end,
+            id,
+        })
+        .collect();
+    let shared = sweep::overlaps(&spans);
+    let crosslinks = classify(&fs, &claims, &shared, &mut findings);
+    if let Some(allocated) = &fs.allocated {
+        bitmap_findings(&fs, &claims, allocated, &mut findings);
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    VolumeResult {
+        index,
+        offset_bytes,
+        length_bytes,
+        filesystem: Some(fs),
+        error: None,
+        crosslinks,
+        findings,
+    }
+}
+
+/// A shared run after merging, with the claim ids and each claim's logical
+/// block at the run's start.
+struct Merged {
+    start: BlockNo,
+    end: BlockNo,
+    ids: Vec<usize>,
+}
+
+/// Merges adjacent shared segments with the same claims (a claim continues
+/// across the boundary, so its logical blocks continue too).
+fn merge(shared: &[Shared]) -> Vec<Merged> {
+    let mut out: Vec<Merged> = Vec::new();
+    for s in shared {
+        if let Some(last) = out.last_mut()
+            && last.end == s.start
+            && last.ids == s.ids
+        {
+            last.end = s.end;
+            continue;
+        }
+        out.push(Merged {
+            start: s.start,
+            end: s.end,
+            ids: s.ids.clone(),
+        });
+    }
+    out
+}
+
+fn classify(
+    fs: &Filesystem,
+    claims: &[Claim],
+    shared: &[Shared],
+    findings: &mut Vec<Finding>,
+) -> Vec<Crosslink> {
+    // Findings are grouped per (code, set of owners): one finding for "A and B
+    // share blocks X, Y and Z", not three.
+    let mut groups: BTreeMap<(&'static str, Vec<Owner>), Vec<usize>> = BTreeMap::new();
+    let mut crosslinks = Vec::new();
+    for m in merge(shared) {
+        let mut in_run: Vec<&Claim> = m.ids.iter().filter_map(|&id| claims.get(id)).collect();
+        // The filesystem's own inodes over their own metadata (the resize inode
+        // over the reserved GDT blocks) are one owner, not two.
+        for &(own_ino, own_role) in &fs.own_metadata_inodes {
+            let has_role = in_run
+                .iter()
+                .any(|c| matches!(c.owner, Owner::Metadata(r, _) if r == own_role));
+            if has_role {
+                in_run.retain(|c| {
+                    !matches!(c.owner, Owner::Inode(i, _) if fs.inodes.get(i).is_some_and(|n| n.ino == own_ino))
+                });
+            }
+        }
+        if in_run.len() < 2 {
+            continue;
+        }
+        let inode_claims: Vec<(usize, Role)> = in_run
+            .iter()
+            .filter_map(|c| match c.owner {
+                Owner::Inode(i, r) => Some((i, r)),
+                Owner::Metadata(..) => None,
+            })
+            .collect();
+        let meta_count = in_run.len() - inode_claims.len();
+        let mut distinct_inodes: Vec<usize> = inode_claims.iter().map(|&(i, _)| i).collect();
+        distinct_inodes.sort_unstable();
+        distinct_inodes.dedup();
+        let journal_involved = inode_claims.iter().any(|&(_, r)| r == Role::Journal);
+        let len = m.end - m.start;
+
+        let (code, legitimate, reason) = if meta_count > 0 && inode_claims.is_empty() {
+            (
+                "metadata_collision",
+                false,
+                "two filesystem structures occupy the same blocks".to_string(),
+            )
+        } else if meta_count > 0 || (journal_involved && inode_claims.len() > 1) {
+            (
+                "metadata_overlap",
+                false,
+                "an inode maps blocks that the filesystem uses for its own metadata".to_string(),
+            )
+        } else if let Some(limit) = declared_limit(fs, &inode_claims, m.start, len) {
+            if distinct_inodes.len() as u64 <= limit && distinct_inodes.len() == inode_claims.len()
+            {
+                (
+                    "shared_legitimately",
+                    true,
+                    format!(
+                        "an extended-attribute block shared by {} inodes within its h_refcount of {limit}",
+                        distinct_inodes.len()
+                    ),
+                )
+            } else {
+                (
+                    "crosslink",
+                    false,
+                    format!(
+                        "{} references to an extended-attribute block whose h_refcount allows {limit}",
+                        inode_claims.len()
+                    ),
+                )
+            }
+        } else if distinct_inodes.len() == 1 {
+            (
+                "crosslink",
+                false,
+                "one inode maps the same blocks more than once".to_string(),
+            )
+        } else {
+            (
+                "crosslink",
+                false,
+                format!("{} inodes map the same blocks", distinct_inodes.len()),
+            )
+        };
+        let reason = if fs.shared_blocks_declared && !legitimate {
+            format!("{reason} (the shared_blocks feature is set, so e2fsck does not check this)")
+        } else {
+            reason
+        };
+        let claimers: Vec<Claimer> = in_run.iter().map(|c| claimer(fs, c, m.start)).collect();
+        let mut owners: Vec<Owner> = in_run
+            .iter()
+            .map(|c| match c.owner {
+                Owner::Inode(i, _) => Owner::Inode(i, Role::Data),
+                other => other,
+            })
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        groups
+            .entry((code, owners))
+            .or_default()
+            .push(crosslinks.len());
+        crosslinks.push(Crosslink {
+            start_block: m.start,
+            block_count: len,
+            claimers,
+            legitimate,
+            reason,
+        });
+    }
+    for ((code, owners), members) in groups {
+        let runs: Vec<[u64; 2]> = members
+            .iter()
+            .filter_map(|&k| crosslinks.get(k))
+            .map(|c| [c.start_block, c.block_count])
+            .collect();
+        let inodes: Vec<&Inode> = owners
+            .iter()
+            .filter_map(|o| match o {
+                Owner::Inode(i, _) => fs.inodes.get(*i),
+                Owner::Metadata(..) => None,
+            })
+            .collect();
+        let metas: Vec<String> = owners
+            .iter()
+            .filter_map(|o| match o {
+                Owner::Metadata(role, group) => Some(match group {
+                    Some(g) => format!("the {} of group {g}", role.name().replace('_', " ")),
+                    None => format!("the {}", role.name().replace('_', " ")),
+                }),
+                Owner::Inode(..) => None,
+            })
+            .collect();
+        let total: u64 = runs.iter().map(|r| r[1]).sum();
+        let severity = match code {
+            "shared_legitimately" => Severity::Info,
+            "metadata_collision" => Severity::High,
+            _ => Severity::Critical,
+        };
+        let who: Vec<String> = inodes
+            .iter()
+            .map(|n| describe(n))
+            .chain(metas.iter().cloned())
+            .collect();
+        let mut message = format!(
+            "{} share {} ({})",
+            join_and(&who),
+            plural(total as usize, "block"),
+            runs_text(&runs)
+        );
+        if who.len() == 1 {
+            message = format!(
+                "{} maps {} twice ({})",
+                join_and(&who),
+                plural(total as usize, "block"),
+                runs_text(&runs)
+            );
+        }
+        let roles: Vec<(InodeNo, Role)> = members
+            .iter()
+            .filter_map(|&k| crosslinks.get(k))
+            .flat_map(|c| &c.claimers)
+            .filter_map(|c| match c {
+                Claimer::Inode { inode, role, .. } => Some((*inode, *role)),
+                Claimer::Metadata { .. } => None,
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let consequence = consequence(code, &inodes, &metas, &roles);
+        if !consequence.is_empty() {
+            message.push_str(". ");
+            message.push_str(&consequence);
+        }
+        if fs.shared_blocks_declared && code != "shared_legitimately" {
+            message.push_str(
+                ". The shared_blocks feature is set: e2fsck skips this check and passes the image",
+            );
+        }
+        message.push('.');
+        findings.push(
+            Finding::new(severity, code, message)
+                .with_inodes(inodes.iter().map(|n| n.ino))
+                .with_blocks(runs),
+        );
+    }
+    crosslinks
+}
+
+/// The referrer limit the format declares for these claims, if every claim is
+/// of a role that may be shared and the run lies inside a declared region.
+fn declared_limit(
+    fs: &Filesystem,
+    inode_claims: &[(usize, Role)],
+    start: BlockNo,
+    len: u64,
+) -> Option<u64> {
+    let role = inode_claims.first()?.1;
+    if inode_claims.iter().any(|&(_, r)| r != role) {
+        return None;
+    }
+    fs.declared_sharing
+        .iter()
+        .find(|d| {
+            d.role == role
+                && d.start <= start
+                && start.saturating_add(len) <= d.start.saturating_add(d.len)
+        })
+        .map(|d| d.max_referrers)
+}
+
+fn claimer(fs: &Filesystem, c: &Claim, at: BlockNo) -> Claimer {
+    match c.owner {
+        Owner::Inode(i, role) => {
+            let inode = fs.inodes.get(i);
+            Claimer::Inode {
+                inode: inode.map_or(0, |n| n.ino),
+                paths: inode.map(|n| n.paths.clone()).unwrap_or_default(),
+                role,
+                logical_block: c.logical.map(|l| l.saturating_add(at - c.start)),
+                mode: inode.map(|n| mode_string(n.mode)).unwrap_or_default(),
+                uid: inode.map_or(0, |n| n.uid),
+                gid: inode.map_or(0, |n| n.gid),
+            }
+        }
+        Owner::Metadata(role, group) => Claimer::Metadata { role, group },
+    }
+}
+
+/// One plain sentence on what the sharing lets an attacker do.
+fn consequence(
+    code: &str,
+    inodes: &[&Inode],
+    metas: &[String],
+    roles: &[(InodeNo, Role)],
+) -> String {
+    match code {
+        "shared_legitimately" => String::new(),
+        "metadata_collision" => {
+            "Writing either structure corrupts the other; the kernel may refuse to mount or misread the filesystem".into()
+        }
+        "metadata_overlap" => {
+            let target = metas.first().cloned().unwrap_or_else(|| "the journal".into());
+            let writers: Vec<String> = inodes.iter().map(|n| name_of(n)).collect();
+            format!(
+                "Whoever can write {} overwrites {target} (forging inodes, bitmaps or the superblock), and whoever can read it reads them",
+                join_or(&writers)
+            )
+        }
+        _ => crosslink_consequence(inodes, roles),
+    }
+}
+
+/// What two or more inodes sharing blocks let an unprivileged user do, one
+/// sentence per capability, most serious first. Root (uid 0) is never the
+/// attacker: it can already read and write everything.
+fn crosslink_consequence(inodes: &[&Inode], roles: &[(InodeNo, Role)]) -> String {
+    let mut sentences = Vec::new();
+    let is_map = |r: Role| matches!(r, Role::ExtentTree | Role::Indirect);
+    for &(map_owner, map_role) in roles.iter().filter(|(_, r)| is_map(*r)) {
+        for &(writer, role) in roles {
+            if writer != map_owner && !is_map(role) {
+                let w = inodes.iter().find(|n| n.ino == writer);
+                let m = inodes.iter().find(|n| n.ino == map_owner);
+                if let (Some(w), Some(m)) = (w, m) {
+                    sentences.push(format!(
+                        "The shared block is the {} of {}: whoever can write {} rewrites that file's block map and can point it at any block of the disk",
+                        if map_role == Role::ExtentTree { "extent tree" } else { "indirect block" },
+                        name_of(m),
+                        name_of(w)
+                    ));
+                }
+            }
+        }
+    }
+    for a in inodes {
+        for b in inodes {
+            if a.ino == b.ino {
+                continue;
+            }
+            if a.world_readable() && !b.world_readable() {
+                sentences.push(format!(
+                    "Anyone can read {} ({}), and through it the contents of {} ({} uid {})",
+                    name_of(a),
+                    mode_string(a.mode),
+                    name_of(b),
+                    mode_string(b.mode),
+                    b.uid
+                ));
+            } else if a.uid != b.uid && a.uid != 0 && a.mode & 0o400 != 0 && !b.world_readable() {
+                sentences.push(format!(
+                    "uid {} can read {} (uid {}) through {}",
+                    a.uid,
+                    name_of(b),
+                    b.uid,
+                    name_of(a)
+                ));
+            }
+        }
+    }
+    for a in inodes {
+        for b in inodes {
+            if a.ino == b.ino || b.world_writable() {
+                continue;
+            }
+            let writer = if a.world_writable() {
+                Some("anyone".to_string())
+            } else if a.uid != b.uid && a.uid != 0 && a.mode & 0o200 != 0 {
+                Some(format!("uid {}", a.uid))
+            } else {
+                None
+            };
+            if let Some(who) = writer {
+                sentences.push(format!(
+                    "{who} can tamper with {} by writing {}",
+                    name_of(b),
+                    name_of(a)
+                ));
+            }
+        }
+    }
+    sentences.push(
+        "Deleting or truncating one frees blocks the other still uses, and the allocator hands them out again (double free)".into(),
+    );
+    sentences
+        .iter()
+        .map(|s| capitalise(s))
+        .collect::<Vec<_>>()
+        .join(". ")
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Compares the claims with the block bitmap both ways.
+fn bitmap_findings(
+    fs: &Filesystem,
+    claims: &[Claim],
+    allocated: &[(BlockNo, u64)],
+    findings: &mut Vec<Finding>,
+) {
+    let mut known: Vec<(BlockNo, u64)> = allocated.to_vec();
+    known.extend(fs.allocation_unknown.iter().copied());
+    known.sort_unstable();
+    let known = coalesce_runs(known);
+    // Claimed but free, per owner.
+    let mut free_by_owner: BTreeMap<Option<usize>, Vec<[u64; 2]>> = BTreeMap::new();
+    for c in claims {
+        for (s, e) in sweep::uncovered(c.start, c.end, &known) {
+            let key = match c.owner {
+                Owner::Inode(i, _) => Some(i),
+                Owner::Metadata(..) => None,
+            };
+            free_by_owner.entry(key).or_default().push([s, e - s]);
+        }
+    }
+    for (owner, mut runs) in free_by_owner {
+        runs.sort_unstable();
+        let total: u64 = runs.iter().map(|r| r[1]).sum();
+        let (who, inodes) = match owner.and_then(|i| fs.inodes.get(i)) {
+            Some(n) => (describe(n), vec![n.ino]),
+            None => ("filesystem metadata".to_string(), Vec::new()),
+        };
+        findings.push(
+            Finding::new(
+                Severity::High,
+                "claimed_but_free",
+                format!(
+                    "{who} uses {} that the block bitmap marks free ({}): the next allocation hands them to another file, cross-linking them",
+                    plural(total as usize, "block"),
+                    runs_text(&runs)
+                ),
+            )
+            .with_inodes(inodes)
+            .with_blocks(runs),
+        );
+    }
+    if fs.info.features.iter().any(|f| f == "bigalloc") {
+        return; // allocation is per cluster; per-block leak accounting would mislead
+    }
+    // Allocated but unclaimed.
+    let mut claimed: Vec<(BlockNo, u64)> = claims
+        .iter()
+        .filter(|c| c.start < c.end)
+        .map(|c| (c.start, c.end - c.start))
+        .collect();
+    claimed.sort_unstable();
+    let claimed = coalesce_runs(claimed);
+    let mut leaked: Vec<[u64; 2]> = Vec::new();
+    for &(s, l) in allocated {
+        for (a, b) in sweep::uncovered(s, s.saturating_add(l), &claimed) {
+            leaked.push([a, b - a]);
+        }
+    }
+    if !leaked.is_empty() {
+        let total: u64 = leaked.iter().map(|r| r[1]).sum();
+        findings.push(
+            Finding::new(
+                Severity::Low,
+                "allocated_but_unclaimed",
+                format!(
+                    "{} marked in use in the block bitmap belong to no inode or metadata ({}): leaked space, or data left by a deleted or hidden file",
+                    plural(total as usize, "block"),
+                    runs_text(&leaked)
+                ),
+            )
+            .with_blocks(leaked),
+        );
+    }
+}
+
+/// "/etc/shadow (inode 14, -rw------- 0:0)".
+pub fn describe(n: &Inode) -> String {
+    let name = match n.first_path() {
+        Some(p) => p.to_string(),
+        None if n.file_type == FileType::Unknown && n.mode == 0 => format!("<inode {}>", n.ino),
+        None => "<no name>".to_string(),
+    };
+    format!(
+        "{name} (inode {}, {} {}:{})",
+        n.ino,
+        mode_string(n.mode),
+        n.uid,
+        n.gid
+    )
+}
+
+fn name_of(n: &Inode) -> String {
+    n.first_path()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("inode {}", n.ino))
+}
+
+/// "12–15, 20" — runs as block ranges, at most a handful listed.
+pub fn runs_text(runs: &[[u64; 2]]) -> String {
+    const SHOWN: usize = 8;
+    let mut parts: Vec<String> = runs
+        .iter()
+        .take(SHOWN)
+        .map(|&[s, l]| {
+            if l <= 1 {
+                format!("block {s}")
+            } else {
+                format!("blocks {s}–{}", s.saturating_add(l - 1))
+            }
+        })
+        .collect();
+    if runs.len() > SHOWN {
+        parts.push(format!("and {} more runs", runs.len() - SHOWN));
+    }
+    parts.join(", ")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn join_and(items: &[String]) -> String {
+    join_with(items, "and")
+}
+
+fn join_or(items: &[String]) -> String {
+    join_with(items, "or")
+}
+
+fn join_with(items: &[String], word: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {word} {last}", init.join(", ")),
+    }
+}
+
+/// Every claimer of `block`: like `debugfs icheck` plus `ncheck`, and the metadata.
+pub fn claimers_of(fs: &Filesystem, block: BlockNo) -> Vec<Claimer> {
+    let mut out = Vec::new();
+    for region in &fs.metadata {
+        if region.start <= block && block < region.end() {
+            out.push(Claimer::Metadata {
+                role: region.role,
+                group: region.group,
+            });
+        }
+    }
+    for (i, inode) in fs.inodes.iter().enumerate() {
+        for run in &inode.runs {
+            if run.start <= block && block < run.end() {
+                let c = Claim {
+                    start: run.start,
+                    end: run.end(),
+                    owner: Owner::Inode(i, run.role),
+                    logical: run.logical,
+                };
+                out.push(claimer(fs, &c, block));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `block` is marked allocated in the bitmap (None if unknown).
+pub fn allocated(fs: &Filesystem, block: BlockNo) -> Option<bool> {
+    if fs
+        .allocation_unknown
+        .iter()
+        .any(|&(s, l)| s <= block && block < s.saturating_add(l))
+    {
+        return None;
+    }
+    let runs = fs.allocated.as_ref()?;
+    let k = runs.partition_point(|&(s, l)| s.saturating_add(l) <= block);
+    Some(runs.get(k).is_some_and(|&(s, _)| s <= block))
+}

@@ -1,0 +1,316 @@
+//! How an inode maps its blocks: extent trees and classic indirect block maps,
+//! turned into [`BlockRun`]s with a role, with every anomaly a finding.
+//!
+//! Sources: Documentation/filesystems/ext4/ifork.rst (`struct ext4_extent_header`,
+//! `ext4_extent_idx`, `ext4_extent`, `ext4_extent_tail`), blocks.rst;
+//! fs/ext4/ext4_extents.h; e2fsprogs e2fsck/pass1.c (`scan_extent_node`).
+//!
+//! Both walks are iterative with a visited set of tree/indirect blocks, so a
+//! block that points at itself or an ancestor is read once and reported; the
+//! depth is bounded by the format (extent trees ≤ 5 levels, indirect ≤ 3).
+
+use std::collections::HashSet;
+
+use crate::fs::bytes::{le16, le32};
+use crate::fs::ext::csum::raw_crc32c;
+use crate::fs::ext::inode::RawInode;
+use crate::fs::ext::superblock::Superblock;
+use crate::image::View;
+use crate::model::{BlockRun, Finding, Role, Severity};
+
+const EXTENT_MAGIC: u16 = 0xF30A;
+const EXTENT_HEADER_LEN: usize = 12;
+const EXTENT_ENTRY_LEN: usize = 12;
+/// fs/ext4/ext4_extents.h: EXT4_MAX_EXTENT_DEPTH is 5.
+const MAX_EXTENT_DEPTH: u16 = 5;
+/// ee_len above this marks an unwritten extent of (ee_len − 32768) blocks;
+/// exactly 32768 is an initialised extent of 32768 blocks.
+const EXT_INIT_MAX_LEN: u16 = 32768;
+
+/// The result of mapping one inode.
+#[derive(Default)]
+pub struct Mapping {
+    pub runs: Vec<BlockRun>,
+    pub findings: Vec<Finding>,
+}
+
+impl Mapping {
+    fn finding(&mut self, severity: Severity, code: &'static str, ino: u64, msg: String) {
+        self.findings
+            .push(Finding::new(severity, code, msg).with_inodes([ino]));
+    }
+
+    /// Appends a file-block mapping, merging it into the previous run when it
+    /// continues it both logically and physically.
+    fn push_file_block(&mut self, logical: u64, physical: u64, role: Role) {
+        if let Some(last) = self.runs.last_mut()
+            && last.role == role
+            && !last.unwritten
+            && last.logical.map(|l| l.saturating_add(last.len)) == Some(logical)
+            && last.end() == physical
+        {
+            last.len += 1;
+            return;
+        }
+        self.runs.push(BlockRun {
+            logical: Some(logical),
+            start: physical,
+            len: 1,
+            role,
+            unwritten: false,
+        });
+    }
+
+    fn push_meta_block(&mut self, physical: u64, role: Role) {
+        self.runs.push(BlockRun {
+            logical: None,
+            start: physical,
+            len: 1,
+            role,
+            unwritten: false,
+        });
+    }
+}
+
+/// Whether `block` can be read as part of the filesystem.
+fn in_fs(sb: &Superblock, block: u64) -> bool {
+    block >= u64::from(sb.first_data_block) && block < sb.blocks_count
+}
+
+/// Maps an extent-mapped inode.
+pub fn map_extents(view: &View<'_>, sb: &Superblock, inode: &RawInode<'_>, role: Role) -> Mapping {
+    let mut m = Mapping::default();
+    let ino = inode.ino;
+    let bs = u64::from(sb.block_size);
+    let block_capacity = (sb.block_size as usize - EXTENT_HEADER_LEN) / EXTENT_ENTRY_LEN;
+    let inode_seed = sb.metadata_csum().then(|| {
+        let ino32 = u32::try_from(ino).unwrap_or(u32::MAX);
+        let crc = raw_crc32c(sb.checksum_seed, &ino32.to_le_bytes());
+        raw_crc32c(crc, &inode.generation.to_le_bytes())
+    });
+    let mut visited: HashSet<u64> = HashSet::new();
+    // (node bytes, block it was read from (None = in the inode), depth required by the parent)
+    let mut stack: Vec<(&[u8], Option<u64>, Option<u16>)> = vec![(inode.i_block, None, None)];
+    let mut last_logical_end: u64 = 0;
+    while let Some((node, at, required_depth)) = stack.pop() {
+        let where_ = match at {
+            Some(b) => format!("extent block {b}"),
+            None => "the in-inode extent root".to_string(),
+        };
+        let magic = le16(node, 0);
+        let entries = le16(node, 2);
+        let max = le16(node, 4);
+        let depth = le16(node, 6);
+        let capacity = if at.is_some() { block_capacity } else { 4 };
+        if magic != EXTENT_MAGIC {
+            m.finding(
+                Severity::High,
+                "bad_extent_tree",
+                ino,
+                format!("inode {ino}: {where_} has no extent header (magic {magic:#06x})"),
+            );
+            continue;
+        }
+        if entries > max || usize::from(max) > capacity {
+            m.finding(
+                Severity::High,
+                "bad_extent_tree",
+                ino,
+                format!(
+                    "inode {ino}: {where_} claims {entries} entries with eh_max {max}; it has room for {capacity}"
+                ),
+            );
+        }
+        if depth > MAX_EXTENT_DEPTH || required_depth.is_some_and(|d| d != depth) {
+            m.finding(
+                Severity::High,
+                "bad_extent_tree",
+                ino,
+                format!(
+                    "inode {ino}: {where_} has eh_depth {depth}{}; the tree is not walked below it",
+                    required_depth
+                        .map(|d| format!(", its parent requires {d}"))
+                        .unwrap_or_default()
+                ),
+            );
+            continue;
+        }
+        if let (Some(block), Some(seed)) = (at, inode_seed) {
+            // struct ext4_extent_tail sits right after eh_max entries.
+            let tail = EXTENT_HEADER_LEN + usize::from(max) * EXTENT_ENTRY_LEN;
+            if let (Some(covered), Some(stored)) = (node.get(..tail), node.get(tail..tail + 4)) {
+                let stored = le32(stored, 0);
+                let computed = raw_crc32c(seed, covered);
+                if stored != computed {
+                    m.findings.push(
+                        Finding::new(
+                            Severity::Medium,
+                            "checksum_mismatch",
+                            format!(
+                                "inode {ino}: extent block {block} checksum is {stored:#010x}, computed {computed:#010x}"
+                            ),
+                        )
+                        .with_inodes([ino])
+                        .with_blocks([[block, 1]]),
+                    );
+                }
+            }
+        }
+        let count = usize::from(entries).min(capacity);
+        let mut children = Vec::new();
+        for i in 0..count {
+            let off = EXTENT_HEADER_LEN + i * EXTENT_ENTRY_LEN;
+            let Some(e) = node.get(off..off + EXTENT_ENTRY_LEN) else {
+                break;
+            };
+            if depth == 0 {
+                let logical = u64::from(le32(e, 0));
+                let raw_len = le16(e, 4);
+                let start = (u64::from(le16(e, 6)) << 32) | u64::from(le32(e, 8));
+                let (len, unwritten) = if raw_len > EXT_INIT_MAX_LEN {
+                    (raw_len - EXT_INIT_MAX_LEN, true)
+                } else {
+                    (raw_len, false)
+                };
+                if len == 0 {
+                    m.finding(
+                        Severity::High,
+                        "bad_extent_tree",
+                        ino,
+                        format!("inode {ino}: {where_} has a zero-length extent at logical block {logical}"),
+                    );
+                    continue;
+                }
+                if logical < last_logical_end {
+                    m.finding(
+                        Severity::High,
+                        "bad_extent_tree",
+                        ino,
+                        format!(
+                            "inode {ino}: extent at logical block {logical} overlaps or precedes the previous one (ends at {last_logical_end})"
+                        ),
+                    );
+                }
+                last_logical_end = logical.saturating_add(u64::from(len));
+                m.runs.push(BlockRun {
+                    logical: Some(logical),
+                    start,
+                    len: u64::from(len),
+                    role,
+                    unwritten,
+                });
+            } else {
+                let child = (u64::from(le16(e, 8)) << 32) | u64::from(le32(e, 4));
+                children.push(child);
+            }
+        }
+        // Push children in reverse so that they are walked in logical order.
+        for &child in children.iter().rev() {
+            if !in_fs(sb, child) {
+                m.runs.push(BlockRun {
+                    logical: None,
+                    start: child,
+                    len: 1,
+                    role: Role::ExtentTree,
+                    unwritten: false,
+                });
+                continue;
+            }
+            if !visited.insert(child) {
+                m.finding(
+                    Severity::High,
+                    "bad_extent_tree",
+                    ino,
+                    format!("inode {ino}: extent block {child} is referenced twice in the tree (a loop or a shared node); walked once"),
+                );
+                continue;
+            }
+            m.push_meta_block(child, Role::ExtentTree);
+            match view.read(child.saturating_mul(bs), sb.block_size as usize) {
+                Ok(bytes) => stack.push((bytes, Some(child), Some(depth - 1))),
+                Err(e) => m.finding(
+                    Severity::High,
+                    "truncated_image",
+                    ino,
+                    format!("inode {ino}: extent block {child} cannot be read: {e}"),
+                ),
+            }
+        }
+    }
+    // Children were pushed in reverse; runs come out in walk order, which for a
+    // well-formed tree is logical order. Keep tree blocks before the data they index.
+    m
+}
+
+/// Maps a classic (ext2/ext3) inode: 12 direct pointers, then single, double and
+/// triple indirect blocks. A zero pointer is a hole.
+pub fn map_indirect(view: &View<'_>, sb: &Superblock, inode: &RawInode<'_>, role: Role) -> Mapping {
+    let mut m = Mapping::default();
+    let ino = inode.ino;
+    let bs = u64::from(sb.block_size);
+    let per_block = u64::from(sb.block_size / 4);
+    let mut visited: HashSet<u64> = HashSet::new();
+    for i in 0..12u64 {
+        let b = u64::from(le32(inode.i_block, (i * 4) as usize));
+        if b != 0 {
+            m.push_file_block(i, b, role);
+        }
+    }
+    // (pointer, levels of indirection below it, first logical block it covers)
+    let mut stack: Vec<(u64, u32, u64)> = Vec::new();
+    let mut first_logical = 12u64;
+    let mut tops = Vec::new();
+    for (slot, level) in [(12usize, 1u32), (13, 2), (14, 3)] {
+        let b = u64::from(le32(inode.i_block, slot * 4));
+        tops.push((b, level, first_logical));
+        first_logical = first_logical.saturating_add(per_block.saturating_pow(level));
+    }
+    for top in tops.into_iter().rev() {
+        if top.0 != 0 {
+            stack.push(top);
+        }
+    }
+    while let Some((block, level, logical)) = stack.pop() {
+        m.push_meta_block(block, Role::Indirect);
+        if !in_fs(sb, block) {
+            continue; // reported as out of range by the analysis; never read
+        }
+        if !visited.insert(block) {
+            m.finding(
+                Severity::High,
+                "bad_block_map",
+                ino,
+                format!("inode {ino}: indirect block {block} is referenced twice; walked once"),
+            );
+            continue;
+        }
+        let bytes = match view.read(block.saturating_mul(bs), sb.block_size as usize) {
+            Ok(b) => b,
+            Err(e) => {
+                m.finding(
+                    Severity::High,
+                    "truncated_image",
+                    ino,
+                    format!("inode {ino}: indirect block {block} cannot be read: {e}"),
+                );
+                continue;
+            }
+        };
+        let span = per_block.saturating_pow(level - 1);
+        let mut children = Vec::new();
+        for i in 0..per_block {
+            let b = u64::from(le32(bytes, (i * 4) as usize));
+            if b == 0 {
+                continue;
+            }
+            let child_logical = logical.saturating_add(i.saturating_mul(span));
+            if level == 1 {
+                m.push_file_block(child_logical, b, role);
+            } else {
+                children.push((b, level - 1, child_logical));
+            }
+        }
+        stack.extend(children.into_iter().rev());
+    }
+    m
+}

@@ -1,0 +1,127 @@
+//! One on-disk inode (`struct ext4_inode`), decoded, with its checksum verified.
+//!
+//! Sources: Documentation/filesystems/ext4/inodes.rst; fs/ext4/ext4.h;
+//! e2fsprogs lib/ext2fs/csum.c (`ext2fs_inode_csum`).
+
+use crate::fs::bytes::{hi_lo, le16, le32};
+use crate::fs::ext::csum::raw_crc32c;
+use crate::fs::ext::superblock::{Superblock, ro_compat};
+
+/// i_flags bits imginspect interprets.
+pub mod flags {
+    pub const INDEX: u32 = 0x1000;
+    pub const HUGE_FILE: u32 = 0x40000;
+    pub const EXTENTS: u32 = 0x80000;
+    pub const EA_INODE: u32 = 0x200000;
+    pub const INLINE_DATA: u32 = 0x1000_0000;
+}
+
+/// Byte offset and length of `i_block` inside the inode.
+pub const I_BLOCK_OFFSET: usize = 0x28;
+pub const I_BLOCK_LEN: usize = 60;
+
+/// The inode fields the model needs.
+#[derive(Debug, Clone)]
+pub struct RawInode<'a> {
+    pub ino: u64,
+    pub mode: u16,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    pub atime: u32,
+    pub ctime: u32,
+    pub mtime: u32,
+    pub dtime: u32,
+    pub crtime: Option<u32>,
+    pub links: u16,
+    /// i_blocks converted to 512-byte sectors (huge_file and HUGE_FILE_FL honoured).
+    pub sectors: u64,
+    pub flags: u32,
+    pub generation: u32,
+    pub file_acl: u64,
+    pub extra_isize: u16,
+    /// The 60 bytes of `i_block`: block pointers, an extent-tree root, inline
+    /// data or a fast symlink's target.
+    pub i_block: &'a [u8],
+    /// The whole on-disk inode (s_inode_size bytes).
+    pub raw: &'a [u8],
+}
+
+impl<'a> RawInode<'a> {
+    pub fn parse(sb: &Superblock, ino: u64, raw: &'a [u8]) -> RawInode<'a> {
+        let huge = sb.has_ro_compat(ro_compat::HUGE_FILE);
+        let flags = le32(raw, 0x20);
+        let blocks_lo = u64::from(le32(raw, 0x1C));
+        let blocks_hi = if huge { u64::from(le16(raw, 0x74)) } else { 0 };
+        let blocks = (blocks_hi << 32) | blocks_lo;
+        // With HUGE_FILE_FL, i_blocks counts filesystem blocks, not sectors.
+        let sectors = if huge && flags & flags::HUGE_FILE != 0 {
+            blocks.saturating_mul(u64::from(sb.block_size / 512))
+        } else {
+            blocks
+        };
+        let extra_isize = if raw.len() > 128 { le16(raw, 0x80) } else { 0 };
+        // i_crtime lives at 0x90, inside the extra area when i_extra_isize covers it.
+        let crtime =
+            (raw.len() > 128 && 0x80 + usize::from(extra_isize) >= 0x94).then(|| le32(raw, 0x90));
+        RawInode {
+            ino,
+            mode: le16(raw, 0x0),
+            uid: (u32::from(le16(raw, 0x78)) << 16) | u32::from(le16(raw, 0x2)),
+            gid: (u32::from(le16(raw, 0x7A)) << 16) | u32::from(le16(raw, 0x18)),
+            size: hi_lo(le32(raw, 0x6C), le32(raw, 0x4)),
+            atime: le32(raw, 0x8),
+            ctime: le32(raw, 0xC),
+            mtime: le32(raw, 0x10),
+            dtime: le32(raw, 0x14),
+            crtime,
+            links: le16(raw, 0x1A),
+            sectors,
+            flags,
+            generation: le32(raw, 0x64),
+            file_acl: hi_lo(u32::from(le16(raw, 0x76)), le32(raw, 0x68)),
+            extra_isize,
+            i_block: raw
+                .get(I_BLOCK_OFFSET..I_BLOCK_OFFSET + I_BLOCK_LEN)
+                .unwrap_or(&[]),
+            raw,
+        }
+    }
+
+    pub fn has_flag(&self, bit: u32) -> bool {
+        self.flags & bit != 0
+    }
+
+    /// Verifies `l_i_checksum_lo` / `i_checksum_hi` under metadata_csum.
+    /// Returns (stored, computed) on a mismatch.
+    ///
+    /// The checksum is crc32c(seed, le32 inode number ‖ le32 i_generation ‖ the
+    /// whole inode with both checksum fields zeroed); only the low 16 bits are
+    /// stored when the inode has no room for `i_checksum_hi`.
+    pub fn checksum_mismatch(&self, sb: &Superblock) -> Option<(u32, u32)> {
+        if !sb.metadata_csum() {
+            return None;
+        }
+        let ino32 = u32::try_from(self.ino).unwrap_or(u32::MAX);
+        let mut crc = raw_crc32c(sb.checksum_seed, &ino32.to_le_bytes());
+        crc = raw_crc32c(crc, &self.generation.to_le_bytes());
+        let has_hi = self.raw.len() > 128 && self.extra_isize >= 4;
+        // Zero l_i_checksum_lo (0x7C..0x7E) and, when present, i_checksum_hi (0x82..0x84).
+        crc = raw_crc32c(crc, self.raw.get(..0x7C).unwrap_or(&[]));
+        crc = raw_crc32c(crc, &[0, 0]);
+        if has_hi {
+            crc = raw_crc32c(crc, self.raw.get(0x7E..0x82).unwrap_or(&[]));
+            crc = raw_crc32c(crc, &[0, 0]);
+            crc = raw_crc32c(crc, self.raw.get(0x84..).unwrap_or(&[]));
+        } else {
+            crc = raw_crc32c(crc, self.raw.get(0x7E..).unwrap_or(&[]));
+        }
+        let lo = u32::from(le16(self.raw, 0x7C));
+        let (stored, computed) = if has_hi {
+            ((u32::from(le16(self.raw, 0x82)) << 16) | lo, crc)
+        } else {
+            (lo, crc & 0xFFFF)
+        };
+        (stored != computed).then_some((stored, computed))
+    }
+}

@@ -1,0 +1,674 @@
+//! ext2/ext3/ext4: from raw bytes to the common [`Filesystem`] model.
+//!
+//! Order of work: superblock → group descriptors → metadata regions → block
+//! bitmaps → every inode-table slot → block maps → xattr blocks → directories
+//! (names). Only an unreadable or impossible superblock is fatal; every other
+//! problem becomes a [`Finding`] and the walk goes on.
+
+pub mod blockmap;
+pub mod csum;
+pub mod dir;
+pub mod groups;
+pub mod inode;
+pub mod superblock;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::fs::Progress;
+use crate::fs::bytes::le32;
+use crate::image::{ReadError, View};
+use crate::model::{
+    BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole,
+    Role, Severity, name_from_bytes,
+};
+
+use groups::GroupDesc;
+use inode::{RawInode, flags};
+use superblock::{Superblock, compat, incompat, ro_compat};
+
+/// Why a volume could not be read as ext2/3/4 at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtError {
+    #[error("no ext2/3/4 superblock (magic 0xEF53 not found at byte 1080)")]
+    NotExt,
+    #[error("corrupt superblock at byte {offset:#x}: {what}")]
+    Corrupt { what: String, offset: u64 },
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
+const ROOT_INO: u32 = 2;
+const BAD_BLOCKS_INO: u64 = 1;
+const RESIZE_INO: u64 = 7;
+/// Names kept per inode: hard links beyond this are counted, not listed.
+pub const MAX_NAMES_PER_INODE: usize = 64;
+/// Paths longer than this (bytes) are cut at the front; the walk goes on.
+const MAX_PATH_LEN: usize = 4096;
+/// The xattr block header magic (`h_magic`, fs/ext4/xattr.h).
+const XATTR_MAGIC: u32 = 0xEA02_0000;
+
+/// True if the volume starts with an ext superblock.
+pub fn probe(view: &View<'_>) -> bool {
+    view.read(superblock::SUPERBLOCK_OFFSET + 0x38, 2)
+        .is_ok_and(|m| m == [0x53, 0xEF])
+}
+
+/// Parses the whole filesystem.
+pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, ExtError> {
+    let raw_sb = view.read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)?;
+    let sb = Superblock::parse(raw_sb)?;
+    let mut findings = Vec::new();
+    superblock_findings(view, &sb, &mut findings);
+
+    let descs = groups::read_descriptors(view, &sb, &mut findings);
+    let metadata = groups::metadata_regions(&sb, &descs, &mut findings);
+    let allocation = groups::read_block_bitmaps(view, &sb, &descs, &metadata, &mut findings);
+    let inode_bitmaps = groups::read_inode_bitmaps(view, &sb, &descs, &mut findings);
+
+    let mut inodes = Vec::new();
+    let mut xattr_referrers: HashMap<u64, Vec<InodeNo>> = HashMap::new();
+    let group_total = descs.len() as u64;
+    for (desc, bitmap) in descs.iter().zip(&inode_bitmaps) {
+        progress.step("inode tables", u64::from(desc.group), group_total);
+        scan_group(
+            view,
+            &sb,
+            desc,
+            *bitmap,
+            &mut inodes,
+            &mut xattr_referrers,
+            &mut findings,
+        );
+    }
+    progress.step("inode tables", group_total, group_total);
+
+    let declared_sharing = xattr_sharing(view, &sb, &xattr_referrers, &mut findings);
+    progress.step("directories", 0, 1);
+    name_inodes(view, &sb, &mut inodes, &mut findings);
+    progress.step("directories", 1, 1);
+
+    let (features, unknown) = sb.feature_names();
+    if !unknown.is_empty() {
+        findings.push(Finding::new(
+            Severity::Medium,
+            "unknown_feature",
+            format!(
+                "the superblock sets feature bits this tool does not know: {}",
+                unknown.join(", ")
+            ),
+        ));
+    }
+    let shared_blocks = sb.has_ro_compat(ro_compat::SHARED_BLOCKS);
+    if shared_blocks {
+        findings.push(Finding::new(
+            Severity::Medium,
+            "shared_blocks_feature",
+            "the shared_blocks feature is set: e2fsck skips duplicate-block detection entirely on this filesystem, so `e2fsck -fn` passing says nothing about cross-links; every cross-link below was found anyway".to_string(),
+        ));
+    }
+    let label_end = sb.volume_name.iter().position(|&b| b == 0).unwrap_or(16);
+    let info = FsInfo {
+        fs_type: sb.fs_type().to_string(),
+        block_size: sb.block_size,
+        block_count: sb.blocks_count,
+        inode_count: u64::from(sb.inodes_count),
+        label: name_from_bytes(sb.volume_name.get(..label_end).unwrap_or(&[])),
+        uuid: format_uuid(&sb.uuid),
+        features: features.into_iter().chain(unknown).collect(),
+        groups: sb.group_count,
+        inodes_in_use: inodes.len() as u64,
+    };
+    Ok(Filesystem {
+        info,
+        inodes,
+        metadata,
+        allocated: Some(allocation.allocated),
+        allocation_unknown: allocation.unknown,
+        first_data_block: u64::from(sb.first_data_block),
+        declared_sharing,
+        own_metadata_inodes: if sb.has_compat(compat::RESIZE_INODE) {
+            vec![(RESIZE_INO, MetaRole::ReservedGdt)]
+        } else {
+            Vec::new()
+        },
+        shared_blocks_declared: shared_blocks,
+        findings,
+    })
+}
+
+fn superblock_findings(view: &View<'_>, sb: &Superblock, findings: &mut Vec<Finding>) {
+    if sb.metadata_csum() && sb.checksum != sb.computed_checksum {
+        findings.push(
+            Finding::new(
+                Severity::Medium,
+                "checksum_mismatch",
+                format!(
+                    "superblock checksum is {:#010x}, computed {:#010x}",
+                    sb.checksum, sb.computed_checksum
+                ),
+            )
+            .with_blocks([[groups::primary_sb_block(sb), 1]]),
+        );
+    }
+    let needed = sb.blocks_count.saturating_mul(u64::from(sb.block_size));
+    if needed > view.len() {
+        findings.push(Finding::new(
+            Severity::High,
+            "truncated_image",
+            format!(
+                "the filesystem claims {} blocks ({needed} bytes) but the volume holds {} bytes: it is scanned as far as it goes",
+                sb.blocks_count,
+                view.len()
+            ),
+        ));
+    }
+    let expected_inodes = sb
+        .group_count
+        .saturating_mul(u64::from(sb.inodes_per_group));
+    if expected_inodes != u64::from(sb.inodes_count) {
+        findings.push(Finding::new(
+            Severity::Medium,
+            "bad_superblock",
+            format!(
+                "s_inodes_count is {} but {} groups of {} inodes make {expected_inodes}",
+                sb.inodes_count, sb.group_count, sb.inodes_per_group
+            ),
+        ));
+    }
+    if sb.cluster_ratio > 1 {
+        findings.push(Finding::new(
+            Severity::Info,
+            "bigalloc",
+            format!(
+                "bigalloc: blocks are allocated in clusters of {} blocks; sharing is checked per block, and two inodes in one cluster are not yet reported",
+                sb.cluster_ratio
+            ),
+        ));
+    }
+    if sb.has_incompat(incompat::RECOVER) {
+        findings.push(Finding::new(
+            Severity::High,
+            "needs_recovery",
+            "the journal needs recovery: the kernel will replay it at mount and may change what is shown here".to_string(),
+        ));
+    }
+}
+
+fn format_uuid(u: &[u8; 16]) -> String {
+    let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Scans every inode-table slot of one group.
+///
+/// e2fsprogs and the kernel skip INODE_UNINIT groups and the `bg_itable_unused`
+/// tail; an attacker can hide an inode there and reach it with a directory
+/// entry. Those slots are read too (all-zero slots cost a compare), and any
+/// live inode found there is reported as hidden.
+fn scan_group(
+    view: &View<'_>,
+    sb: &Superblock,
+    desc: &GroupDesc,
+    bitmap: Option<&[u8]>,
+    inodes: &mut Vec<Inode>,
+    xattr_referrers: &mut HashMap<u64, Vec<InodeNo>>,
+    findings: &mut Vec<Finding>,
+) {
+    let bs = u64::from(sb.block_size);
+    let isz = u64::from(sb.inode_size);
+    let ipg = u64::from(sb.inodes_per_group);
+    let table_blocks = groups::inode_table_blocks(sb);
+    if desc.inode_table < u64::from(sb.first_data_block)
+        || desc.inode_table.saturating_add(table_blocks) > sb.blocks_count
+    {
+        return; // reported by metadata_regions
+    }
+    let table_at = desc.inode_table.saturating_mul(bs);
+    let used_slots = if desc.inode_uninit(sb) && desc.checksum_ok {
+        0
+    } else if groups::has_group_csums(sb) && desc.checksum_ok {
+        ipg.saturating_sub(u64::from(desc.itable_unused))
+    } else {
+        ipg
+    };
+    let first_ino = u64::from(desc.group) * ipg + 1;
+    for slot in 0..ipg {
+        let ino = first_ino + slot;
+        let raw = match view.read(table_at + slot * isz, isz as usize) {
+            Ok(raw) => raw,
+            Err(e) => {
+                findings.push(Finding::new(
+                    Severity::High,
+                    "truncated_image",
+                    format!(
+                        "group {}: the inode table is cut short at inode {ino} ({e})",
+                        desc.group
+                    ),
+                ));
+                return;
+            }
+        };
+        let hidden_slot = slot >= used_slots;
+        if hidden_slot && raw.iter().all(|&b| b == 0) {
+            continue;
+        }
+        let ri = RawInode::parse(sb, ino, raw);
+        if !in_use(sb, &ri) {
+            continue;
+        }
+        let in_bitmap = bitmap.is_some_and(|b| {
+            b.get((slot / 8) as usize)
+                .is_some_and(|byte| byte & (1 << (slot % 8)) != 0)
+        });
+        let hidden = if hidden_slot {
+            let why = if desc.inode_uninit(sb) {
+                "its group is flagged INODE_UNINIT"
+            } else {
+                "it lies in the bg_itable_unused tail of its group's inode table"
+            };
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    "hidden_inode",
+                    format!(
+                        "inode {ino} is live ({} links) but {why}: e2fsck and the kernel's inode scan skip it, yet a directory entry can still reach it",
+                        ri.links
+                    ),
+                )
+                .with_inodes([ino]),
+            );
+            Some(why.to_string())
+        } else {
+            None
+        };
+        if ino >= u64::from(sb.first_ino) && !in_bitmap && !hidden_slot {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "inode_bitmap_mismatch",
+                    format!(
+                        "inode {ino} is live ({} links) but free in the inode bitmap: the next inode allocation can reuse it",
+                        ri.links
+                    ),
+                )
+                .with_inodes([ino]),
+            );
+        }
+        if let Some((stored, computed)) = ri.checksum_mismatch(sb) {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "checksum_mismatch",
+                    format!("inode {ino} checksum is {stored:#x}, computed {computed:#x}"),
+                )
+                .with_inodes([ino]),
+            );
+        }
+        let runs = map_inode(view, sb, &ri, xattr_referrers, findings);
+        let file_type = FileType::from_mode(u32::from(ri.mode));
+        inodes.push(Inode {
+            ino,
+            file_type,
+            mode: u32::from(ri.mode),
+            uid: ri.uid,
+            gid: ri.gid,
+            size: ri.size,
+            links: u32::from(ri.links),
+            atime: i64::from(ri.atime),
+            mtime: i64::from(ri.mtime),
+            ctime: i64::from(ri.ctime),
+            crtime: ri.crtime.map(i64::from),
+            sectors: ri.sectors,
+            flags: ri.flags,
+            paths: Vec::new(),
+            runs,
+            hidden,
+        });
+    }
+}
+
+/// Whether e2fsck pass 1 would treat the inode as in use: reserved inodes
+/// (below s_first_ino) whenever they hold anything, others when their link
+/// count is non-zero.
+fn in_use(sb: &Superblock, ri: &RawInode<'_>) -> bool {
+    if ri.ino < u64::from(sb.first_ino) {
+        ri.mode != 0 || ri.links != 0 || ri.i_block.iter().any(|&b| b != 0) || ri.file_acl != 0
+    } else {
+        ri.links > 0
+    }
+}
+
+/// The role of an inode's file blocks.
+fn data_role(sb: &Superblock, ri: &RawInode<'_>) -> Role {
+    if ri.ino == BAD_BLOCKS_INO {
+        return Role::BadBlock;
+    }
+    if sb.has_compat(compat::HAS_JOURNAL) && ri.ino == u64::from(sb.journal_inum) {
+        return Role::Journal;
+    }
+    match FileType::from_mode(u32::from(ri.mode)) {
+        FileType::Directory => Role::Directory,
+        FileType::Symlink => Role::Symlink,
+        _ => Role::Data,
+    }
+}
+
+/// Maps every block an inode claims: its file blocks (with tree or indirect
+/// blocks) and its xattr block.
+fn map_inode(
+    view: &View<'_>,
+    sb: &Superblock,
+    ri: &RawInode<'_>,
+    xattr_referrers: &mut HashMap<u64, Vec<InodeNo>>,
+    findings: &mut Vec<Finding>,
+) -> Vec<BlockRun> {
+    let ino = ri.ino;
+    let file_type = FileType::from_mode(u32::from(ri.mode));
+    let mut runs = Vec::new();
+    let has_block_map = match file_type {
+        _ if ri.has_flag(flags::INLINE_DATA) => false,
+        FileType::CharDevice | FileType::BlockDevice | FileType::Fifo | FileType::Socket => false,
+        FileType::Symlink => !fast_symlink(sb, ri, findings),
+        _ => true,
+    };
+    if has_block_map {
+        let role = data_role(sb, ri);
+        let mapping = if ri.has_flag(flags::EXTENTS) && ino != BAD_BLOCKS_INO {
+            blockmap::map_extents(view, sb, ri, role)
+        } else {
+            blockmap::map_indirect(view, sb, ri, role)
+        };
+        runs = mapping.runs;
+        findings.extend(mapping.findings);
+    }
+    if ri.file_acl != 0 {
+        runs.push(BlockRun {
+            logical: None,
+            start: ri.file_acl,
+            len: 1,
+            role: Role::Xattr,
+            unwritten: false,
+        });
+        xattr_referrers.entry(ri.file_acl).or_default().push(ino);
+    }
+    runs
+}
+
+/// Decides whether a symlink keeps its target in `i_block`, the way the kernel
+/// does (`ext4_inode_is_fast_symlink`), and reports when e2fsprogs'
+/// rule (`ext2fs_is_fast_symlink`: 0 < i_size < 60) disagrees: the same inode is
+/// then text to one and block pointers to the other.
+fn fast_symlink(sb: &Superblock, ri: &RawInode<'_>, findings: &mut Vec<Finding>) -> bool {
+    let by_size = ri.size > 0 && ri.size < inode::I_BLOCK_LEN as u64;
+    let kernel = if sb.has_incompat(0x400) {
+        by_size
+    } else {
+        let ea_sectors = if ri.file_acl != 0 {
+            u64::from(sb.block_size / 512) * u64::from(sb.cluster_ratio)
+        } else {
+            0
+        };
+        ri.sectors.saturating_sub(ea_sectors) == 0
+    };
+    if kernel != by_size {
+        findings.push(
+            Finding::new(
+                Severity::High,
+                "ambiguous_symlink",
+                format!(
+                    "symlink inode {} (size {}, {} sectors) is read as {} by the kernel but as {} by e2fsprogs",
+                    ri.ino,
+                    ri.size,
+                    ri.sectors,
+                    if kernel { "an inline target" } else { "block pointers" },
+                    if by_size { "an inline target" } else { "block pointers" }
+                ),
+            )
+            .with_inodes([ri.ino]),
+        );
+    }
+    kernel
+}
+
+/// Reads each referenced xattr block's `h_refcount`: sharing up to it is declared.
+fn xattr_sharing(
+    view: &View<'_>,
+    sb: &Superblock,
+    referrers: &HashMap<u64, Vec<InodeNo>>,
+    findings: &mut Vec<Finding>,
+) -> Vec<DeclaredSharing> {
+    let mut out = Vec::new();
+    let mut blocks: Vec<_> = referrers.iter().collect();
+    blocks.sort_unstable_by_key(|(b, _)| **b);
+    for (&block, inos) in blocks {
+        if block < u64::from(sb.first_data_block) || block >= sb.blocks_count {
+            continue; // out of range: the analysis reports it
+        }
+        let Ok(header) = view.read(block.saturating_mul(u64::from(sb.block_size)), 12) else {
+            continue;
+        };
+        let magic = le32(header, 0);
+        let refcount = le32(header, 4);
+        if magic != XATTR_MAGIC {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "bad_xattr_block",
+                    format!(
+                        "xattr block {block} (referenced by {} inode(s)) has magic {magic:#010x}, not {XATTR_MAGIC:#010x}",
+                        inos.len()
+                    ),
+                )
+                .with_inodes(inos.iter().copied())
+                .with_blocks([[block, 1]]),
+            );
+            continue;
+        }
+        if u64::from(refcount) != inos.len() as u64 {
+            findings.push(
+                Finding::new(
+                    Severity::Low,
+                    "xattr_refcount_mismatch",
+                    format!(
+                        "xattr block {block} has h_refcount {refcount} but {} inode(s) refer to it",
+                        inos.len()
+                    ),
+                )
+                .with_inodes(inos.iter().copied())
+                .with_blocks([[block, 1]]),
+            );
+        }
+        out.push(DeclaredSharing {
+            start: block,
+            len: 1,
+            role: Role::Xattr,
+            max_referrers: u64::from(refcount),
+        });
+    }
+    out
+}
+
+/// Walks the directory tree from the root, breadth-first, giving every inode
+/// all its names. Directories are visited once (loops are cut), each directory
+/// block of a directory is read once, and every entry is checked against the
+/// inodes found in use.
+fn name_inodes(
+    view: &View<'_>,
+    sb: &Superblock,
+    inodes: &mut [Inode],
+    findings: &mut Vec<Finding>,
+) {
+    let index: HashMap<InodeNo, usize> =
+        inodes.iter().enumerate().map(|(i, n)| (n.ino, i)).collect();
+    let has_filetype = sb.has_incompat(incompat::FILETYPE);
+    let mut visited: HashSet<InodeNo> = HashSet::new();
+    let mut queue: VecDeque<(InodeNo, String)> = VecDeque::new();
+    let root = u64::from(ROOT_INO);
+    match index.get(&root).and_then(|&i| inodes.get(i)) {
+        Some(r) if r.file_type == FileType::Directory => {
+            queue.push_back((root, String::new()));
+            visited.insert(root);
+            if let Some(r) = inodes.get_mut(index[&root]) {
+                r.paths.push("/".into());
+            }
+        }
+        _ => findings.push(Finding::new(
+            Severity::High,
+            "no_root_directory",
+            "inode 2 is not an in-use directory: no names can be resolved",
+        )),
+    }
+    let mut extra_names: HashMap<InodeNo, u64> = HashMap::new();
+    let mut parses: HashMap<u64, u32> = HashMap::new();
+    let bs = u64::from(sb.block_size);
+    while let Some((dir_ino, dir_path)) = queue.pop_front() {
+        let Some(dir) = index.get(&dir_ino).and_then(|&i| inodes.get(i)) else {
+            continue;
+        };
+        let blocks = directory_blocks(sb, dir, &mut parses);
+        let display_dir = if dir_path.is_empty() {
+            "/"
+        } else {
+            dir_path.as_str()
+        };
+        let mut children: Vec<(InodeNo, String)> = Vec::new();
+        for physical in blocks {
+            let Ok(block) = view.read(physical.saturating_mul(bs), sb.block_size as usize) else {
+                continue;
+            };
+            let (entries, problem) = dir::parse_block(block, has_filetype);
+            if let Some(p) = problem {
+                findings.push(
+                    Finding::new(
+                        Severity::Medium,
+                        "bad_directory_entry",
+                        format!(
+                            "directory {display_dir} (inode {dir_ino}), block {physical}, byte {}: {}",
+                            p.offset, p.what
+                        ),
+                    )
+                    .with_inodes([dir_ino])
+                    .with_blocks([[physical, 1]]),
+                );
+            }
+            for e in entries {
+                if e.name == b"." || e.name == b".." {
+                    continue;
+                }
+                let child = u64::from(e.inode);
+                let name = name_from_bytes(e.name);
+                let mut path = format!("{dir_path}/{name}");
+                if path.len() > MAX_PATH_LEN {
+                    let cut = path.len() - MAX_PATH_LEN;
+                    let cut = (cut..path.len())
+                        .find(|&i| path.is_char_boundary(i))
+                        .unwrap_or(0);
+                    path = format!("…{}", &path[cut..]);
+                }
+                if !index.contains_key(&child) {
+                    findings.push(
+                        Finding::new(
+                            Severity::Medium,
+                            "bad_directory_entry",
+                            format!(
+                                "{path}: the entry points at inode {child}, which is not in use{}",
+                                if child > u64::from(sb.inodes_count) {
+                                    " (or does not exist)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        )
+                        .with_inodes([dir_ino, child]),
+                    );
+                    continue;
+                }
+                children.push((child, path));
+            }
+        }
+        for (child, path) in children {
+            let Some(&ci) = index.get(&child) else {
+                continue;
+            };
+            let Some(node) = inodes.get_mut(ci) else {
+                continue;
+            };
+            if node.paths.len() < MAX_NAMES_PER_INODE {
+                node.paths.push(path.clone());
+            } else {
+                *extra_names.entry(child).or_default() += 1;
+            }
+            if node.file_type == FileType::Directory && visited.insert(child) {
+                queue.push_back((child, path));
+            }
+        }
+    }
+    for (ino, extra) in extra_names {
+        findings.push(
+            Finding::new(
+                Severity::Info,
+                "many_names",
+                format!("inode {ino} has {extra} more names than the {MAX_NAMES_PER_INODE} listed"),
+            )
+            .with_inodes([ino]),
+        );
+    }
+    for node in inodes.iter() {
+        let special = node.ino < u64::from(sb.first_ino) || node.flags & flags::EA_INODE != 0;
+        if node.paths.is_empty() && !special {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "unreachable_inode",
+                    format!(
+                        "inode {} ({:?}, {} bytes, {} links) is in use but no directory names it",
+                        node.ino, node.file_type, node.size, node.links
+                    ),
+                )
+                .with_inodes([node.ino]),
+            );
+        }
+    }
+}
+
+/// How many times one physical block may be parsed as a directory block across
+/// all directories: cross-linked directories share blocks legitimately often
+/// enough to need more than one parse, and a hostile image where a million
+/// directories map the same 32768 blocks must not cost a million passes.
+const MAX_PARSES_PER_DIR_BLOCK: u32 = 8;
+
+/// The physical blocks of a directory below i_size, in logical order, each once,
+/// inside the filesystem, within the global parse budget. Unwritten extents
+/// hold no entries.
+fn directory_blocks(sb: &Superblock, dir: &Inode, parses: &mut HashMap<u64, u32>) -> Vec<u64> {
+    let mut runs: Vec<&BlockRun> = dir
+        .runs
+        .iter()
+        .filter(|r| r.role == Role::Directory && !r.unwritten)
+        .collect();
+    runs.sort_by_key(|r| r.logical);
+    let logical_end = dir.size.div_ceil(u64::from(sb.block_size));
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for r in runs {
+        let Some(logical) = r.logical else { continue };
+        let usable = logical_end.saturating_sub(logical).min(r.len);
+        let start = r.start.max(u64::from(sb.first_data_block));
+        let end = r.start.saturating_add(usable).min(sb.blocks_count);
+        for b in start..end {
+            let count = parses.entry(b).or_default();
+            if *count < MAX_PARSES_PER_DIR_BLOCK && seen.insert(b) {
+                *count += 1;
+                out.push(b);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,38 @@
+//! Filesystem formats: recognising one on a volume and parsing it into the
+//! common [`Filesystem`](crate::model::Filesystem) model. One module per format.
+
+pub mod bytes;
+pub mod ext;
+
+use crate::image::View;
+use crate::model::Filesystem;
+
+/// Reports how far a long parse has got. Called from the parsing thread.
+pub trait Progress: Sync {
+    /// `phase` is what is being read; `done` of `total` units of it are finished.
+    fn step(&self, phase: &str, done: u64, total: u64);
+}
+
+/// A [`Progress`] that ignores every report.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn step(&self, _phase: &str, _done: u64, _total: u64) {}
+}
+
+/// Why no filesystem model could be built for a volume.
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error("no supported filesystem recognised (ext2/3/4 looked for)")]
+    Unrecognised,
+    #[error("ext2/3/4: {0}")]
+    Ext(#[from] ext::ExtError),
+}
+
+/// Recognises the filesystem on `view` and parses it.
+pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, FsError> {
+    if ext::probe(view) {
+        return Ok(ext::parse(view, progress)?);
+    }
+    Err(FsError::Unrecognised)
+}

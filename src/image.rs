@@ -1,0 +1,219 @@
+//! The image layer: the evidence file, opened read-only and mapped read-only.
+//!
+//! Everything above this module reads the image through [`Image::bytes`] or a
+//! [`View`], whose reads are bounds-checked and return a [`ReadError`] that says
+//! where the read fell, never a panic.
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+
+use memmap2::{Mmap, MmapOptions};
+
+/// Why an image could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a regular file or block device ({kind})")]
+    NotAnImage { path: PathBuf, kind: &'static str },
+    #[error("{path}: the image is empty")]
+    Empty { path: PathBuf },
+}
+
+/// A read that fell outside the bytes it was made against.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "read of {len} bytes at image offset {offset:#x} is past the end of the image ({size:#x} bytes)"
+)]
+pub struct ReadError {
+    pub offset: u64,
+    pub len: u64,
+    pub size: u64,
+}
+
+/// An image file opened for reading only.
+pub struct Image {
+    path: PathBuf,
+    map: Mmap,
+}
+
+impl Image {
+    /// Opens `path` read-only and maps it privately and read-only.
+    ///
+    /// Only regular files and block devices are accepted; a block device reports
+    /// length 0 in its metadata, so its size is taken by seeking to the end.
+    pub fn open(path: &Path) -> Result<Image, OpenError> {
+        let io = |source| OpenError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let metadata = std::fs::metadata(path).map_err(io)?;
+        let file_type = metadata.file_type();
+        let kind = if file_type.is_dir() {
+            Some("a directory")
+        } else if file_type.is_fifo() {
+            Some("a FIFO")
+        } else if file_type.is_socket() {
+            Some("a socket")
+        } else if file_type.is_char_device() {
+            Some("a character device")
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            return Err(OpenError::NotAnImage {
+                path: path.to_owned(),
+                kind,
+            });
+        }
+        // `File::open` opens with O_RDONLY: the evidence is never opened for writing.
+        let mut file = File::open(path).map_err(io)?;
+        let size = if file_type.is_block_device() {
+            file.seek(SeekFrom::End(0)).map_err(io)?
+        } else {
+            metadata.len()
+        };
+        if size == 0 {
+            return Err(OpenError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        let len = usize::try_from(size).map_err(|_| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "image larger than the address space",
+            ))
+        })?;
+        // SAFETY: the map is private and read-only (PROT_READ, MAP_PRIVATE), so this
+        // process never writes through it. Another process truncating the file while
+        // it is mapped would make reads of the lost pages raise SIGBUS; the image is
+        // evidence at rest, and the size is checked again after a scan
+        // (`Image::size_changed`) so that such a change is reported.
+        let map = unsafe { MmapOptions::new().len(len).map_copy_read_only(&file) }.map_err(io)?;
+        Ok(Image {
+            path: path.to_owned(),
+            map,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The size of the image in bytes, as it was when it was mapped.
+    pub fn size(&self) -> u64 {
+        self.map.len() as u64
+    }
+
+    /// The whole image as one read-only view.
+    pub fn view(&self) -> View<'_> {
+        View {
+            data: &self.map,
+            base: 0,
+        }
+    }
+
+    /// True if the file on disk no longer has the size it had when mapped.
+    pub fn size_changed(&self) -> bool {
+        std::fs::metadata(&self.path)
+            .map(|m| m.file_type().is_file() && m.len() != self.size())
+            .unwrap_or(true)
+    }
+}
+
+/// A window of the image (the whole image, or one volume) with bounds-checked reads.
+///
+/// Offsets passed to a view are relative to its start; errors report image offsets.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    data: &'a [u8],
+    /// Image offset of the first byte of `data`.
+    base: u64,
+}
+
+impl<'a> View<'a> {
+    /// A view over caller-provided bytes (tests, embedded images).
+    pub fn from_bytes(data: &'a [u8]) -> View<'a> {
+        View { data, base: 0 }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Image offset of this view's first byte.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// `len` bytes at `offset` (relative to the view), or an error if any of them
+    /// lies past the end.
+    pub fn read(&self, offset: u64, len: usize) -> Result<&'a [u8], ReadError> {
+        let err = || ReadError {
+            offset: self.base.saturating_add(offset),
+            len: len as u64,
+            size: self.base.saturating_add(self.len()),
+        };
+        let start = usize::try_from(offset).map_err(|_| err())?;
+        let end = start.checked_add(len).ok_or_else(err)?;
+        self.data.get(start..end).ok_or_else(err)
+    }
+
+    /// A sub-view of `len` bytes at `offset`.
+    pub fn sub(&self, offset: u64, len: u64) -> Result<View<'a>, ReadError> {
+        let len_usize = usize::try_from(len).map_err(|_| ReadError {
+            offset: self.base.saturating_add(offset),
+            len,
+            size: self.base.saturating_add(self.len()),
+        })?;
+        let data = self.read(offset, len_usize)?;
+        Ok(View {
+            data,
+            base: self.base.saturating_add(offset),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_bounds_checked() {
+        let bytes = [1u8, 2, 3, 4];
+        let view = View::from_bytes(&bytes);
+        assert_eq!(view.read(1, 2), Ok(&bytes[1..3]));
+        assert!(view.read(3, 2).is_err());
+        assert!(view.read(u64::MAX, 1).is_err());
+        assert!(view.read(2, usize::MAX).is_err());
+        let sub = view.sub(2, 2).unwrap();
+        assert_eq!(sub.base(), 2);
+        let err = sub.read(1, 4).unwrap_err();
+        assert_eq!(err.offset, 3);
+    }
+
+    #[test]
+    fn refuses_directories_and_empty_files() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Image::open(dir.path()),
+            Err(OpenError::NotAnImage { .. })
+        ));
+        let empty = dir.path().join("empty.img");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(Image::open(&empty), Err(OpenError::Empty { .. })));
+        assert!(matches!(
+            Image::open(&dir.path().join("missing")),
+            Err(OpenError::Io { .. })
+        ));
+    }
+}

@@ -1,0 +1,13 @@
+//! imginspect: forensic inspection of filesystem images.
+//!
+//! The layers, each importing only from those above it in this list:
+//! [`image`] (read-only map, bounds-checked views) → [`fs`] (one module per
+//! format, producing the [`model`]) → [`analysis`] (ownership sweep,
+//! cross-links, findings; one immutable [`analysis::ScanResult`]) → [`report`]
+//! (text and JSON).
+
+pub mod analysis;
+pub mod fs;
+pub mod image;
+pub mod model;
+pub mod report;

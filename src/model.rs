@@ -1,0 +1,442 @@
+//! The common model every filesystem parser produces and every consumer reads.
+//!
+//! A parser turns on-disk structures into a [`Filesystem`]: its inodes with their
+//! block runs (each with a [`Role`]), the filesystem's own metadata regions, the
+//! allocation bitmap as runs, and the findings it made while parsing. Block numbers
+//! are filesystem blocks, as e2fsck and debugfs print them. Nothing here knows any
+//! on-disk layout.
+
+use serde::Serialize;
+
+/// A filesystem block number (volume-relative, in filesystem blocks).
+pub type BlockNo = u64;
+/// An inode number as the filesystem numbers it (ext: 1-based).
+pub type InodeNo = u64;
+
+/// What a run of blocks is to the inode that claims it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// File contents.
+    Data,
+    /// Directory entries.
+    Directory,
+    /// A slow symlink's target.
+    Symlink,
+    /// An extent-tree index or leaf block (not the root inside the inode).
+    ExtentTree,
+    /// An indirect, double-indirect or triple-indirect block.
+    Indirect,
+    /// An extended-attribute block (`i_file_acl`).
+    Xattr,
+    /// A block of the journal inode.
+    Journal,
+    /// A block listed by the bad-blocks inode.
+    BadBlock,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Data => "data",
+            Role::Directory => "directory",
+            Role::Symlink => "symlink",
+            Role::ExtentTree => "extent_tree",
+            Role::Indirect => "indirect",
+            Role::Xattr => "xattr",
+            Role::Journal => "journal",
+            Role::BadBlock => "bad_block",
+        }
+    }
+
+    /// Whether runs of this role map file blocks (and so carry a logical block).
+    pub fn is_file_block(self) -> bool {
+        matches!(
+            self,
+            Role::Data | Role::Directory | Role::Symlink | Role::Journal | Role::BadBlock
+        )
+    }
+}
+
+/// What a metadata region is to the filesystem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetaRole {
+    Superblock,
+    GroupDescriptors,
+    ReservedGdt,
+    BlockBitmap,
+    InodeBitmap,
+    InodeTable,
+    Mmp,
+}
+
+impl MetaRole {
+    pub fn name(self) -> &'static str {
+        match self {
+            MetaRole::Superblock => "superblock",
+            MetaRole::GroupDescriptors => "group_descriptors",
+            MetaRole::ReservedGdt => "reserved_gdt",
+            MetaRole::BlockBitmap => "block_bitmap",
+            MetaRole::InodeBitmap => "inode_bitmap",
+            MetaRole::InodeTable => "inode_table",
+            MetaRole::Mmp => "mmp",
+        }
+    }
+}
+
+/// A contiguous run of blocks mapped by an inode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlockRun {
+    /// File block the run starts at, for runs that map file contents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logical: Option<u64>,
+    pub start: BlockNo,
+    pub len: u64,
+    pub role: Role,
+    /// An ext4 unwritten (preallocated) extent: allocated, reads as zeros.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unwritten: bool,
+}
+
+impl BlockRun {
+    /// One past the last block, saturating (a hostile run may end past u64::MAX).
+    pub fn end(&self) -> BlockNo {
+        self.start.saturating_add(self.len)
+    }
+}
+
+/// A region the filesystem itself owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MetadataRegion {
+    pub start: BlockNo,
+    pub len: u64,
+    pub role: MetaRole,
+    /// The block group the region belongs to, where the format has groups.
+    pub group: Option<u32>,
+}
+
+impl MetadataRegion {
+    pub fn end(&self) -> BlockNo {
+        self.start.saturating_add(self.len)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileType {
+    Regular,
+    Directory,
+    Symlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+    Socket,
+    Unknown,
+}
+
+impl FileType {
+    /// From the S_IFMT bits of a POSIX mode.
+    pub fn from_mode(mode: u32) -> FileType {
+        match mode & 0o170000 {
+            0o100000 => FileType::Regular,
+            0o040000 => FileType::Directory,
+            0o120000 => FileType::Symlink,
+            0o020000 => FileType::CharDevice,
+            0o060000 => FileType::BlockDevice,
+            0o010000 => FileType::Fifo,
+            0o140000 => FileType::Socket,
+            _ => FileType::Unknown,
+        }
+    }
+
+    /// The one-letter type `ls -l` shows.
+    pub fn letter(self) -> char {
+        match self {
+            FileType::Regular => '-',
+            FileType::Directory => 'd',
+            FileType::Symlink => 'l',
+            FileType::CharDevice => 'c',
+            FileType::BlockDevice => 'b',
+            FileType::Fifo => 'p',
+            FileType::Socket => 's',
+            FileType::Unknown => '?',
+        }
+    }
+}
+
+/// `-rw-r--r--` style rendering of a mode.
+pub fn mode_string(mode: u32) -> String {
+    let mut s = String::with_capacity(10);
+    s.push(FileType::from_mode(mode).letter());
+    let bits = [
+        (0o400, 'r'),
+        (0o200, 'w'),
+        (0o100, 'x'),
+        (0o040, 'r'),
+        (0o020, 'w'),
+        (0o010, 'x'),
+        (0o004, 'r'),
+        (0o002, 'w'),
+        (0o001, 'x'),
+    ];
+    for (i, (bit, c)) in bits.iter().enumerate() {
+        let set = mode & bit != 0;
+        let special = match i {
+            2 => mode & 0o4000 != 0,
+            5 => mode & 0o2000 != 0,
+            8 => mode & 0o1000 != 0,
+            _ => false,
+        };
+        s.push(match (set, special, i) {
+            (true, true, 8) => 't',
+            (false, true, 8) => 'T',
+            (true, true, _) => 's',
+            (false, true, _) => 'S',
+            (true, false, _) => *c,
+            (false, false, _) => '-',
+        });
+    }
+    s
+}
+
+/// One inode as the model sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inode {
+    pub ino: InodeNo,
+    pub file_type: FileType,
+    /// Full POSIX mode, type bits included.
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    pub links: u32,
+    pub atime: i64,
+    pub mtime: i64,
+    pub ctime: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crtime: Option<i64>,
+    /// Space the inode says it uses, in 512-byte sectors.
+    pub sectors: u64,
+    /// Format-specific inode flags, raw.
+    pub flags: u32,
+    /// Every path that names this inode (hard links give several), bounded.
+    pub paths: Vec<String>,
+    /// Every run the inode maps, in the order the inode maps them.
+    pub runs: Vec<BlockRun>,
+    /// Why this inode was counted as in use when the format's own bookkeeping
+    /// says otherwise (e.g. hidden in an uninitialised inode-table tail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<String>,
+}
+
+impl Inode {
+    pub fn first_path(&self) -> Option<&str> {
+        self.paths.first().map(String::as_str)
+    }
+
+    /// World-readable (o+r) and not a directory.
+    pub fn world_readable(&self) -> bool {
+        self.mode & 0o004 != 0
+    }
+
+    pub fn world_writable(&self) -> bool {
+        self.mode & 0o002 != 0
+    }
+}
+
+/// What the filesystem is, for the report header.
+#[derive(Debug, Clone, Serialize)]
+pub struct FsInfo {
+    /// "ext2", "ext3" or "ext4".
+    #[serde(rename = "type")]
+    pub fs_type: String,
+    pub block_size: u32,
+    pub block_count: u64,
+    pub inode_count: u64,
+    pub label: String,
+    pub uuid: String,
+    /// Feature names as the format's tools print them; unknown bits as hex.
+    pub features: Vec<String>,
+    /// Block groups (ext) or the nearest equivalent.
+    pub groups: u64,
+    /// Inodes in use.
+    pub inodes_in_use: u64,
+}
+
+/// How severe a finding is, most severe last so that `>=` means "at least".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL_DESCENDING: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// A problem (or notable fact) found in an image. Codes are stable identifiers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inodes: Vec<InodeNo>,
+    /// Block runs as `[start, count]` pairs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<[u64; 2]>,
+}
+
+impl Finding {
+    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Finding {
+        Finding {
+            severity,
+            code,
+            message: message.into(),
+            inodes: Vec::new(),
+            blocks: Vec::new(),
+        }
+    }
+
+    pub fn with_inodes(mut self, inodes: impl IntoIterator<Item = InodeNo>) -> Finding {
+        self.inodes.extend(inodes);
+        self
+    }
+
+    pub fn with_blocks(mut self, blocks: impl IntoIterator<Item = [u64; 2]>) -> Finding {
+        self.blocks.extend(blocks);
+        self
+    }
+}
+
+/// Sharing the format declares legitimate, for the analysis to honour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredSharing {
+    pub start: BlockNo,
+    pub len: u64,
+    pub role: Role,
+    /// How many referrers the format allows (e.g. an xattr block's `h_refcount`).
+    pub max_referrers: u64,
+}
+
+/// Everything a parser learned about one filesystem.
+#[derive(Debug, Clone)]
+pub struct Filesystem {
+    pub info: FsInfo,
+    /// In-use inodes, sorted by number.
+    pub inodes: Vec<Inode>,
+    pub metadata: Vec<MetadataRegion>,
+    /// Blocks the allocation bitmaps mark in use, as sorted, disjoint `(start, len)` runs.
+    /// `None` where the format has no such bitmap or it could not be read.
+    pub allocated: Option<Vec<(BlockNo, u64)>>,
+    /// Runs whose allocation state is unknown (an unreadable bitmap).
+    pub allocation_unknown: Vec<(BlockNo, u64)>,
+    /// First block that may hold data (`s_first_data_block` on ext).
+    pub first_data_block: BlockNo,
+    /// Sharing the format allows, keyed by block run.
+    pub declared_sharing: Vec<DeclaredSharing>,
+    /// Inodes that belong to the filesystem's own machinery and whose runs over
+    /// a given metadata role are not a cross-link (the ext resize inode over the
+    /// reserved GDT blocks).
+    pub own_metadata_inodes: Vec<(InodeNo, MetaRole)>,
+    /// Whether the format declares that blocks may be shared without bookkeeping
+    /// (ext `shared_blocks`): reported, never trusted.
+    pub shared_blocks_declared: bool,
+    pub findings: Vec<Finding>,
+}
+
+impl Filesystem {
+    pub fn inode(&self, ino: InodeNo) -> Option<&Inode> {
+        self.inodes
+            .binary_search_by_key(&ino, |i| i.ino)
+            .ok()
+            .and_then(|i| self.inodes.get(i))
+    }
+}
+
+/// Sorted `(start, len)` runs → sorted, disjoint runs, touching ones merged.
+pub fn coalesce_runs(sorted: Vec<(BlockNo, u64)>) -> Vec<(BlockNo, u64)> {
+    let mut out: Vec<(BlockNo, u64)> = Vec::with_capacity(sorted.len());
+    for (s, l) in sorted {
+        let e = s.saturating_add(l);
+        if let Some(last) = out.last_mut() {
+            let last_end = last.0.saturating_add(last.1);
+            if s <= last_end {
+                last.1 = last_end.max(e) - last.0;
+                continue;
+            }
+        }
+        out.push((s, l));
+    }
+    out
+}
+
+/// A name from the image as a string: valid UTF-8 is kept as is, every byte of
+/// an invalid sequence becomes `\xNN`. Control characters are kept here (they are
+/// evidence) and escaped by the presentation layer before they reach a terminal.
+pub fn name_from_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coalescing_merges_touching_and_overlapping_runs() {
+        assert_eq!(
+            coalesce_runs(vec![(0, 2), (2, 3), (4, 1), (10, 1)]),
+            vec![(0, 5), (10, 1)]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_are_escaped() {
+        assert_eq!(name_from_bytes(b"caf\xc3\xa9"), "café");
+        assert_eq!(name_from_bytes(b"a\xffb"), "a\\xffb");
+    }
+
+    #[test]
+    fn mode_strings_match_ls() {
+        assert_eq!(mode_string(0o100644), "-rw-r--r--");
+        assert_eq!(mode_string(0o040755), "drwxr-xr-x");
+        assert_eq!(mode_string(0o041777), "drwxrwxrwt");
+        assert_eq!(mode_string(0o104755), "-rwsr-xr-x");
+        assert_eq!(mode_string(0o120777), "lrwxrwxrwx");
+        assert_eq!(mode_string(0o100600), "-rw-------");
+    }
+
+    #[test]
+    fn severities_order_by_gravity() {
+        assert!(Severity::Critical > Severity::High);
+        assert!(Severity::Low > Severity::Info);
+    }
+}

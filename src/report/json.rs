@@ -1,0 +1,135 @@
+//! The JSON contract of `scan --format json`. Field names are fixed (fields may
+//! be added); README.md documents it. Block numbers are filesystem blocks.
+
+use serde::Serialize;
+
+use crate::analysis::{Crosslink, ImageInfo, ScanResult};
+use crate::model::{Finding, FsInfo, Severity};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    tool: Tool,
+    image: &'a ImageInfo,
+    volumes: Vec<Volume<'a>>,
+    summary: Summary,
+    /// Present when the image could not be scanned at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Volume<'a> {
+    index: usize,
+    offset_bytes: u64,
+    length_bytes: u64,
+    /// Always null until partition tables are parsed.
+    partition: Option<()>,
+    filesystem: Option<&'a FsInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    crosslinks: &'a [Crosslink],
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct Summary {
+    volumes: usize,
+    crosslinked_blocks: u64,
+    findings: Counts,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
+
+/// The scan result as the JSON contract.
+pub fn render(result: &ScanResult) -> String {
+    let volumes = result
+        .volumes
+        .iter()
+        .map(|v| Volume {
+            index: v.index,
+            offset_bytes: v.offset_bytes,
+            length_bytes: v.length_bytes,
+            partition: None,
+            filesystem: v.filesystem.as_ref().map(|f| &f.info),
+            error: v.error.as_deref(),
+            crosslinks: &v.crosslinks,
+            findings: &v.findings,
+        })
+        .collect();
+    let report = Report {
+        tool: tool(),
+        image: &result.image,
+        volumes,
+        summary: Summary {
+            volumes: result.volumes.len(),
+            crosslinked_blocks: result.crosslinked_blocks(),
+            findings: Counts {
+                critical: result.count(Severity::Critical),
+                high: result.count(Severity::High),
+                medium: result.count(Severity::Medium),
+                low: result.count(Severity::Low),
+                info: result.count(Severity::Info),
+            },
+        },
+        error: None,
+    };
+    to_string(&report)
+}
+
+/// The JSON for an image that could not be opened at all.
+pub fn render_error(path: &str, error: &str) -> String {
+    #[derive(Serialize)]
+    struct Failed<'a> {
+        tool: Tool,
+        image: ImageInfo,
+        volumes: [(); 0],
+        summary: Summary,
+        error: &'a str,
+    }
+    to_string(&Failed {
+        tool: tool(),
+        image: ImageInfo {
+            path: path.to_string(),
+            size_bytes: 0,
+            sha256: None,
+        },
+        volumes: [],
+        summary: Summary {
+            volumes: 0,
+            crosslinked_blocks: 0,
+            findings: Counts {
+                critical: 0,
+                high: 0,
+                medium: 0,
+                low: 0,
+                info: 0,
+            },
+        },
+        error,
+    })
+}
+
+fn tool() -> Tool {
+    Tool {
+        name: "imginspect",
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+fn to_string<T: Serialize>(value: &T) -> String {
+    // Serialising these plain structs cannot fail (no maps with non-string keys).
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -1,0 +1,7 @@
+//! Presentation of a [`ScanResult`](crate::analysis::ScanResult): the human
+//! text report and the JSON contract. Every string from the image passes
+//! through [`sanitize`] before it reaches a terminal.
+
+pub mod json;
+pub mod sanitize;
+pub mod text;

@@ -1,0 +1,271 @@
+//! The human-readable reports: `scan`, `block` and `inode`.
+
+use std::fmt::Write;
+
+use crate::analysis::{self, Claimer, ScanResult, VolumeResult};
+use crate::model::{BlockNo, Filesystem, Inode, Severity, mode_string};
+use crate::report::sanitize::for_terminal as safe;
+
+/// The `scan` report.
+pub fn render(result: &ScanResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "image    {} ({} bytes)",
+        safe(&result.image.path),
+        result.image.size_bytes
+    );
+    if let Some(h) = &result.image.sha256 {
+        let _ = writeln!(out, "sha256   {h}");
+    }
+    for v in &result.volumes {
+        volume(&mut out, v);
+    }
+    let _ = writeln!(
+        out,
+        "\nsummary  {} cross-linked blocks; findings: {}",
+        result.crosslinked_blocks(),
+        Severity::ALL_DESCENDING
+            .iter()
+            .map(|&s| format!("{} {}", result.count(s), s.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out
+}
+
+fn volume(out: &mut String, v: &VolumeResult) {
+    let Some(fs) = &v.filesystem else {
+        let _ = writeln!(
+            out,
+            "volume {} at byte {}: {}",
+            v.index,
+            v.offset_bytes,
+            safe(v.error.as_deref().unwrap_or("no filesystem"))
+        );
+        return;
+    };
+    let i = &fs.info;
+    let _ = writeln!(
+        out,
+        "volume {}  {} label \"{}\" uuid {}\n         {} blocks of {} bytes, {} groups, {} of {} inodes in use\n         features: {}",
+        v.index,
+        i.fs_type,
+        safe(&i.label),
+        i.uuid,
+        i.block_count,
+        i.block_size,
+        i.groups,
+        i.inodes_in_use,
+        i.inode_count,
+        i.features.join(" ")
+    );
+    if v.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nno findings: every block has at most one owner and the bitmaps agree"
+        );
+        return;
+    }
+    let _ = writeln!(out, "\nfindings ({}):", v.findings.len());
+    for f in &v.findings {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<24} {}",
+            f.severity.name().to_uppercase(),
+            f.code,
+            safe(&f.message)
+        );
+    }
+    let real: Vec<_> = v.crosslinks.iter().collect();
+    if !real.is_empty() {
+        let _ = writeln!(out, "\nshared blocks ({} runs):", real.len());
+        for c in real {
+            let range = if c.block_count == 1 {
+                format!("{}", c.start_block)
+            } else {
+                format!(
+                    "{}–{}",
+                    c.start_block,
+                    c.start_block.saturating_add(c.block_count - 1)
+                )
+            };
+            let _ = writeln!(
+                out,
+                "  {range} ({} block{}){}",
+                c.block_count,
+                if c.block_count == 1 { "" } else { "s" },
+                if c.legitimate { "  [legitimate]" } else { "" }
+            );
+            for cl in &c.claimers {
+                let _ = writeln!(out, "      {}", claimer_line(cl));
+            }
+        }
+    }
+}
+
+fn claimer_line(c: &Claimer) -> String {
+    match c {
+        Claimer::Inode {
+            inode,
+            paths,
+            role,
+            logical_block,
+            mode,
+            uid,
+            gid,
+        } => {
+            let name = paths
+                .first()
+                .map(|p| safe(p))
+                .unwrap_or_else(|| "<no name>".into());
+            let more = if paths.len() > 1 {
+                format!(" (+{} more names)", paths.len() - 1)
+            } else {
+                String::new()
+            };
+            let logical = logical_block
+                .map(|l| format!(" at file block {l}"))
+                .unwrap_or_default();
+            format!(
+                "inode {inode:<8} {mode} {uid}:{gid}  {}{logical}  {name}{more}",
+                role.name()
+            )
+        }
+        Claimer::Metadata { role, group } => match group {
+            Some(g) => format!("metadata {} of group {g}", role.name()),
+            None => format!("metadata {}", role.name()),
+        },
+    }
+}
+
+/// The `block` report: who claims one block.
+pub fn block(fs: &Filesystem, block: BlockNo) -> String {
+    let mut out = String::new();
+    let claimers = analysis::claimers_of(fs, block);
+    let state = match analysis::allocated(fs, block) {
+        Some(true) => "allocated in the block bitmap",
+        Some(false) => "free in the block bitmap",
+        None => "allocation unknown",
+    };
+    let range = if block < fs.first_data_block || block >= fs.info.block_count {
+        format!(
+            " — outside the filesystem (blocks {}..{})",
+            fs.first_data_block, fs.info.block_count
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "block {block}: {state}{range}");
+    if claimers.is_empty() {
+        let _ = writeln!(out, "  claimed by nothing");
+    }
+    for c in &claimers {
+        let _ = writeln!(out, "  {}", claimer_line(c));
+    }
+    if claimers.len() > 1 {
+        let _ = writeln!(
+            out,
+            "  ({} claimers: see `imginspect scan` for the verdict)",
+            claimers.len()
+        );
+    }
+    out
+}
+
+/// The `inode` report: stat fields, names and the extent map.
+pub fn inode(fs: &Filesystem, crosslinks: &[analysis::Crosslink], n: &Inode) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "inode {}  {:?}  {}",
+        n.ino,
+        n.file_type,
+        mode_string(n.mode)
+    );
+    let _ = writeln!(
+        out,
+        "  uid {}  gid {}  size {}  links {}  sectors {}  flags {:#x}",
+        n.uid, n.gid, n.size, n.links, n.sectors, n.flags
+    );
+    let _ = writeln!(
+        out,
+        "  atime {}  mtime {}  ctime {}{}",
+        n.atime,
+        n.mtime,
+        n.ctime,
+        n.crtime
+            .map(|c| format!("  crtime {c}"))
+            .unwrap_or_default()
+    );
+    if let Some(h) = &n.hidden {
+        let _ = writeln!(out, "  HIDDEN: {h}");
+    }
+    if n.paths.is_empty() {
+        let _ = writeln!(out, "  names: none");
+    }
+    for p in &n.paths {
+        let _ = writeln!(out, "  name: {}", safe(p));
+    }
+    let _ = writeln!(out, "  block map ({} runs):", n.runs.len());
+    let _ = writeln!(
+        out,
+        "    {:>12}  {:>14}  {:>8}  {:<12} flags",
+        "logical", "physical", "length", "role"
+    );
+    for r in &n.runs {
+        let logical = r
+            .logical
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "-".into());
+        let mut flags = Vec::new();
+        if r.unwritten {
+            flags.push("unwritten".to_string());
+        }
+        if r.start < fs.first_data_block || r.end() > fs.info.block_count {
+            flags.push("OUT OF RANGE".to_string());
+        }
+        for c in crosslinks {
+            let overlaps =
+                c.start_block < r.end() && r.start < c.start_block.saturating_add(c.block_count);
+            let involves = c
+                .claimers
+                .iter()
+                .any(|cl| matches!(cl, Claimer::Inode { inode, .. } if *inode == n.ino));
+            if overlaps && involves {
+                let others: Vec<String> = c
+                    .claimers
+                    .iter()
+                    .filter(|cl| !matches!(cl, Claimer::Inode { inode, .. } if *inode == n.ino))
+                    .map(|cl| match cl {
+                        Claimer::Inode { inode, .. } => format!("inode {inode}"),
+                        Claimer::Metadata { role, .. } => role.name().to_string(),
+                    })
+                    .collect();
+                let tag = if c.legitimate {
+                    "shared"
+                } else {
+                    "CROSS-LINKED"
+                };
+                let with = if others.is_empty() {
+                    "itself".to_string()
+                } else {
+                    others.join(", ")
+                };
+                flags.push(format!(
+                    "{tag} {}+{} with {with}",
+                    c.start_block, c.block_count
+                ));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "    {logical:>12}  {:>14}  {:>8}  {:<12} {}",
+            r.start,
+            r.len,
+            r.role.name(),
+            flags.join("; ")
+        );
+    }
+    out
+}
