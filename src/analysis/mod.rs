@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::fs::{self, Progress};
-use crate::image::Image;
+use crate::image::{Image, View};
 use crate::model::{
     BlockNo, FileType, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity,
     coalesce_runs, mode_string,
@@ -113,8 +113,35 @@ pub struct ScanOptions {
 
 /// Scans an image: today the whole image is one volume.
 pub fn scan(image: &Image, options: &ScanOptions, progress: &dyn Progress) -> ScanResult {
-    let view = image.view();
-    let mut volume = match fs::parse(&view, progress) {
+    let mut result = scan_view(
+        &image.path().display().to_string(),
+        &image.view(),
+        options,
+        progress,
+    );
+    if image.size_changed()
+        && let Some(volume) = result.volumes.first_mut()
+    {
+        volume.findings.insert(
+            0,
+            Finding::new(
+                Severity::High,
+                "image_changed",
+                "the image file changed size while it was being scanned: results may be inconsistent",
+            ),
+        );
+    }
+    result
+}
+
+/// Scans the bytes of a view (the whole image, or bytes held in memory).
+pub fn scan_view(
+    path: &str,
+    view: &View<'_>,
+    options: &ScanOptions,
+    progress: &dyn Progress,
+) -> ScanResult {
+    let volume = match fs::parse(view, progress) {
         Ok(filesystem) => analyse(0, 0, view.len(), filesystem, view.len()),
         Err(e) => VolumeResult {
             index: 0,
@@ -126,25 +153,27 @@ pub fn scan(image: &Image, options: &ScanOptions, progress: &dyn Progress) -> Sc
             findings: Vec::new(),
         },
     };
-    if image.size_changed() {
-        volume.findings.insert(
-            0,
-            Finding::new(
-                Severity::High,
-                "image_changed",
-                "the image file changed size while it was being scanned: results may be inconsistent",
-            ),
-        );
-    }
     let sha256 = options.hash.then(|| {
         progress.step("sha256", 0, 1);
-        let digest = Sha256::digest(view.read(0, view.len() as usize).unwrap_or(&[]));
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        let mut hasher = Sha256::new();
+        // Hash in chunks: one bounded read at a time.
+        const CHUNK: u64 = 1 << 20;
+        let mut at = 0;
+        while at < view.len() {
+            let n = CHUNK.min(view.len() - at);
+            hasher.update(view.read(at, n as usize).unwrap_or(&[]));
+            at += n;
+        }
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     });
     ScanResult {
         image: ImageInfo {
-            path: image.path().display().to_string(),
-            size_bytes: image.size(),
+            path: path.to_string(),
+            size_bytes: view.len(),
             sha256,
         },
         volumes: vec![volume],

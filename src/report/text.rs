@@ -79,7 +79,8 @@ fn volume(out: &mut String, v: &VolumeResult) {
     }
     let real: Vec<_> = v.crosslinks.iter().collect();
     if !real.is_empty() {
-        let _ = writeln!(out, "\nshared blocks ({} runs):", real.len());
+        let runs = if real.len() == 1 { "run" } else { "runs" };
+        let _ = writeln!(out, "\nshared blocks ({} {runs}):", real.len());
         for c in real {
             let range = if c.block_count == 1 {
                 format!("{}", c.start_block)

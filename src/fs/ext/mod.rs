@@ -65,26 +65,28 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
     let allocation = groups::read_block_bitmaps(view, &sb, &descs, &metadata, &mut findings);
     let inode_bitmaps = groups::read_inode_bitmaps(view, &sb, &descs, &mut findings);
 
-    let mut inodes = Vec::new();
-    let mut xattr_referrers: HashMap<u64, Vec<InodeNo>> = HashMap::new();
+    let mut found = InodeScan {
+        inodes: Vec::new(),
+        xattr_referrers: HashMap::new(),
+        inline_dirs: HashMap::new(),
+        findings,
+    };
     let group_total = descs.len() as u64;
     for (desc, bitmap) in descs.iter().zip(&inode_bitmaps) {
         progress.step("inode tables", u64::from(desc.group), group_total);
-        scan_group(
-            view,
-            &sb,
-            desc,
-            *bitmap,
-            &mut inodes,
-            &mut xattr_referrers,
-            &mut findings,
-        );
+        scan_group(view, &sb, desc, *bitmap, &mut found);
     }
     progress.step("inode tables", group_total, group_total);
+    let InodeScan {
+        mut inodes,
+        xattr_referrers,
+        inline_dirs,
+        mut findings,
+    } = found;
 
     let declared_sharing = xattr_sharing(view, &sb, &xattr_referrers, &mut findings);
     progress.step("directories", 0, 1);
-    name_inodes(view, &sb, &mut inodes, &mut findings);
+    name_inodes(view, &sb, &mut inodes, &inline_dirs, &mut findings);
     progress.step("directories", 1, 1);
 
     let (features, unknown) = sb.feature_names();
@@ -206,6 +208,19 @@ fn format_uuid(u: &[u8; 16]) -> String {
     )
 }
 
+/// Directory entries of inline-data directories, by inode: the bytes of
+/// `i_block` after the 4-byte parent inode number, and the `system.data` value.
+type InlineDirs = HashMap<InodeNo, (Vec<u8>, Vec<u8>)>;
+
+/// What the inode-table scan accumulates.
+struct InodeScan {
+    inodes: Vec<Inode>,
+    /// xattr block → the inodes whose `i_file_acl` points at it.
+    xattr_referrers: HashMap<u64, Vec<InodeNo>>,
+    inline_dirs: InlineDirs,
+    findings: Vec<Finding>,
+}
+
 /// Scans every inode-table slot of one group.
 ///
 /// e2fsprogs and the kernel skip INODE_UNINIT groups and the `bg_itable_unused`
@@ -217,10 +232,14 @@ fn scan_group(
     sb: &Superblock,
     desc: &GroupDesc,
     bitmap: Option<&[u8]>,
-    inodes: &mut Vec<Inode>,
-    xattr_referrers: &mut HashMap<u64, Vec<InodeNo>>,
-    findings: &mut Vec<Finding>,
+    found: &mut InodeScan,
 ) {
+    let InodeScan {
+        inodes,
+        xattr_referrers,
+        inline_dirs,
+        findings,
+    } = found;
     let bs = u64::from(sb.block_size);
     let isz = u64::from(sb.inode_size);
     let ipg = u64::from(sb.inodes_per_group);
@@ -313,6 +332,15 @@ fn scan_group(
         }
         let runs = map_inode(view, sb, &ri, xattr_referrers, findings);
         let file_type = FileType::from_mode(u32::from(ri.mode));
+        if file_type == FileType::Directory && ri.has_flag(flags::INLINE_DATA) {
+            inline_dirs.insert(
+                ino,
+                (
+                    ri.i_block.get(4..).unwrap_or(&[]).to_vec(),
+                    ri.inline_data_xattr().unwrap_or(&[]).to_vec(),
+                ),
+            );
+        }
         inodes.push(Inode {
             ino,
             file_type,
@@ -503,6 +531,7 @@ fn name_inodes(
     view: &View<'_>,
     sb: &Superblock,
     inodes: &mut [Inode],
+    inline_dirs: &InlineDirs,
     findings: &mut Vec<Finding>,
 ) {
     let index: HashMap<InodeNo, usize> =
@@ -539,23 +568,34 @@ fn name_inodes(
             dir_path.as_str()
         };
         let mut children: Vec<(InodeNo, String)> = Vec::new();
+        // Entries in blocks, then inline ones (no block: they live in the inode).
+        let mut sources: Vec<(Option<u64>, &[u8])> = Vec::new();
         for physical in blocks {
-            let Ok(block) = view.read(physical.saturating_mul(bs), sb.block_size as usize) else {
-                continue;
-            };
+            if let Ok(block) = view.read(physical.saturating_mul(bs), sb.block_size as usize) {
+                sources.push((Some(physical), block));
+            }
+        }
+        if let Some((in_iblock, in_xattr)) = inline_dirs.get(&dir_ino) {
+            sources.push((None, in_iblock));
+            if !in_xattr.is_empty() {
+                sources.push((None, in_xattr));
+            }
+        }
+        for (physical, block) in sources {
             let (entries, problem) = dir::parse_block(block, has_filetype);
             if let Some(p) = problem {
+                let place = physical.map_or("inline data".to_string(), |b| format!("block {b}"));
                 findings.push(
                     Finding::new(
                         Severity::Medium,
                         "bad_directory_entry",
                         format!(
-                            "directory {display_dir} (inode {dir_ino}), block {physical}, byte {}: {}",
+                            "directory {display_dir} (inode {dir_ino}), {place}, byte {}: {}",
                             p.offset, p.what
                         ),
                     )
                     .with_inodes([dir_ino])
-                    .with_blocks([[physical, 1]]),
+                    .with_blocks(physical.map(|b| [b, 1])),
                 );
             }
             for e in entries {
@@ -621,7 +661,9 @@ fn name_inodes(
         );
     }
     for node in inodes.iter() {
-        let special = node.ino < u64::from(sb.first_ino) || node.flags & flags::EA_INODE != 0;
+        let special = node.ino < u64::from(sb.first_ino)
+            || node.flags & flags::EA_INODE != 0
+            || sb.special_inodes.iter().any(|&s| u64::from(s) == node.ino);
         if node.paths.is_empty() && !special {
             findings.push(
                 Finding::new(

@@ -1,0 +1,90 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository's sample-images directory.
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-images")
+}
+
+/// Every sample image with the exit status e2fsck -fn gives it and the finding
+/// codes imginspect must report, from sample-images/expected.tsv.
+pub fn expected() -> Vec<(String, i32, Vec<String>)> {
+    let text = std::fs::read_to_string(samples_dir().join("expected.tsv")).expect("expected.tsv");
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut cols = l.split('\t');
+            let name = cols.next().unwrap_or_default().to_string();
+            let exit = cols.next().unwrap_or("0").parse().expect("e2fsck exit");
+            let codes = cols
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect();
+            (name, exit, codes)
+        })
+        .collect()
+}
+
+/// Runs the imginspect binary.
+pub fn imginspect(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_imginspect"))
+        .args(args)
+        .output()
+        .expect("run imginspect")
+}
+
+/// True if `tool` can be run. When it cannot: under CI (`CI=true`) the test
+/// fails, because a skipped check is not a passing check; on a developer's
+/// machine it prints why and the caller skips.
+pub fn have_tool(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .env("PATH", tool_path())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{tool} is required under CI (install it in .ci/run)");
+        }
+        eprintln!("SKIPPED: {tool} is not installed");
+    }
+    found
+}
+
+/// PATH with the sbin directories where e2fsprogs lives.
+pub fn tool_path() -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    format!("{path}:/usr/sbin:/sbin")
+}
+
+/// Runs an outside tool with the sbin directories on PATH.
+pub fn tool(program: &str, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .env("PATH", tool_path())
+        .output()
+        .unwrap_or_else(|e| panic!("run {program}: {e}"))
+}
+
+/// JSON of `imginspect scan --format json IMAGE`.
+pub fn scan_json(image: &Path) -> serde_json::Value {
+    let out = imginspect(&[
+        "scan",
+        "--format",
+        "json",
+        image.to_str().expect("utf-8 path"),
+    ]);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "scan of {} gave no JSON ({e}): {}",
+            image.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}

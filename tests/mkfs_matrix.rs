@@ -1,0 +1,129 @@
+//! A clean filesystem straight from mke2fs has no finding at all, whatever its
+//! layout: block sizes from 1 KiB to 64 KiB, ext2/ext3/ext4, meta_bg,
+//! sparse_super2, uninit_bg (crc16) and metadata_csum (crc32c), 32- and 64-bit
+//! descriptors, flex_bg, many groups, 128-byte inodes, quotas, bigalloc.
+//! e2fsck -fn must agree that each image is clean, or the case proves nothing.
+
+mod common;
+
+use std::path::Path;
+
+/// (name, mke2fs arguments, size in MiB)
+const CASES: &[(&str, &str, u64)] = &[
+    ("ext2-1k", "-t ext2 -b 1024", 16),
+    ("ext3-1k", "-t ext3 -b 1024", 24),
+    ("ext4-4k", "-t ext4 -b 4096", 64),
+    ("ext4-2k-many-groups", "-t ext4 -b 2048 -g 2048", 48),
+    ("ext4-64k-blocks", "-t ext4 -b 65536", 256),
+    (
+        "ext4-meta-bg",
+        "-t ext4 -b 1024 -O meta_bg,^resize_inode",
+        64,
+    ),
+    ("ext4-sparse-super2", "-t ext4 -b 1024 -O sparse_super2", 32),
+    (
+        "ext4-no-sparse-super",
+        "-t ext4 -b 1024 -O ^sparse_super,^resize_inode -g 1024",
+        8,
+    ),
+    (
+        "ext4-uninit-bg-crc16",
+        "-t ext4 -b 1024 -O ^metadata_csum,uninit_bg",
+        32,
+    ),
+    (
+        "ext4-32bit-no-flex",
+        "-t ext4 -b 4096 -O ^64bit,^flex_bg",
+        64,
+    ),
+    ("ext4-128-byte-inodes", "-t ext4 -b 1024 -I 128", 16),
+    ("ext4-orphan-file", "-t ext4 -b 4096 -O orphan_file", 64),
+    ("ext4-bigalloc", "-t ext4 -b 4096 -O bigalloc -C 65536", 128),
+    ("ext4-mmp", "-t ext4 -b 4096 -O mmp", 32),
+    ("ext4-inline-data", "-t ext4 -b 4096 -O inline_data", 32),
+    (
+        "ext4-csum-seed",
+        "-t ext4 -b 4096 -O metadata_csum_seed",
+        32,
+    ),
+];
+
+fn populate(dir: &Path) {
+    std::fs::create_dir_all(dir.join("etc/ssh")).unwrap();
+    std::fs::create_dir_all(dir.join("usr/share/doc/pkg")).unwrap();
+    std::fs::write(dir.join("etc/hostname"), b"imginspect\n").unwrap();
+    std::fs::write(dir.join("etc/ssh/sshd_config"), vec![b'#'; 3000]).unwrap();
+    std::fs::write(dir.join("usr/share/doc/pkg/big"), vec![0xA5; 300_000]).unwrap();
+    for i in 0..40 {
+        std::fs::write(
+            dir.join(format!("usr/share/doc/pkg/f{i}")),
+            vec![i as u8; 100 * i],
+        )
+        .unwrap();
+    }
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("etc/link")).unwrap();
+    std::os::unix::fs::symlink("x".repeat(200), dir.join("etc/longlink")).unwrap();
+    std::fs::hard_link(dir.join("etc/hostname"), dir.join("etc/hostname.bak")).unwrap();
+}
+
+#[test]
+fn clean_mkfs_images_have_no_findings() {
+    if !common::have_tool("mke2fs") || !common::have_tool("e2fsck") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("tree");
+    populate(&tree);
+    let mut failures = Vec::new();
+    for &(name, args, mib) in CASES {
+        let img = work.path().join(format!("{name}.img"));
+        let file = std::fs::File::create(&img).unwrap();
+        file.set_len(mib << 20).unwrap();
+        drop(file);
+        let mut argv: Vec<&str> = vec![
+            "-q",
+            "-F",
+            "-E",
+            "root_owner=0:0",
+            "-d",
+            tree.to_str().unwrap(),
+        ];
+        argv.extend(args.split_whitespace());
+        argv.push(img.to_str().unwrap());
+        let out = common::tool("mke2fs", &argv);
+        assert!(
+            out.status.success(),
+            "{name}: mke2fs failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let fsck = common::tool("e2fsck", &["-fn", img.to_str().unwrap()]);
+        assert_eq!(
+            fsck.status.code(),
+            Some(0),
+            "{name}: e2fsck does not call it clean: {}",
+            String::from_utf8_lossy(&fsck.stdout)
+        );
+        let json = common::scan_json(&img);
+        let findings: Vec<String> = json["volumes"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] != "info")
+            .map(|f| format!("{} {}: {}", f["severity"], f["code"], f["message"]))
+            .collect();
+        if !findings.is_empty() {
+            failures.push(format!("{name} ({args}):\n  {}", findings.join("\n  ")));
+        }
+        let paths: Vec<&str> = json["volumes"][0]["filesystem"]["type"]
+            .as_str()
+            .into_iter()
+            .collect();
+        assert!(!paths.is_empty(), "{name}: no filesystem type");
+        std::fs::remove_file(&img).unwrap();
+    }
+    assert!(
+        failures.is_empty(),
+        "findings on clean images:\n{}",
+        failures.join("\n")
+    );
+}
