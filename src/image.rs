@@ -40,6 +40,46 @@ pub struct ReadError {
 pub struct Image {
     path: PathBuf,
     map: Mmap,
+    /// Byte ranges `(start, end)` that hold data, sorted; everything else is a
+    /// hole that reads as zeros. `None` when the file system cannot say
+    /// (then every byte counts as data).
+    data_ranges: Option<Vec<(u64, u64)>>,
+}
+
+/// At most this many data ranges are recorded from SEEK_DATA/SEEK_HOLE; past
+/// it, the rest of the file counts as data (correct, only slower).
+const MAX_DATA_RANGES: usize = 1 << 20;
+
+/// The data ranges of a file, from `lseek(SEEK_DATA)` / `lseek(SEEK_HOLE)`.
+fn data_ranges(file: &File, size: u64) -> Option<Vec<(u64, u64)>> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    let mut ranges = Vec::new();
+    let mut pos: u64 = 0;
+    while pos < size {
+        if ranges.len() >= MAX_DATA_RANGES {
+            ranges.push((pos, size));
+            break;
+        }
+        let at = libc::off_t::try_from(pos).ok()?;
+        // SAFETY: lseek on a file descriptor we own; it only moves the offset
+        // of this process's open file description (reads go through the map).
+        let data = unsafe { libc::lseek(fd, at, libc::SEEK_DATA) };
+        if data < 0 {
+            // ENXIO: no data at or after pos. Anything else: unsupported.
+            let err = std::io::Error::last_os_error();
+            return (err.raw_os_error() == Some(libc::ENXIO)).then_some(ranges);
+        }
+        // SAFETY: as above.
+        let hole = unsafe { libc::lseek(fd, data, libc::SEEK_HOLE) };
+        let (data, hole) = (u64::try_from(data).ok()?, u64::try_from(hole).ok()?);
+        if hole <= data {
+            return None;
+        }
+        ranges.push((data, hole.min(size)));
+        pos = hole;
+    }
+    Some(ranges)
 }
 
 impl Image {
@@ -95,9 +135,15 @@ impl Image {
         // evidence at rest, and the size is checked again after a scan
         // (`Image::size_changed`) so that such a change is reported.
         let map = unsafe { MmapOptions::new().len(len).map_copy_read_only(&file) }.map_err(io)?;
+        let data_ranges = if file_type.is_file() {
+            data_ranges(&file, size)
+        } else {
+            None
+        };
         Ok(Image {
             path: path.to_owned(),
             map,
+            data_ranges,
         })
     }
 
@@ -115,6 +161,7 @@ impl Image {
         View {
             data: &self.map,
             base: 0,
+            data_ranges: self.data_ranges.as_deref(),
         }
     }
 
@@ -134,12 +181,36 @@ pub struct View<'a> {
     data: &'a [u8],
     /// Image offset of the first byte of `data`.
     base: u64,
+    /// The image's data ranges (image offsets), if known: lets a walk skip
+    /// holes without touching their pages.
+    data_ranges: Option<&'a [(u64, u64)]>,
 }
 
 impl<'a> View<'a> {
     /// A view over caller-provided bytes (tests, embedded images).
     pub fn from_bytes(data: &'a [u8]) -> View<'a> {
-        View { data, base: 0 }
+        View {
+            data,
+            base: 0,
+            data_ranges: None,
+        }
+    }
+
+    /// The first offset at or after `offset` (view-relative) that may hold a
+    /// non-zero byte, or None if everything from `offset` to the end of the view
+    /// is a hole. Without hole information every offset may hold data.
+    pub fn next_data(&self, offset: u64) -> Option<u64> {
+        if offset >= self.len() {
+            return None;
+        }
+        let Some(ranges) = self.data_ranges else {
+            return Some(offset);
+        };
+        let at = self.base.saturating_add(offset);
+        let k = ranges.partition_point(|&(_, end)| end <= at);
+        let &(start, _) = ranges.get(k)?;
+        let next = start.max(at).saturating_sub(self.base);
+        (next < self.len()).then_some(next)
     }
 
     pub fn len(&self) -> u64 {
@@ -179,6 +250,7 @@ impl<'a> View<'a> {
         Ok(View {
             data,
             base: self.base.saturating_add(offset),
+            data_ranges: self.data_ranges,
         })
     }
 }
@@ -199,6 +271,31 @@ mod tests {
         assert_eq!(sub.base(), 2);
         let err = sub.read(1, 4).unwrap_err();
         assert_eq!(err.offset, 3);
+    }
+
+    #[test]
+    fn holes_are_found_in_sparse_files() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sparse.img");
+        let mut f = File::create(&path).unwrap();
+        f.set_len(64 << 20).unwrap();
+        f.seek(SeekFrom::Start(32 << 20)).unwrap();
+        f.write_all(&[1u8; 4096]).unwrap();
+        drop(f);
+        let image = Image::open(&path).unwrap();
+        let view = image.view();
+        // Where the filesystem under the test reports holes, the first data is
+        // at 32 MiB; where it cannot, every offset counts as data.
+        match view.next_data(0) {
+            Some(0) => assert!(image.data_ranges.is_none()),
+            Some(at) => {
+                assert!(at <= 32 << 20);
+                assert_eq!(view.next_data((32 << 20) + 4096), None);
+            }
+            None => panic!("the data at 32 MiB was missed"),
+        }
+        assert_eq!(view.next_data(64 << 20), None);
     }
 
     #[test]

@@ -6,6 +6,17 @@
 //! cross-links, findings; one immutable [`analysis::ScanResult`]) → [`report`]
 //! (text and JSON).
 
+// Image bytes are hostile: no panicking index, unwrap or panic in library code.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
 pub mod analysis;
 pub mod fs;
 pub mod image;

@@ -316,16 +316,21 @@ pub fn read_block_bitmaps(
         sb.blocks_per_group
     };
     let bitmap_bytes = (bits as usize).div_ceil(8);
+    let metadata_runs = coalesce_runs(regions.iter().map(|r| (r.start, r.len)).collect());
     for desc in descs {
         let group = u64::from(desc.group);
         let first = sb.group_first_block(group);
         let len = sb.group_len(group);
         let end = first.saturating_add(len);
         if desc.block_uninit(sb) && desc.checksum_ok {
-            // Synthesised: the metadata that lies in this group.
-            for r in regions {
-                let s = r.start.max(first);
-                let e = r.end().min(end);
+            // Synthesised: the metadata that lies in this group. The runs are
+            // disjoint and sorted, so their ends are sorted too.
+            let k = metadata_runs.partition_point(|&(s, l)| s.saturating_add(l) <= first);
+            for &(s, l) in metadata_runs.get(k..).unwrap_or(&[]) {
+                if s >= end {
+                    break;
+                }
+                let (s, e) = (s.max(first), s.saturating_add(l).min(end));
                 if s < e {
                     allocated.push((s, e - s));
                 }

@@ -3,7 +3,7 @@
 //! Sources: Documentation/filesystems/ext4/inodes.rst; fs/ext4/ext4.h;
 //! e2fsprogs lib/ext2fs/csum.c (`ext2fs_inode_csum`).
 
-use crate::fs::bytes::{hi_lo, le16, le32};
+use crate::fs::bytes::{hi_lo, le16, le32, u8_at};
 use crate::fs::ext::csum::raw_crc32c;
 use crate::fs::ext::superblock::{Superblock, ro_compat};
 
@@ -115,8 +115,8 @@ impl<'a> RawInode<'a> {
             if le32(head, 0) == 0 {
                 return None;
             }
-            let name_len = usize::from(head[0]);
-            let name_index = head[1];
+            let name_len = usize::from(u8_at(head, 0));
+            let name_index = u8_at(head, 1);
             let value_offs = usize::from(le16(head, 2));
             let value_size = le32(head, 8) as usize;
             let name = entries.get(at + 16..at + 16 + name_len)?;

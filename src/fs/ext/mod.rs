@@ -258,9 +258,26 @@ fn scan_group(
         ipg
     };
     let first_ino = u64::from(desc.group) * ipg + 1;
-    for slot in 0..ipg {
+    let mut next_slot = 0;
+    while next_slot < ipg {
+        let slot = next_slot;
+        let at = table_at + slot * isz;
+        if slot >= used_slots {
+            // In the region e2fsprogs skips, jump over holes in the image file
+            // without touching their pages: a hole reads as zeros, and a zeroed
+            // slot holds no inode.
+            match view.next_data(at) {
+                None => return,
+                Some(next) if next >= at.saturating_add(isz) => {
+                    next_slot = ((next - table_at) / isz).max(slot + 1);
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
+        next_slot += 1;
         let ino = first_ino + slot;
-        let raw = match view.read(table_at + slot * isz, isz as usize) {
+        let raw = match view.read(at, isz as usize) {
             Ok(raw) => raw,
             Err(e) => {
                 findings.push(Finding::new(
@@ -544,7 +561,7 @@ fn name_inodes(
         Some(r) if r.file_type == FileType::Directory => {
             queue.push_back((root, String::new()));
             visited.insert(root);
-            if let Some(r) = inodes.get_mut(index[&root]) {
+            if let Some(r) = index.get(&root).and_then(|&i| inodes.get_mut(i)) {
                 r.paths.push("/".into());
             }
         }
