@@ -48,6 +48,39 @@ const CASES: &[(&str, &str, u64)] = &[
     ),
 ];
 
+/// Paths of the source tree that the scan does not give to any inode.
+fn missing_names(tree: &Path, img: &Path) -> Vec<String> {
+    let image = imginspect::image::Image::open(img).unwrap();
+    let result = imginspect::analysis::scan(
+        &image,
+        &imginspect::analysis::ScanOptions::default(),
+        &imginspect::fs::NoProgress,
+    );
+    let fs = result.volumes[0].filesystem.as_ref().expect("filesystem");
+    let found: std::collections::HashSet<&str> = fs
+        .inodes
+        .iter()
+        .flat_map(|i| i.paths.iter().map(String::as_str))
+        .collect();
+    let mut missing = Vec::new();
+    let mut stack = vec![tree.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = format!("/{}", path.strip_prefix(tree).unwrap().display());
+            if !found.contains(rel.as_str()) {
+                missing.push(rel);
+            }
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path);
+            }
+        }
+    }
+    missing.sort();
+    missing.truncate(5);
+    missing
+}
+
 fn populate(dir: &Path) {
     std::fs::create_dir_all(dir.join("etc/ssh")).unwrap();
     std::fs::create_dir_all(dir.join("usr/share/doc/pkg")).unwrap();
@@ -58,6 +91,15 @@ fn populate(dir: &Path) {
         std::fs::write(
             dir.join(format!("usr/share/doc/pkg/f{i}")),
             vec![i as u8; 100 * i],
+        )
+        .unwrap();
+    }
+    // Enough long names for a multi-block (htree on ext4) directory.
+    std::fs::create_dir_all(dir.join("var/spool")).unwrap();
+    for i in 0..300 {
+        std::fs::write(
+            dir.join(format!("var/spool/message-{i:04}-{}", "q".repeat(40))),
+            b"m",
         )
         .unwrap();
     }
@@ -96,6 +138,21 @@ fn clean_mkfs_images_have_no_findings() {
             "{name}: mke2fs failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        if name.ends_with("htree") {
+            let reindex = common::tool("e2fsck", &["-fyD", img.to_str().unwrap()]);
+            assert!(
+                reindex.status.code().is_some_and(|c| c <= 1),
+                "{name}: e2fsck -fyD failed"
+            );
+            let htree = common::tool(
+                "debugfs",
+                &["-R", "htree /var/spool", img.to_str().unwrap()],
+            );
+            assert!(
+                String::from_utf8_lossy(&htree.stdout).contains("Root node dump"),
+                "{name}: /var/spool was not indexed"
+            );
+        }
         let fsck = common::tool("e2fsck", &["-fn", img.to_str().unwrap()]);
         assert_eq!(
             fsck.status.code(),
