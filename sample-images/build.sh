@@ -514,8 +514,54 @@ build_sharedfeat() {
     built $img
 }
 
+# 11. hostile-names.img -- ext4 1 KiB.  /tmp holds files whose names try to
+#     drive the analyst's terminal (ANSI escapes, U+202E right-to-left
+#     override, newline + carriage return, invalid UTF-8).  The ESC-named file
+#     (uid 1000, 0644) is cross-linked with /root/secret (root, 0600), so the
+#     cross-link finding must print the hostile name.  Paths with such bytes
+#     cannot be passed to debugfs on its command line (a newline ends the
+#     command), so every inode is addressed as <N>: mke2fs -d numbers them
+#     in sorted (C locale) order from 12 up, checked below with ncheck.
+build_hostile() {
+    local img=hostile-names.img s t esc rlo nl bad n last sec size
+    esc=$'\x1b[2J\x1b[31mowned'        # 1b 5b 32 4a 1b 5b 33 31 6d 6f 77 6e 65 64
+    rlo=$'invoice\xe2\x80\xaefdp.exe'  # U+202E RIGHT-TO-LEFT OVERRIDE, UTF-8 e2 80 ae
+    nl=$'line1\nline2\rX'              # LF and CR inside the name
+    bad=$'bad\xff\xfe.txt'             # not valid UTF-8
+    s=$(newsrc hostile)
+    t=$s/tmp
+    mkdir -p "$s/root" "$t"
+    : >"$s/root/secret"; : >"$t/$esc"
+    printf 'MZ this is not really a PDF\n' >"$t/$rlo"
+    printf 'a file whose name holds a newline and a carriage return\n' >"$t/$nl"
+    printf 'a file whose name is not valid UTF-8\n' >"$t/$bad"
+    chmod 0755 "$s"; chmod 0700 "$s/root"; chmod 1777 "$t"
+    chmod 0600 "$s/root/secret"
+    chmod 0644 "$t/$esc" "$t/$rlo" "$t/$nl" "$t/$bad"
+    stamp "$s"
+    mkfs $img 2048 12 hostile-names "$s" -t ext4 -b 1024 -N 64 -O ^has_journal
+    # /, lost+found and 12..last (every inode mke2fs -d created), by number
+    n=$(find "$s" -mindepth 1 -printf x | wc -c)
+    last=$((11 + n))
+    # sorted order: /root 12, /root/secret 13, /tmp 14, then /tmp by bytes:
+    # ESC (0x1b) 15, bad (0x62) 16, invoice (0x69) 17, line1 (0x6c) 18
+    need "last == 18" "hostile-names.img has inodes 12..18"
+    [[ $(q $img "ncheck 13") == *$'\t/root/secret' ]] &&
+        [[ $(q $img "ncheck 15") == *$'\t/tmp/'"$esc" ]] ||
+        { echo "build.sh: assumption failed: hostile-names.img inode numbers" >&2; exit 1; }
+    owner $img 0 0 "<2>" "<11>" $(seq -f '<%g>' 12 $last)
+    settimes $img 1 "<2>" "<11>" $(seq -f '<%g>' 12 $last)
+    owner $img 1000 1000 $(seq -f '<%g>' 15 18)
+    # /root/secret gets 2 blocks of its own; the ESC file the same extent
+    fill "$WORK/secret" 2000 'root-only secret: api_key=NOT-A-REAL-KEY-0000'
+    size=$(stat -c %s "$WORK/secret")
+    sec=$(place $img "<13>" "$WORK/secret")
+    mkextent $img "<15>" "$sec" 2 "$size"
+    built $img
+}
+
 # ------------------------------------------------------------------- main --
-ALL="clean shadow partial itable deep treeblk ext2ind cbf oor xattr sharedfeat"
+ALL="clean shadow partial itable deep treeblk ext2ind cbf oor xattr sharedfeat hostile"
 for b in ${ONLY:-$ALL}; do "build_$b"; done
 
 echo

@@ -4,7 +4,7 @@
 //! [`image`] (read-only map, bounds-checked views) → [`fs`] (one module per
 //! format, producing the [`model`]) → [`analysis`] (ownership sweep,
 //! cross-links, findings; one immutable [`analysis::ScanResult`]) → [`report`]
-//! (text and JSON).
+//! (text and JSON) | [`tui`] (the interactive inspector).
 
 // Image bytes are hostile: no panicking index, unwrap or panic in library code.
 #![cfg_attr(
@@ -22,3 +22,4 @@ pub mod fs;
 pub mod image;
 pub mod model;
 pub mod report;
+pub mod tui;

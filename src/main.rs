@@ -1,7 +1,7 @@
 //! The `imginspect` command line. Owns argument parsing, exit codes (fsck(8)
 //! conventions) and error display; everything else lives in the library.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,6 +12,7 @@ use imginspect::fs::NoProgress;
 use imginspect::image::Image;
 use imginspect::model::Severity;
 use imginspect::report::{json, text};
+use imginspect::tui::{self, source::Source};
 
 /// fsck(8) exit statuses.
 mod exit {
@@ -31,8 +32,21 @@ mod exit {
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Image to scan (same as `imginspect scan IMAGE`).
+    /// Image to open in the interactive inspector (a text scan when stdout is not a terminal).
     image: Option<PathBuf>,
+    /// Colour in the inspector: auto honours NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+    /// Capture the mouse in the inspector (click selects, wheel scrolls); `m` toggles it.
+    #[arg(long, global = true)]
+    mouse: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand)]
@@ -53,6 +67,9 @@ enum Command {
     Block { image: PathBuf, block: u64 },
     /// Show one inode: stat fields, names and its block map.
     Inode { image: PathBuf, inode: u64 },
+    /// Open the inspector on a teaching image built into the binary
+    /// (/etc/shadow cross-linked with a world-readable file).
+    Demo,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -94,8 +111,16 @@ fn main() -> ExitCode {
             });
         }
     };
+    let tui = TuiChoice {
+        color: cli.color,
+        mouse: cli.mouse,
+    };
     let command = match (cli.command, cli.image) {
         (Some(c), _) => c,
+        (None, Some(image)) if std::io::stdout().is_terminal() => {
+            return ExitCode::from(inspect(Some(&image), tui));
+        }
+        // Not a terminal: the inspector cannot run, so print the scan report.
         (None, Some(image)) => Command::Scan {
             image,
             format: Format::Text,
@@ -107,7 +132,56 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    if let Command::Demo = command {
+        return ExitCode::from(inspect(None, tui));
+    }
     ExitCode::from(run(command))
+}
+
+struct TuiChoice {
+    color: ColorChoice,
+    mouse: bool,
+}
+
+/// Opens the inspector on an image (or the built-in demo). Errors opening the
+/// image are printed plainly before the terminal is taken over.
+fn inspect(image: Option<&Path>, choice: TuiChoice) -> u8 {
+    if !std::io::stdout().is_terminal() {
+        eprintln!(
+            "imginspect: the inspector needs a terminal (use `imginspect scan` in pipelines)"
+        );
+        return exit::USAGE;
+    }
+    let source = match image {
+        Some(path) => match Image::open(path) {
+            Ok(image) => Source::File(image),
+            Err(e) => {
+                eprintln!("imginspect: {e}");
+                return exit::OPERATIONAL;
+            }
+        },
+        None => Source::demo(),
+    };
+    // NO_COLOR (non-empty) turns colour off unless --color always.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match choice.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color,
+    };
+    match tui::run(
+        source,
+        tui::Options {
+            color,
+            mouse: choice.mouse,
+        },
+    ) {
+        Ok(()) => exit::CLEAN,
+        Err(e) => {
+            eprintln!("imginspect: {e:#}");
+            exit::OPERATIONAL
+        }
+    }
 }
 
 fn run(command: Command) -> u8 {
@@ -151,6 +225,13 @@ fn run(command: Command) -> u8 {
             let fs = result.volumes.iter().find_map(|v| v.filesystem.as_ref())?;
             Some(text::block(fs, block))
         }),
+        Command::Demo => inspect(
+            None,
+            TuiChoice {
+                color: ColorChoice::Auto,
+                mouse: false,
+            },
+        ),
         Command::Inode { image, inode } => with_filesystem(&image, |result| {
             let volume = result.volumes.iter().find(|v| v.filesystem.is_some())?;
             let fs = volume.filesystem.as_ref()?;

@@ -150,6 +150,20 @@ impl FileType {
         }
     }
 
+    /// A short name for tables.
+    pub fn short(self) -> &'static str {
+        match self {
+            FileType::Regular => "file",
+            FileType::Directory => "dir",
+            FileType::Symlink => "link",
+            FileType::CharDevice => "chr",
+            FileType::BlockDevice => "blk",
+            FileType::Fifo => "fifo",
+            FileType::Socket => "sock",
+            FileType::Unknown => "?",
+        }
+    }
+
     /// The one-letter type `ls -l` shows.
     pub fn letter(self) -> char {
         match self {

@@ -185,3 +185,15 @@ fn block_and_inode_commands_name_the_claimers() {
     assert!(text.contains("metadata inode_table of group 0"), "{text}");
     assert!(text.contains("/var/log/blob.bin"), "{text}");
 }
+
+#[test]
+fn hostile_names_are_escaped_in_the_text_report() {
+    let out = common::imginspect(&["scan", &sample("hostile-names.img")]);
+    let text = String::from_utf8(out.stdout).expect("valid UTF-8 report");
+    assert!(text.contains("/tmp/\\x1b[2J\\x1b[31mowned"), "{text}");
+    assert!(!text.contains('\x1b'), "raw ESC in the report");
+    assert!(!text.contains('\u{202e}'), "raw RLO in the report");
+    let out = common::imginspect(&["inode", &sample("hostile-names.img"), "17"]);
+    let text = String::from_utf8(out.stdout).expect("valid UTF-8");
+    assert!(text.contains("invoice\\u{202e}fdp.exe"), "{text}");
+}

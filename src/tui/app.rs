@@ -1,0 +1,582 @@
+//! The TUI's state and what keys do to it. Rendering lives in `views/` and
+//! reads this state only; nothing here draws.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use crate::analysis::{Claimer, Crosslink, ImageInfo, ScanResult, VolumeResult};
+use crate::model::{BlockNo, Filesystem, InodeNo};
+use crate::tui::source::Source;
+use crate::tui::theme::Theme;
+use crate::tui::views::{block, crosslinks, detail, explain, heatmap, inodes, overview};
+
+/// The views, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViewId {
+    Overview,
+    Inodes,
+    Detail,
+    Heatmap,
+    Crosslinks,
+    Block,
+    Explain,
+}
+
+impl ViewId {
+    pub const ALL: [ViewId; 7] = [
+        ViewId::Overview,
+        ViewId::Inodes,
+        ViewId::Detail,
+        ViewId::Heatmap,
+        ViewId::Crosslinks,
+        ViewId::Block,
+        ViewId::Explain,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewId::Overview => "Overview",
+            ViewId::Inodes => "Inodes",
+            ViewId::Detail => "Inode",
+            ViewId::Heatmap => "Heatmap",
+            ViewId::Crosslinks => "Cross-links",
+            ViewId::Block => "Block",
+            ViewId::Explain => "Explain",
+        }
+    }
+
+    fn position(self) -> usize {
+        ViewId::ALL.iter().position(|&v| v == self).unwrap_or(0)
+    }
+
+    /// The view `step` tabs away (wrapping).
+    fn cycle(self, step: isize) -> ViewId {
+        let n = ViewId::ALL.len() as isize;
+        let i = (self.position() as isize + step).rem_euclid(n) as usize;
+        ViewId::ALL.get(i).copied().unwrap_or(ViewId::Overview)
+    }
+}
+
+/// A one-line input at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    /// `/`: filter the inode table.
+    Search,
+    /// `:`: go to a block, an inode, a byte offset or a path.
+    Goto,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+}
+
+/// Where the user was, for Esc/Backspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Place {
+    view: ViewId,
+    inode: Option<InodeNo>,
+    detail_selected: usize,
+    block: Option<BlockNo>,
+    finding: usize,
+}
+
+/// What the whole screen is showing.
+pub enum Screen {
+    /// The scan is running on another thread.
+    Loading {
+        name: String,
+        phase: String,
+        done: u64,
+        total: u64,
+    },
+    /// Nothing to explore: the reason, shown until the user quits.
+    Failed {
+        name: String,
+        error: String,
+    },
+    Ready(Box<Session>),
+}
+
+pub struct App {
+    pub screen: Screen,
+    pub theme: Theme,
+    pub mouse: bool,
+    pub quit: bool,
+    /// Set when the mouse mode changed, for the event loop to apply.
+    pub mouse_changed: bool,
+    /// Terminal size of the last frame: layout-dependent state is computed
+    /// from it before drawing (never during drawing).
+    pub size: (u16, u16),
+}
+
+impl App {
+    pub fn loading(name: String, theme: Theme, mouse: bool) -> App {
+        App {
+            screen: Screen::Loading {
+                name,
+                phase: "opening".into(),
+                done: 0,
+                total: 0,
+            },
+            theme,
+            mouse,
+            quit: false,
+            mouse_changed: false,
+            size: (80, 24),
+        }
+    }
+
+    /// Hands the finished scan to the UI.
+    pub fn scan_done(&mut self, result: ScanResult, source: Arc<Source>) {
+        let name = source.name();
+        self.screen = match Session::new(result, source) {
+            Ok(session) => Screen::Ready(Box::new(session)),
+            Err(error) => Screen::Failed { name, error },
+        };
+        self.relayout();
+    }
+
+    pub fn progress(&mut self, phase: String, done: u64, total: u64) {
+        if let Screen::Loading {
+            phase: p,
+            done: d,
+            total: t,
+            ..
+        } = &mut self.screen
+        {
+            *p = phase;
+            *d = done;
+            *t = total;
+        }
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        self.relayout();
+    }
+
+    fn relayout(&mut self) {
+        let size = self.size;
+        if let Screen::Ready(session) = &mut self.screen {
+            session.relayout(size);
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return;
+        }
+        let Screen::Ready(session) = &mut self.screen else {
+            if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
+                self.quit = true;
+            }
+            return;
+        };
+        if session.prompt.is_some() {
+            session.prompt_key(key);
+        } else if session.help {
+            // Any key closes the help overlay; q still quits.
+            session.help = false;
+            if key.code == KeyCode::Char('q') {
+                self.quit = true;
+            }
+        } else {
+            match key.code {
+                KeyCode::Char('q') => self.quit = true,
+                KeyCode::Char('m') => {
+                    self.mouse = !self.mouse;
+                    self.mouse_changed = true;
+                    session.status = Some(if self.mouse {
+                        "mouse on: click selects, wheel scrolls (m turns it off to select text)"
+                            .into()
+                    } else {
+                        "mouse off".into()
+                    });
+                }
+                _ => session.key(key),
+            }
+        }
+        let size = self.size;
+        if let Screen::Ready(session) = &mut self.screen {
+            session.relayout(size);
+        }
+    }
+
+    pub fn on_mouse(&mut self, event: MouseEvent) {
+        let size = self.size;
+        if let Screen::Ready(session) = &mut self.screen {
+            session.mouse(event);
+            session.relayout(size);
+        }
+    }
+}
+
+/// Lookups derived once from the scan result.
+pub struct Index {
+    /// Inodes that are part of a non-legitimate cross-link.
+    pub crosslinked: HashSet<InodeNo>,
+    /// Position of each inode in `Filesystem::inodes`.
+    pub by_ino: HashMap<InodeNo, usize>,
+    /// Crosslinks, worst first (metadata overlaps, cross-links, then legitimate).
+    pub crosslinks_worst_first: Vec<usize>,
+}
+
+/// A finished scan being explored.
+pub struct Session {
+    pub image: ImageInfo,
+    /// The volume being explored (the first with a filesystem); its
+    /// filesystem was moved to `fs`.
+    pub vol: VolumeResult,
+    pub fs: Filesystem,
+    pub source: Arc<Source>,
+    pub index: Index,
+    pub view: ViewId,
+    pub overview: overview::State,
+    pub inodes: inodes::State,
+    pub detail: detail::State,
+    pub heatmap: heatmap::State,
+    pub crosslinks: crosslinks::State,
+    pub block: block::State,
+    pub explain: explain::State,
+    history: Vec<Place>,
+    pub prompt: Option<Prompt>,
+    pub help: bool,
+    /// A one-line message in the footer (what a key did, or why it did nothing).
+    pub status: Option<String>,
+}
+
+impl Session {
+    pub fn new(result: ScanResult, source: Arc<Source>) -> Result<Session, String> {
+        let ScanResult { image, volumes } = result;
+        let why = volumes
+            .iter()
+            .find_map(|v| v.error.clone())
+            .unwrap_or_else(|| "no filesystem recognised".into());
+        let Some(mut vol) = volumes.into_iter().find(|v| v.filesystem.is_some()) else {
+            return Err(why);
+        };
+        let Some(fs) = vol.filesystem.take() else {
+            return Err(why);
+        };
+        let index = build_index(&fs, &vol.crosslinks);
+        let mut session = Session {
+            image,
+            vol,
+            fs,
+            source,
+            index,
+            view: ViewId::Overview,
+            overview: overview::State::default(),
+            inodes: inodes::State::default(),
+            detail: detail::State::default(),
+            heatmap: heatmap::State::default(),
+            crosslinks: crosslinks::State::default(),
+            block: block::State::default(),
+            explain: explain::State::default(),
+            history: Vec::new(),
+            prompt: None,
+            help: false,
+            status: None,
+        };
+        inodes::refresh_rows(&mut session);
+        heatmap::init(&mut session);
+        Ok(session)
+    }
+
+    /// Recomputes what depends on the screen size (heatmap cells, scrolling).
+    pub fn relayout(&mut self, size: (u16, u16)) {
+        heatmap::relayout(self, size);
+        inodes::clamp(self, size);
+    }
+
+    fn place(&self) -> Place {
+        Place {
+            view: self.view,
+            inode: self.detail.inode,
+            detail_selected: self.detail.selected,
+            block: self.block.block,
+            finding: self.overview.selected,
+        }
+    }
+
+    /// Remembers where we are before jumping somewhere else.
+    pub fn push_history(&mut self) {
+        let here = self.place();
+        if self.history.last() != Some(&here) {
+            self.history.push(here);
+        }
+        const MAX_HISTORY: usize = 256;
+        if self.history.len() > MAX_HISTORY {
+            self.history.remove(0);
+        }
+    }
+
+    fn back(&mut self) {
+        let Some(place) = self.history.pop() else {
+            self.status = Some("nothing to go back to".into());
+            return;
+        };
+        if let Some(ino) = place.inode {
+            detail::open(self, ino);
+            self.detail.selected = place.detail_selected;
+        }
+        if let Some(b) = place.block {
+            block::open(self, b);
+        }
+        self.overview.selected = place.finding;
+        self.view = place.view;
+    }
+
+    /// Opens the detail view of an inode, remembering where we came from.
+    pub fn jump_to_inode(&mut self, ino: InodeNo) {
+        if self.index.by_ino.contains_key(&ino) {
+            self.push_history();
+            detail::open(self, ino);
+            self.view = ViewId::Detail;
+        } else {
+            self.status = Some(format!("inode {ino} is not in use"));
+        }
+    }
+
+    /// Opens the block view, remembering where we came from.
+    pub fn jump_to_block(&mut self, block: BlockNo) {
+        self.push_history();
+        block::open(self, block);
+        self.view = ViewId::Block;
+    }
+
+    /// Opens the heatmap at a block.
+    pub fn jump_to_heatmap(&mut self, block: BlockNo) {
+        self.push_history();
+        self.view = ViewId::Heatmap;
+        heatmap::focus(self, block);
+    }
+
+    fn key(&mut self, key: KeyEvent) {
+        self.status = None;
+        match key.code {
+            KeyCode::Char('?') => {
+                self.help = true;
+                return;
+            }
+            KeyCode::Tab => {
+                self.switch(self.view.cycle(1));
+                return;
+            }
+            KeyCode::BackTab => {
+                self.switch(self.view.cycle(-1));
+                return;
+            }
+            KeyCode::Char(c @ '1'..='7') => {
+                let i = usize::from(c as u8 - b'1');
+                if let Some(&view) = ViewId::ALL.get(i) {
+                    self.switch(view);
+                }
+                return;
+            }
+            KeyCode::Char(':') => {
+                self.prompt = Some(Prompt {
+                    kind: PromptKind::Goto,
+                    text: String::new(),
+                });
+                return;
+            }
+            KeyCode::Char('/') => {
+                self.view = ViewId::Inodes;
+                self.prompt = Some(Prompt {
+                    kind: PromptKind::Search,
+                    text: self.inodes.filter.clone(),
+                });
+                return;
+            }
+            KeyCode::Esc | KeyCode::Backspace => {
+                self.back();
+                return;
+            }
+            _ => {}
+        }
+        match self.view {
+            ViewId::Overview => overview::key(self, key),
+            ViewId::Inodes => inodes::key(self, key),
+            ViewId::Detail => detail::key(self, key),
+            ViewId::Heatmap => heatmap::key(self, key),
+            ViewId::Crosslinks => crosslinks::key(self, key),
+            ViewId::Block => block::key(self, key),
+            ViewId::Explain => explain::key(self, key),
+        }
+    }
+
+    fn switch(&mut self, view: ViewId) {
+        if view == ViewId::Detail && self.detail.inode.is_none() {
+            // Nothing chosen yet: show the first cross-linked inode, or the root.
+            let first = self
+                .fs
+                .inodes
+                .iter()
+                .find(|n| self.index.crosslinked.contains(&n.ino))
+                .or_else(|| self.fs.inode(2))
+                .or_else(|| self.fs.inodes.first())
+                .map(|n| n.ino);
+            if let Some(ino) = first {
+                detail::open(self, ino);
+            }
+        }
+        if view == ViewId::Block && self.block.block.is_none() {
+            let first = self.vol.crosslinks.first().map_or(0, |c| c.start_block);
+            block::open(self, first);
+        }
+        self.view = view;
+    }
+
+    fn prompt_key(&mut self, key: KeyEvent) {
+        let Some(prompt) = &mut self.prompt else {
+            return;
+        };
+        match key.code {
+            KeyCode::Esc => {
+                if prompt.kind == PromptKind::Search {
+                    self.inodes.filter.clear();
+                    inodes::refresh_rows(self);
+                }
+                self.prompt = None;
+            }
+            KeyCode::Enter => {
+                let prompt = self.prompt.take();
+                if let Some(Prompt {
+                    kind: PromptKind::Goto,
+                    text,
+                }) = prompt
+                {
+                    self.goto(&text);
+                }
+            }
+            KeyCode::Backspace => {
+                prompt.text.pop();
+                if prompt.kind == PromptKind::Search {
+                    self.inodes.filter = prompt.text.clone();
+                    inodes::refresh_rows(self);
+                }
+            }
+            KeyCode::Char(c) => {
+                const MAX_PROMPT: usize = 256;
+                if prompt.text.chars().count() < MAX_PROMPT {
+                    prompt.text.push(c);
+                }
+                if prompt.kind == PromptKind::Search {
+                    self.inodes.filter = prompt.text.clone();
+                    inodes::refresh_rows(self);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `:` targets: `123` or `b123` a block, `i12` an inode, `0x1f400` a byte
+    /// offset in the volume, `/etc/shadow` a path.
+    pub fn goto(&mut self, text: &str) {
+        let text = text.trim();
+        let bs = u64::from(self.fs.info.block_size).max(1);
+        let number = |s: &str| s.trim().parse::<u64>().ok();
+        if let Some(path) = text.strip_prefix('/').map(|_| text) {
+            let found = self
+                .fs
+                .inodes
+                .iter()
+                .find(|n| n.paths.iter().any(|p| p == path))
+                .map(|n| n.ino);
+            match found {
+                Some(ino) => self.jump_to_inode(ino),
+                None => self.status = Some(format!("no inode is named {path}")),
+            }
+        } else if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            match u64::from_str_radix(hex, 16) {
+                Ok(offset) => self.jump_to_block(offset / bs),
+                Err(_) => self.status = Some(format!("not a hex offset: {text}")),
+            }
+        } else if let Some(ino) = text
+            .strip_prefix("inode")
+            .or_else(|| text.strip_prefix('i'))
+            .and_then(number)
+        {
+            self.jump_to_inode(ino);
+        } else if let Some(b) = text
+            .strip_prefix("block")
+            .or_else(|| text.strip_prefix('b'))
+            .and_then(number)
+            .or_else(|| number(text))
+        {
+            self.jump_to_block(b);
+        } else {
+            self.status = Some(format!(
+                "go to what? {text:?} (try 1234, i12, 0x1f400 or /etc/shadow)"
+            ));
+        }
+    }
+
+    fn mouse(&mut self, event: MouseEvent) {
+        let down = KeyEvent::from(KeyCode::Down);
+        let up = KeyEvent::from(KeyCode::Up);
+        match event.kind {
+            MouseEventKind::ScrollDown => self.key(down),
+            MouseEventKind::ScrollUp => self.key(up),
+            MouseEventKind::Down(_) => match self.view {
+                ViewId::Inodes => inodes::click(self, event.row),
+                ViewId::Heatmap => heatmap::click(self, event.column, event.row),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// The claimers of a crosslink other than `ino`, for "shared with" lines.
+    pub fn others<'a>(&self, link: &'a Crosslink, ino: InodeNo) -> Vec<&'a Claimer> {
+        link.claimers
+            .iter()
+            .filter(|c| !matches!(c, Claimer::Inode { inode, .. } if *inode == ino))
+            .collect()
+    }
+}
+
+fn build_index(fs: &Filesystem, crosslinks: &[Crosslink]) -> Index {
+    let mut crosslinked = HashSet::new();
+    for c in crosslinks.iter().filter(|c| !c.legitimate) {
+        for cl in &c.claimers {
+            if let Claimer::Inode { inode, .. } = cl {
+                crosslinked.insert(*inode);
+            }
+        }
+    }
+    let by_ino = fs
+        .inodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.ino, i))
+        .collect();
+    let mut order: Vec<usize> = (0..crosslinks.len()).collect();
+    order.sort_by_key(|&i| {
+        let c = crosslinks.get(i);
+        let rank = match c {
+            Some(c) if c.legitimate => 2,
+            Some(c)
+                if c.claimers
+                    .iter()
+                    .any(|cl| matches!(cl, Claimer::Metadata { .. })) =>
+            {
+                0
+            }
+            _ => 1,
+        };
+        (rank, c.map_or(0, |c| c.start_block))
+    });
+    Index {
+        crosslinked,
+        by_ino,
+        crosslinks_worst_first: order,
+    }
+}

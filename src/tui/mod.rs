@@ -1,0 +1,127 @@
+//! The interactive inspector. The scan runs on its own thread and reports
+//! progress over a channel; the UI thread only handles keys and draws. The
+//! terminal is restored on every exit path: normal, error, Ctrl-C and panic.
+
+pub mod app;
+pub mod format;
+pub mod source;
+pub mod theme;
+pub mod views;
+
+use std::io::stdout;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
+use crossterm::execute;
+
+use crate::analysis::{self, ScanOptions, ScanResult};
+use crate::fs::Progress;
+use app::App;
+use source::Source;
+use theme::Theme;
+
+/// How the TUI was asked to look and behave.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub color: bool,
+    pub mouse: bool,
+}
+
+enum Message {
+    Progress(String, u64, u64),
+    Done(Box<ScanResult>),
+}
+
+/// Sends progress to the UI thread, at most every few milliseconds' worth of
+/// steps so that a million-inode scan does not flood the channel.
+struct ChannelProgress(Sender<Message>);
+
+impl Progress for ChannelProgress {
+    fn step(&self, phase: &str, done: u64, total: u64) {
+        let stride = (total / 200).max(1);
+        if done.is_multiple_of(stride) || done == total {
+            let _ = self
+                .0
+                .send(Message::Progress(phase.to_string(), done, total));
+        }
+    }
+}
+
+/// Scans `source` on a background thread and runs the UI until the user quits.
+pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
+    let source = Arc::new(source);
+    let (tx, rx) = mpsc::channel();
+    {
+        let source = Arc::clone(&source);
+        std::thread::Builder::new()
+            .name("scan".into())
+            .spawn(move || {
+                let progress = ChannelProgress(tx.clone());
+                let result = analysis::scan_view(
+                    &source.name(),
+                    &source.view(),
+                    &ScanOptions::default(),
+                    &progress,
+                );
+                let _ = tx.send(Message::Done(Box::new(result)));
+            })?;
+    }
+    let theme = Theme {
+        color: options.color,
+    };
+    let mut app = App::loading(source.name(), theme, options.mouse);
+    // ratatui::init installs a panic hook that restores the terminal first.
+    let mut terminal = ratatui::try_init()?;
+    let outcome = (|| -> anyhow::Result<()> {
+        if app.mouse {
+            execute!(stdout(), EnableMouseCapture)?;
+        }
+        event_loop(&mut terminal, &mut app, &rx, &source)
+    })();
+    if app.mouse {
+        let _ = execute!(stdout(), DisableMouseCapture);
+    }
+    ratatui::restore();
+    outcome
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    rx: &Receiver<Message>,
+    source: &Arc<Source>,
+) -> anyhow::Result<()> {
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
+    loop {
+        terminal.draw(|frame| views::draw(frame, app))?;
+        // Wait for input briefly, then take whatever the scan has sent.
+        if event::poll(Duration::from_millis(50))? {
+            match event::read()? {
+                Event::Key(key) if key.kind == KeyEventKind::Press => app.on_key(key),
+                Event::Mouse(m) => app.on_mouse(m),
+                Event::Resize(w, h) => app.resize(w, h),
+                _ => {}
+            }
+        }
+        while let Ok(msg) = rx.try_recv() {
+            match msg {
+                Message::Progress(phase, done, total) => app.progress(phase, done, total),
+                Message::Done(result) => app.scan_done(*result, Arc::clone(source)),
+            }
+        }
+        if app.mouse_changed {
+            app.mouse_changed = false;
+            if app.mouse {
+                execute!(stdout(), EnableMouseCapture)?;
+            } else {
+                execute!(stdout(), DisableMouseCapture)?;
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+    }
+}

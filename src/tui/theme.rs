@@ -1,0 +1,127 @@
+//! Styles, with and without colour. Without colour (`NO_COLOR`, `--color
+//! never`), everything that matters is still told apart by a glyph or by
+//! bold / reverse / underline.
+
+use ratatui::style::{Color, Modifier, Style};
+
+/// What a heatmap cell, a row or a label is, for styling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Free,
+    Metadata,
+    Data,
+    Shared,
+    Crosslink,
+    ClaimedFree,
+    OutOfRange,
+}
+
+impl Kind {
+    pub const LEGEND: [Kind; 7] = [
+        Kind::Free,
+        Kind::Metadata,
+        Kind::Data,
+        Kind::Shared,
+        Kind::Crosslink,
+        Kind::ClaimedFree,
+        Kind::OutOfRange,
+    ];
+
+    /// The glyph of a heatmap cell: distinct for every kind, so that the map
+    /// reads without colour.
+    pub fn glyph(self) -> char {
+        match self {
+            Kind::Free => '·',
+            Kind::Metadata => 'm',
+            Kind::Data => '▪',
+            Kind::Shared => '=',
+            Kind::Crosslink => 'X',
+            Kind::ClaimedFree => '!',
+            Kind::OutOfRange => '»',
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Free => "free",
+            Kind::Metadata => "metadata",
+            Kind::Data => "one owner",
+            Kind::Shared => "shared ok",
+            Kind::Crosslink => "CROSS-LINKED",
+            Kind::ClaimedFree => "used but free",
+            Kind::OutOfRange => "out of range",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn kind(&self, kind: Kind) -> Style {
+        if !self.color {
+            return match kind {
+                Kind::Crosslink | Kind::ClaimedFree | Kind::OutOfRange => {
+                    Style::new().add_modifier(Modifier::BOLD)
+                }
+                _ => Style::new(),
+            };
+        }
+        let fg = match kind {
+            Kind::Free => Color::DarkGray,
+            Kind::Metadata => Color::Blue,
+            Kind::Data => Color::Green,
+            Kind::Shared => Color::Cyan,
+            Kind::Crosslink => Color::Red,
+            Kind::ClaimedFree => Color::Yellow,
+            Kind::OutOfRange => Color::Magenta,
+        };
+        let style = Style::new().fg(fg);
+        match kind {
+            Kind::Crosslink | Kind::ClaimedFree | Kind::OutOfRange => {
+                style.add_modifier(Modifier::BOLD)
+            }
+            _ => style,
+        }
+    }
+
+    /// The selected row or cell.
+    pub fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    pub fn title(&self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new()
+        }
+    }
+
+    pub fn severity(&self, s: crate::model::Severity) -> Style {
+        use crate::model::Severity;
+        if !self.color {
+            return match s {
+                Severity::Critical | Severity::High => Style::new().add_modifier(Modifier::BOLD),
+                _ => Style::new(),
+            };
+        }
+        match s {
+            Severity::Critical => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            Severity::High => Style::new().fg(Color::LightRed),
+            Severity::Medium => Style::new().fg(Color::Yellow),
+            Severity::Low => Style::new().fg(Color::Cyan),
+            Severity::Info => Style::new().fg(Color::DarkGray),
+        }
+    }
+
+    pub fn active_tab(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    }
+}

@@ -1,0 +1,177 @@
+//! View 6: one block as hex and ASCII, with its claimers in a header. The
+//! bytes are copied into the state when the block is opened, so drawing reads
+//! no image.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::analysis::{self, Claimer};
+use crate::model::BlockNo;
+use crate::tui::app::{Prompt, PromptKind, Session};
+use crate::tui::theme::{Kind, Theme};
+use crate::tui::views::safe;
+
+const BYTES_PER_LINE: usize = 16;
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub block: Option<BlockNo>,
+    pub bytes: Vec<u8>,
+    pub claimers: Vec<Claimer>,
+    pub allocated: Option<bool>,
+    /// Why the bytes could not be read (past the end of the image).
+    pub error: Option<String>,
+    /// First hex line shown.
+    pub scroll: usize,
+}
+
+pub fn open(s: &mut Session, block: BlockNo) {
+    let bs = u64::from(s.fs.info.block_size);
+    let view = s.source.view();
+    let (bytes, error) = match block
+        .checked_mul(bs)
+        .ok_or_else(|| "block number overflows".to_string())
+        .and_then(|at| view.read(at, bs as usize).map_err(|e| e.to_string()))
+    {
+        Ok(b) => (b.to_vec(), None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    s.block = State {
+        block: Some(block),
+        bytes,
+        claimers: analysis::claimers_of(&s.fs, block),
+        allocated: analysis::allocated(&s.fs, block),
+        error,
+        scroll: 0,
+    };
+}
+
+pub fn key(s: &mut Session, key: KeyEvent) {
+    let lines = s.block.bytes.len().div_ceil(BYTES_PER_LINE);
+    let st = &mut s.block;
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => {
+            st.scroll = (st.scroll + 1).min(lines.saturating_sub(1))
+        }
+        KeyCode::Up | KeyCode::Char('k') => st.scroll = st.scroll.saturating_sub(1),
+        KeyCode::PageDown => st.scroll = (st.scroll + 16).min(lines.saturating_sub(1)),
+        KeyCode::PageUp => st.scroll = st.scroll.saturating_sub(16),
+        KeyCode::Home => st.scroll = 0,
+        KeyCode::Char(']') => {
+            if let Some(b) = st.block {
+                open(s, b.saturating_add(1));
+            }
+        }
+        KeyCode::Char('[') => {
+            if let Some(b) = st.block {
+                open(s, b.saturating_sub(1));
+            }
+        }
+        KeyCode::Char('g') => {
+            s.prompt = Some(Prompt {
+                kind: PromptKind::Goto,
+                text: String::new(),
+            });
+        }
+        _ => {}
+    }
+}
+
+fn hex_line(offset: usize, chunk: &[u8]) -> String {
+    let mut hex = String::with_capacity(50);
+    for (i, b) in chunk.iter().enumerate() {
+        if i == 8 {
+            hex.push(' ');
+        }
+        hex.push_str(&format!("{b:02x} "));
+    }
+    let ascii: String = chunk
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    format!("{offset:06x}  {hex:<49} |{ascii}|")
+}
+
+pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
+    let st = &s.block;
+    let Some(block) = st.block else {
+        frame.render_widget(
+            Paragraph::new("No block selected: press : and a block number.")
+                .block(Block::bordered().title(" Block ")),
+            area,
+        );
+        return;
+    };
+    let bs = u64::from(s.fs.info.block_size);
+    let state = match st.allocated {
+        Some(true) => "allocated",
+        Some(false) => "free in the bitmap",
+        None => "allocation unknown",
+    };
+    let mut lines = vec![Line::raw(format!(
+        "block {block} at byte {:#x} — {state}",
+        block.saturating_mul(bs)
+    ))];
+    let shared = st.claimers.len() > 1;
+    if st.claimers.is_empty() {
+        lines.push(Line::raw("claimed by nothing"));
+    }
+    for c in st.claimers.iter().take(4) {
+        let text = match c {
+            Claimer::Inode {
+                inode, paths, role, ..
+            } => format!(
+                "  inode {inode} ({}) {}",
+                role.name(),
+                paths
+                    .first()
+                    .map(|p| safe(p))
+                    .unwrap_or_else(|| "<no name>".into())
+            ),
+            Claimer::Metadata { role, group } => format!(
+                "  filesystem {}{}",
+                role.name(),
+                group.map(|g| format!(" of group {g}")).unwrap_or_default()
+            ),
+        };
+        let style = if shared {
+            theme.kind(Kind::Crosslink)
+        } else {
+            ratatui::style::Style::new()
+        };
+        lines.push(Line::styled(text, style));
+    }
+    if st.claimers.len() > 4 {
+        lines.push(Line::raw(format!(
+            "  and {} more claimers",
+            st.claimers.len() - 4
+        )));
+    }
+    if let Some(e) = &st.error {
+        lines.push(Line::raw(format!("cannot read: {}", safe(e))));
+    }
+    let fixed = lines.len();
+    let visible = usize::from(area.height.saturating_sub(2)).saturating_sub(fixed);
+    for (i, chunk) in st
+        .bytes
+        .chunks(BYTES_PER_LINE)
+        .enumerate()
+        .skip(st.scroll)
+        .take(visible)
+    {
+        lines.push(Line::raw(hex_line(i * BYTES_PER_LINE, chunk)));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(format!(" Block {block} "))),
+        area,
+    );
+}

@@ -1,0 +1,162 @@
+//! View 5: every shared run, worst first (metadata overlaps, cross-links, then
+//! legitimate sharing), each with its claimers and paths.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::analysis::{Claimer, Crosslink};
+use crate::tui::app::Session;
+use crate::tui::format;
+use crate::tui::theme::{Kind, Theme};
+use crate::tui::views::safe;
+
+#[derive(Debug, Default)]
+pub struct State {
+    /// Position in `Index::crosslinks_worst_first`.
+    pub selected: usize,
+}
+
+fn selected(s: &Session) -> Option<&Crosslink> {
+    let i = *s.index.crosslinks_worst_first.get(s.crosslinks.selected)?;
+    s.vol.crosslinks.get(i)
+}
+
+pub fn key(s: &mut Session, key: KeyEvent) {
+    let n = s.index.crosslinks_worst_first.len();
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => {
+            s.crosslinks.selected = (s.crosslinks.selected + 1).min(n.saturating_sub(1))
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            s.crosslinks.selected = s.crosslinks.selected.saturating_sub(1)
+        }
+        KeyCode::Home | KeyCode::Char('g') => s.crosslinks.selected = 0,
+        KeyCode::End | KeyCode::Char('G') => s.crosslinks.selected = n.saturating_sub(1),
+        KeyCode::Enter => {
+            if let Some(b) = selected(s).map(|c| c.start_block) {
+                s.jump_to_heatmap(b);
+            }
+        }
+        KeyCode::Char('b') => {
+            if let Some(b) = selected(s).map(|c| c.start_block) {
+                s.jump_to_block(b);
+            }
+        }
+        KeyCode::Char('i') => {
+            let ino = selected(s).and_then(|c| {
+                c.claimers.iter().find_map(|cl| match cl {
+                    Claimer::Inode { inode, .. } => Some(*inode),
+                    Claimer::Metadata { .. } => None,
+                })
+            });
+            if let Some(ino) = ino {
+                s.jump_to_inode(ino);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn claimer_line(c: &Claimer) -> String {
+    match c {
+        Claimer::Inode {
+            inode,
+            paths,
+            role,
+            logical_block,
+            mode,
+            uid,
+            gid,
+        } => format!(
+            "    inode {inode:<7} {mode} {uid}:{gid}  {:<11} {:<9} {}",
+            role.name(),
+            logical_block.map(|l| format!("@{l}")).unwrap_or_default(),
+            paths
+                .first()
+                .map(|p| safe(p))
+                .unwrap_or_else(|| "<no name>".into())
+        ),
+        Claimer::Metadata { role, group } => format!(
+            "    filesystem {}{}",
+            role.name(),
+            group.map(|g| format!(" of group {g}")).unwrap_or_default()
+        ),
+    }
+}
+
+pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
+    let width = usize::from(area.width.saturating_sub(2));
+    let height = usize::from(area.height.saturating_sub(2));
+    let order = &s.index.crosslinks_worst_first;
+    if order.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No block has more than one owner.")
+                .block(Block::bordered().title(" Cross-links ")),
+            area,
+        );
+        return;
+    }
+    // Each entry takes 1 + claimers lines; start far enough back that the
+    // selected entry is on screen.
+    let entry_height = |pos: usize| {
+        order
+            .get(pos)
+            .and_then(|&i| s.vol.crosslinks.get(i))
+            .map_or(1, |c| 1 + c.claimers.len())
+    };
+    let mut first = s.crosslinks.selected;
+    let mut used = entry_height(first);
+    while first > 0 && used + entry_height(first - 1) <= height {
+        first -= 1;
+        used += entry_height(first);
+    }
+    let mut lines = Vec::new();
+    for (pos, &i) in order.iter().enumerate().skip(first) {
+        if lines.len() >= height {
+            break;
+        }
+        let Some(c) = s.vol.crosslinks.get(i) else {
+            continue;
+        };
+        let metadata = c
+            .claimers
+            .iter()
+            .any(|cl| matches!(cl, Claimer::Metadata { .. }));
+        let (verdict, kind) = match (c.legitimate, metadata) {
+            (true, _) => ("shared legitimately", Kind::Shared),
+            (false, true) => ("METADATA OVERLAP", Kind::Crosslink),
+            (false, false) => ("CROSS-LINK", Kind::Crosslink),
+        };
+        let mut style = theme.kind(kind);
+        if pos == s.crosslinks.selected {
+            style = style.patch(theme.selected());
+        }
+        lines.push(Line::styled(
+            format::fit(
+                &format!(
+                    "{} blocks {} ({})  {verdict}: {}",
+                    if c.legitimate { '=' } else { 'X' },
+                    format::range(c.start_block, c.block_count),
+                    c.block_count,
+                    safe(&c.reason)
+                ),
+                width,
+            ),
+            style,
+        ));
+        for cl in &c.claimers {
+            lines.push(Line::raw(format::fit(&claimer_line(cl), width)));
+        }
+    }
+    let title = format!(
+        " Cross-links: {} shared runs (Enter heatmap, i inode, b block) ",
+        order.len()
+    );
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        area,
+    );
+}

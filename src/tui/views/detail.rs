@@ -1,0 +1,317 @@
+//! View 3: one inode — stat fields, every name, and its block map with the role
+//! of every run. Cross-linked runs are highlighted and followed by one line per
+//! other claimer; Enter on such a line jumps to it.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::analysis::Claimer;
+use crate::model::{InodeNo, mode_string};
+use crate::tui::app::Session;
+use crate::tui::format;
+use crate::tui::theme::{Kind, Theme};
+use crate::tui::views::safe;
+
+/// One line of the block map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row {
+    /// A run of the inode (index into `Inode::runs`), and whether it is
+    /// cross-linked (Some(true)), legitimately shared (Some(false)) or not shared.
+    Run { run: usize, shared: Option<bool> },
+    /// Another claimer of part of the run above, from `start` for `len` blocks.
+    Other {
+        start: u64,
+        len: u64,
+        claimer: Claimer,
+        legitimate: bool,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub inode: Option<InodeNo>,
+    pub rows: Vec<Row>,
+    pub selected: usize,
+}
+
+/// Builds the rows of an inode's block map. Cross-links are sorted and
+/// disjoint, so the ones overlapping a run are found by binary search.
+pub fn open(s: &mut Session, ino: InodeNo) {
+    let mut rows = Vec::new();
+    if let Some(n) = s.fs.inode(ino) {
+        let links = &s.vol.crosslinks;
+        for (i, run) in n.runs.iter().enumerate() {
+            let first =
+                links.partition_point(|c| c.start_block.saturating_add(c.block_count) <= run.start);
+            let mut others = Vec::new();
+            let mut shared = None;
+            for c in links.get(first..).unwrap_or(&[]) {
+                if c.start_block >= run.end() {
+                    break;
+                }
+                let involves = c
+                    .claimers
+                    .iter()
+                    .any(|cl| matches!(cl, Claimer::Inode { inode, role, .. } if *inode == ino && *role == run.role));
+                if !involves {
+                    continue;
+                }
+                shared = Some(shared.unwrap_or(false) || !c.legitimate);
+                for other in s.others(c, ino) {
+                    others.push(Row::Other {
+                        start: c.start_block,
+                        len: c.block_count,
+                        claimer: other.clone(),
+                        legitimate: c.legitimate,
+                    });
+                }
+                // The same inode twice in one run (it maps a block twice).
+                let own = c
+                    .claimers
+                    .iter()
+                    .filter(|cl| matches!(cl, Claimer::Inode { inode, .. } if *inode == ino))
+                    .count();
+                if own > 1
+                    && others.is_empty()
+                    && let Some(me) = c.claimers.first()
+                {
+                    others.push(Row::Other {
+                        start: c.start_block,
+                        len: c.block_count,
+                        claimer: me.clone(),
+                        legitimate: false,
+                    });
+                }
+            }
+            rows.push(Row::Run { run: i, shared });
+            rows.extend(others);
+        }
+    }
+    s.detail = State {
+        inode: Some(ino),
+        rows,
+        selected: 0,
+    };
+}
+
+pub fn key(s: &mut Session, key: KeyEvent) {
+    let n = s.detail.rows.len();
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => {
+            s.detail.selected = (s.detail.selected + 1).min(n.saturating_sub(1))
+        }
+        KeyCode::Up | KeyCode::Char('k') => s.detail.selected = s.detail.selected.saturating_sub(1),
+        KeyCode::Home | KeyCode::Char('g') => s.detail.selected = 0,
+        KeyCode::End | KeyCode::Char('G') => s.detail.selected = n.saturating_sub(1),
+        KeyCode::PageDown => s.detail.selected = (s.detail.selected + 20).min(n.saturating_sub(1)),
+        KeyCode::PageUp => s.detail.selected = s.detail.selected.saturating_sub(20),
+        KeyCode::Enter => match s.detail.rows.get(s.detail.selected).cloned() {
+            Some(Row::Other {
+                claimer: Claimer::Inode { inode, .. },
+                ..
+            }) if Some(inode) != s.detail.inode => s.jump_to_inode(inode),
+            Some(Row::Other { start, .. }) => s.jump_to_block(start),
+            Some(Row::Run { run, .. }) => {
+                let start = s
+                    .detail
+                    .inode
+                    .and_then(|ino| s.fs.inode(ino))
+                    .and_then(|n| n.runs.get(run))
+                    .map(|r| r.start);
+                if let Some(b) = start {
+                    s.jump_to_block(b);
+                }
+            }
+            None => {}
+        },
+        KeyCode::Char('h') => {
+            let start = s
+                .detail
+                .rows
+                .get(s.detail.selected)
+                .and_then(|row| match row {
+                    Row::Other { start, .. } => Some(*start),
+                    Row::Run { run, .. } => s
+                        .detail
+                        .inode
+                        .and_then(|ino| s.fs.inode(ino))
+                        .and_then(|n| n.runs.get(*run))
+                        .map(|r| r.start),
+                });
+            if let Some(b) = start {
+                s.jump_to_heatmap(b);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The other claimer, path first (it is what an analyst looks for).
+fn claimer_text(c: &Claimer) -> String {
+    match c {
+        Claimer::Inode {
+            inode,
+            paths,
+            role,
+            logical_block,
+            mode,
+            uid,
+            ..
+        } => format!(
+            "{} (inode {inode}, {mode} uid {uid}, {}{})",
+            paths
+                .first()
+                .map(|p| safe(p))
+                .unwrap_or_else(|| "<no name>".into()),
+            role.name(),
+            logical_block
+                .map(|l| format!(" at file block {l}"))
+                .unwrap_or_default(),
+        ),
+        Claimer::Metadata { role, group } => match group {
+            Some(g) => format!("filesystem metadata: {} of group {g}", role.name()),
+            None => format!("filesystem metadata: {}", role.name()),
+        },
+    }
+}
+
+pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
+    let Some(n) = s.detail.inode.and_then(|ino| s.fs.inode(ino)) else {
+        frame.render_widget(
+            Paragraph::new("No inode selected: pick one in Inodes (2) or go to one with : i12")
+                .block(Block::bordered().title(" Inode ")),
+            area,
+        );
+        return;
+    };
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines = vec![
+        Line::raw(format!(
+            "{:?}  {}  uid {}  gid {}  size {} ({} bytes)  links {}  flags {:#x}",
+            n.file_type,
+            mode_string(n.mode),
+            n.uid,
+            n.gid,
+            format::size(n.size),
+            n.size,
+            n.links,
+            n.flags
+        )),
+        Line::raw(format!(
+            "mtime {}  ctime {}  atime {}{}",
+            format::time(n.mtime),
+            format::time(n.ctime),
+            format::time(n.atime),
+            n.crtime
+                .map(|c| format!("  crtime {}", format::time(c)))
+                .unwrap_or_default()
+        )),
+    ];
+    if let Some(h) = &n.hidden {
+        lines.push(Line::styled(
+            format!("HIDDEN: {h}"),
+            theme.kind(Kind::Crosslink),
+        ));
+    }
+    let names = if n.paths.is_empty() {
+        "<no name>".to_string()
+    } else {
+        n.paths
+            .iter()
+            .map(|p| safe(p))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    lines.push(Line::raw(format::fit(&format!("names: {names}"), width)));
+    lines.push(Line::styled(
+        format::fit(
+            "   logical      physical     length  role         flags",
+            width,
+        ),
+        theme.title(),
+    ));
+    let fixed = lines.len();
+    let visible = usize::from(area.height.saturating_sub(2)).saturating_sub(fixed);
+    let first = s.detail.selected.saturating_sub(visible.saturating_sub(1));
+    let fs_end = s.fs.info.block_count;
+    for (pos, row) in s.detail.rows.iter().enumerate().skip(first).take(visible) {
+        let (text, mut style) = match row {
+            Row::Run { run, shared } => {
+                let Some(r) = n.runs.get(*run) else { continue };
+                let mut flags = Vec::new();
+                if r.unwritten {
+                    flags.push("unwritten");
+                }
+                if r.start < s.fs.first_data_block || r.end() > fs_end {
+                    flags.push("OUT OF RANGE");
+                }
+                let (kind, mark) = match shared {
+                    Some(true) => (Kind::Crosslink, 'X'),
+                    Some(false) => (Kind::Shared, '='),
+                    None => (Kind::Data, ' '),
+                };
+                if *shared == Some(true) {
+                    flags.push("CROSS-LINKED");
+                }
+                let logical = r
+                    .logical
+                    .map(|l| l.to_string())
+                    .unwrap_or_else(|| "-".into());
+                let text = format!(
+                    "{mark} {logical:>9} {:>13} {:>10}  {:<12} {}",
+                    r.start,
+                    r.len,
+                    r.role.name(),
+                    flags.join(" ")
+                );
+                let style = if *shared == Some(true) || !flags.is_empty() {
+                    theme.kind(kind)
+                } else {
+                    ratatui::style::Style::new()
+                };
+                (text, style)
+            }
+            Row::Other {
+                start,
+                len,
+                claimer,
+                legitimate,
+            } => {
+                let kind = if *legitimate {
+                    Kind::Shared
+                } else {
+                    Kind::Crosslink
+                };
+                (
+                    format!(
+                        "    ↳ shared with {} — blocks {}",
+                        claimer_text(claimer),
+                        format::range(*start, *len)
+                    ),
+                    theme.kind(kind),
+                )
+            }
+        };
+        if pos == s.detail.selected {
+            style = style.patch(theme.selected());
+        }
+        lines.push(Line::styled(format::fit(&text, width), style));
+    }
+    let title = format!(
+        " Inode {}{} — {} runs ",
+        n.ino,
+        if s.index.crosslinked.contains(&n.ino) {
+            " (CROSS-LINKED)"
+        } else {
+            ""
+        },
+        n.runs.len()
+    );
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        area,
+    );
+}

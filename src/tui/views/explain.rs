@@ -1,0 +1,136 @@
+//! View 7: what the selected finding means, what it lets an attacker do, and
+//! what fsck or an immutable image would do about it — for an incident
+//! responder and for a student.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::tui::app::Session;
+use crate::tui::theme::Theme;
+use crate::tui::views::safe;
+
+/// (what it is, what an attacker gets, what fsck does, what an immutable image changes)
+pub fn explanation(code: &str) -> [&'static str; 4] {
+    match code {
+        "crosslink" => [
+            "Two inodes map the same disk blocks. On a healthy filesystem every block has exactly one owner; here the block map of one file points into another file's data.",
+            "Read: whoever can read one file reads the other's contents, whatever its permissions say (a world-readable file sharing blocks with /etc/shadow exposes the password hashes). Tamper: whoever can write one file rewrites the other, including root-owned ones. Double free: deleting one file returns blocks the other still uses to the allocator, which hands them to the next file written — corruption spreads, and an attacker can aim it.",
+            "e2fsck passes 1B–1D list every multiply-claimed block and the files that share it, and offer to clone the blocks so that each file gets its own copy (`e2fsck -fn` only reports). Never mount such an image read-write before that.",
+            "An immutable image (EROFS) mounted read-only under a copy-on-write layer (OverlayFS) is never written in place: the shared blocks can leak nothing new and tamper with nothing, because writes go to the upper layer. Reading through the second name still reads the first file's data, so the image should be rejected anyway.",
+        ],
+        "metadata_overlap" => [
+            "A file's block map points at blocks the filesystem uses for its own structures: a superblock, group descriptors, bitmaps, the inode table or the journal.",
+            "Writing the file rewrites filesystem metadata: an attacker forges inodes (owners, modes, block pointers to any block on the disk), bitmaps (so that allocations cross-link more files) or the superblock. Reading the file reveals raw metadata.",
+            "e2fsck reports the blocks as shared with <filesystem metadata> in pass 1B and would clone them away from the file.",
+            "Read-only, the overlap changes nothing at run time, but the image is malformed by construction: reject it.",
+        ],
+        "metadata_collision" => [
+            "Two filesystem structures occupy the same blocks (for example a bitmap placed inside an inode table by a forged group descriptor).",
+            "The kernel updates one structure and silently corrupts the other; allocation and inode lookups become unpredictable.",
+            "e2fsck reports the conflicting group descriptor fields and relocates the structures.",
+            "An immutable image never updates them, but the kernel may still misread the filesystem: reject it.",
+        ],
+        "claimed_but_free" => [
+            "An inode uses blocks that the block bitmap marks free.",
+            "The next file written may be given those blocks: the two files then share them (a delayed cross-link), and one overwrites the other.",
+            "e2fsck pass 5 reports the block bitmap differences (+N) and marks the blocks in use.",
+            "Nothing is allocated on an immutable image, so the latent cross-link never forms.",
+        ],
+        "out_of_range" => [
+            "An inode maps blocks beyond the end of the filesystem or of the image file.",
+            "Reads fail or, on a device larger than the filesystem, reach data outside it; with a grown image the mapping may later land on real data.",
+            "e2fsck reports an invalid extent or illegal block and clears it.",
+            "The kernel refuses the read; the image is still malformed.",
+        ],
+        "shared_legitimately" => [
+            "Blocks shared in a way the format declares: an extended-attribute block used by several inodes within its reference count.",
+            "Nothing by itself: the kernel copies the block before any inode changes its attributes.",
+            "e2fsck accepts it as long as the count of referrers matches h_refcount.",
+            "Sharing is normal on immutable images (deduplication).",
+        ],
+        "hidden_inode" => [
+            "A live inode sits in a part of the inode table marked uninitialised, which e2fsck and the kernel's scans skip.",
+            "The file is invisible to checks that trust those flags, yet a directory entry can still reach it: a place to hide data or a forged block map.",
+            "e2fsck only notices when a directory entry points at it (pass 2: inode in an unused area).",
+            "Still reachable on a read-only mount: reject the image.",
+        ],
+        "checksum_mismatch" => [
+            "A metadata checksum (metadata_csum or uninit_bg) does not verify.",
+            "Either corruption, or metadata edited by a tool that did not recompute the checksum — a sign of tampering worth correlating with other findings.",
+            "e2fsck reports the mismatch and recomputes the checksum; the kernel refuses to use the structure.",
+            "The kernel verifies checksums on read-only mounts too.",
+        ],
+        _ => [
+            "A structural problem in the filesystem.",
+            "Depends on the structure: treat the image as untrusted.",
+            "e2fsck reports and repairs most structural problems.",
+            "Immutable images avoid write-time damage, not malformed input.",
+        ],
+    }
+}
+
+/// Lines scrolled off the top.
+#[derive(Debug, Default)]
+pub struct State {
+    pub scroll: u16,
+}
+
+pub fn key(s: &mut Session, key: KeyEvent) {
+    let st = &mut s.explain;
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => st.scroll = st.scroll.saturating_add(1).min(200),
+        KeyCode::Up | KeyCode::Char('k') => st.scroll = st.scroll.saturating_sub(1),
+        KeyCode::PageDown => st.scroll = st.scroll.saturating_add(10).min(200),
+        KeyCode::PageUp => st.scroll = st.scroll.saturating_sub(10),
+        KeyCode::Home | KeyCode::Char('g') => st.scroll = 0,
+        _ => {}
+    }
+}
+
+pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
+    let Some(f) = s.vol.findings.get(s.overview.selected) else {
+        frame.render_widget(
+            Paragraph::new("No finding selected: choose one in the Overview (1) and press Enter.")
+                .block(Block::bordered().title(" Explain ")),
+            area,
+        );
+        return;
+    };
+    let [what, attack, fsck, immutable] = explanation(f.code);
+    let mut lines = vec![
+        Line::styled(
+            format!("{} — {}", f.severity.name().to_uppercase(), f.code),
+            theme.severity(f.severity),
+        ),
+        Line::raw(safe(&f.message)),
+        Line::raw(""),
+        Line::styled("What it is", theme.title()),
+        Line::raw(what),
+        Line::raw(""),
+        Line::styled("What an attacker can do", theme.title()),
+        Line::raw(attack),
+        Line::raw(""),
+        Line::styled("What fsck does", theme.title()),
+        Line::raw(fsck),
+        Line::raw(""),
+        Line::styled("On an immutable image", theme.title()),
+        Line::raw(immutable),
+    ];
+    if !f.blocks.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(format!(
+            "Blocks: {}",
+            crate::analysis::runs_text(&f.blocks)
+        )));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((s.explain.scroll, 0))
+            .block(Block::bordered().title(" Explain ")),
+        area,
+    );
+}

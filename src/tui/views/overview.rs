@@ -1,0 +1,142 @@
+//! View 1: what the image is and what is wrong with it, worst first.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::model::Severity;
+use crate::tui::app::{Session, ViewId};
+use crate::tui::format;
+use crate::tui::theme::Theme;
+use crate::tui::views::safe;
+
+#[derive(Debug, Default)]
+pub struct State {
+    /// The selected finding (index into the volume's findings, worst first).
+    pub selected: usize,
+}
+
+/// Lines above the findings list.
+const HEADER_LINES: u16 = 7;
+
+pub fn key(s: &mut Session, key: KeyEvent) {
+    let n = s.vol.findings.len();
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') if s.overview.selected + 1 < n => {
+            s.overview.selected += 1
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            s.overview.selected = s.overview.selected.saturating_sub(1)
+        }
+        KeyCode::Home | KeyCode::Char('g') => s.overview.selected = 0,
+        KeyCode::End | KeyCode::Char('G') => s.overview.selected = n.saturating_sub(1),
+        KeyCode::Enter if n > 0 => {
+            s.push_history();
+            s.explain.scroll = 0;
+            s.view = ViewId::Explain;
+        }
+        _ => {}
+    }
+}
+
+pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
+    let info = &s.fs.info;
+    let hash = s
+        .image
+        .sha256
+        .as_deref()
+        .map(|h| format!("  sha256 {h}"))
+        .unwrap_or_default();
+    let mut counts: Vec<Span> = vec![Span::raw("findings: ")];
+    for sev in Severity::ALL_DESCENDING {
+        let n = s.vol.findings.iter().filter(|f| f.severity == sev).count();
+        counts.push(Span::styled(
+            format!("{n} {}", sev.name()),
+            theme.severity(sev),
+        ));
+        counts.push(Span::raw("  "));
+    }
+    let header = vec![
+        Line::from(vec![
+            Span::styled("image  ", theme.title()),
+            Span::raw(format!(
+                "{} ({}){hash}",
+                safe(&s.image.path),
+                format::size(s.image.size_bytes)
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("fs     ", theme.title()),
+            Span::raw(format!(
+                "{} label \"{}\" uuid {}",
+                info.fs_type,
+                safe(&info.label),
+                info.uuid
+            )),
+        ]),
+        Line::raw(format!(
+            "       {} blocks of {} bytes, {} groups, {} of {} inodes in use",
+            info.block_count, info.block_size, info.groups, info.inodes_in_use, info.inode_count
+        )),
+        Line::raw(format!("       features: {}", info.features.join(" "))),
+        Line::raw(""),
+        Line::from(counts),
+        Line::raw(""),
+    ];
+    frame.render_widget(
+        Paragraph::new(header),
+        Rect {
+            height: HEADER_LINES.min(area.height),
+            ..area
+        },
+    );
+    let list_area = Rect {
+        y: area.y + HEADER_LINES,
+        height: area.height.saturating_sub(HEADER_LINES),
+        ..area
+    };
+    let visible = usize::from(list_area.height.saturating_sub(2));
+    let findings = &s.vol.findings;
+    let first = s
+        .overview
+        .selected
+        .saturating_sub(visible.saturating_sub(1));
+    let width = usize::from(list_area.width.saturating_sub(2));
+    let lines: Vec<Line> = findings
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, f)| {
+            let text = format::fit(
+                &format!(
+                    "{:<8} {:<22} {}",
+                    f.severity.name().to_uppercase(),
+                    f.code,
+                    safe(&f.message)
+                ),
+                width,
+            );
+            let style = if i == s.overview.selected {
+                theme.severity(f.severity).patch(theme.selected())
+            } else {
+                theme.severity(f.severity)
+            };
+            Line::styled(text, style)
+        })
+        .collect();
+    let body = if lines.is_empty() {
+        vec![Line::raw(
+            "No findings: every block has at most one owner and the bitmaps agree.",
+        )]
+    } else {
+        lines
+    };
+    frame.render_widget(
+        Paragraph::new(body)
+            .block(Block::bordered().title(" Findings, worst first (Enter explains) ")),
+        list_area,
+    );
+}

@@ -1,0 +1,157 @@
+//! End to end: the real binary in a real terminal (tmux), driven by keys and
+//! read back with capture-pane. Under CI a missing tmux fails the test.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str, width: u16, height: u16) -> Tmux {
+        let socket = format!("imginspect-test-{}-{}", std::process::id(), width);
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+            ])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(command)
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("start tmux");
+        assert!(status.success());
+        Tmux { socket }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "t", k])
+                .status()
+                .expect("send-keys");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen contains `text`, or fails with what it shows.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {text:?}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[test]
+fn the_inspector_shows_the_crosslink_and_restores_the_terminal() {
+    if !common::have_tool("tmux") {
+        return;
+    }
+    let image = common::samples_dir().join("shadow-crosslink.img");
+    // After the inspector exits, print its status and whether the terminal is
+    // back in canonical (cooked) mode, then wait to be read.
+    let command = format!(
+        "{} '{}'; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30",
+        env!("CARGO_BIN_EXE_imginspect"),
+        image.display()
+    );
+    let tmux = Tmux::start(&command, 100, 30);
+    let screen = tmux.wait_for("Findings, worst first");
+    assert!(screen.contains("CRITICAL"), "{screen}");
+    assert!(screen.contains("/etc/shadow"), "{screen}");
+
+    tmux.keys(&["2", "x"]);
+    let screen = tmux.wait_for("cross-linked only");
+    assert!(screen.contains("/etc/shadow"), "{screen}");
+    assert!(screen.contains("/home/user/notes.txt"), "{screen}");
+
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Inode 14 (CROSS-LINKED)");
+    assert!(
+        screen.contains("shared with /home/user/notes.txt"),
+        "{screen}"
+    );
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXITED:");
+    assert!(screen.contains("EXITED:0"), "{screen}");
+    // The alternate screen was left: the inspector's frame is gone.
+    assert!(!screen.contains("Findings, worst first"), "{screen}");
+    let mode = screen
+        .lines()
+        .find(|l| l.trim().ends_with("icanon"))
+        .unwrap_or_else(|| panic!("no stty output: {screen}"));
+    assert_eq!(mode.trim(), "icanon", "raw mode left on: {screen}");
+}
+
+#[test]
+fn the_demo_runs_from_the_binary_alone_and_quits_on_ctrl_c() {
+    if !common::have_tool("tmux") {
+        return;
+    }
+    let command = format!(
+        "cd /; {} demo; echo EXITED:$?; sleep 30",
+        env!("CARGO_BIN_EXE_imginspect")
+    );
+    let tmux = Tmux::start(&command, 80, 24);
+    let screen = tmux.wait_for("Findings, worst first");
+    assert!(screen.contains("demo: shadow-crosslink.img"), "{screen}");
+    tmux.keys(&["4", "n"]);
+    let screen = tmux.wait_for("block 13");
+    assert!(screen.contains("X"), "{screen}");
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("EXITED:");
+    assert!(screen.contains("EXITED:0"), "{screen}");
+}
+
+#[test]
+fn an_unreadable_image_is_reported_before_the_screen_is_taken() {
+    if !common::have_tool("tmux") {
+        return;
+    }
+    let command = format!(
+        "{} /nonexistent/image.img; echo EXITED:$?; sleep 30",
+        env!("CARGO_BIN_EXE_imginspect")
+    );
+    let tmux = Tmux::start(&command, 100, 10);
+    let screen = tmux.wait_for("EXITED:");
+    assert!(
+        screen.contains("imginspect: /nonexistent/image.img"),
+        "{screen}"
+    );
+    assert!(screen.contains("EXITED:8"), "{screen}");
+}

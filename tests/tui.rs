@@ -1,0 +1,227 @@
+//! The inspector, drawn on ratatui's TestBackend: every view as a snapshot on
+//! a sample image, navigation by key sequences, hostile names escaped, and
+//! NO_COLOR honoured. Rendering is a function of state, so none of this needs
+//! a terminal.
+
+mod common;
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use imginspect::analysis::{ScanOptions, scan};
+use imginspect::fs::NoProgress;
+use imginspect::image::Image;
+use imginspect::tui::app::{App, Screen, ViewId};
+use imginspect::tui::source::Source;
+use imginspect::tui::theme::Theme;
+use imginspect::tui::views;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+fn app_for(name: &str, color: bool, size: (u16, u16)) -> App {
+    let path = common::samples_dir().join(name);
+    let image = Image::open(&path).expect("image");
+    let mut result = scan(&image, &ScanOptions::default(), &NoProgress);
+    result.image.path = format!("sample-images/{name}");
+    let mut app = App::loading(name.to_string(), Theme { color }, false);
+    app.resize(size.0, size.1);
+    app.scan_done(result, Arc::new(Source::File(image)));
+    app
+}
+
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+}
+
+fn draw(app: &App, size: (u16, u16)) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
+    terminal.draw(|f| views::draw(f, app)).unwrap();
+    terminal
+}
+
+fn screen_text(terminal: &Terminal<TestBackend>) -> String {
+    terminal.backend().to_string()
+}
+
+fn session_view(app: &App) -> ViewId {
+    match &app.screen {
+        Screen::Ready(s) => s.view,
+        _ => panic!("not ready"),
+    }
+}
+
+fn detail_inode(app: &App) -> Option<u64> {
+    match &app.screen {
+        Screen::Ready(s) => s.detail.inode,
+        _ => None,
+    }
+}
+
+const SIZE: (u16, u16) = (80, 24);
+
+#[test]
+fn every_view_snapshot() {
+    for (view, keys) in [
+        ("overview", ""),
+        ("inodes", "2"),
+        ("detail", "2x\n"),
+        ("heatmap", "4"),
+        ("heatmap-next-crosslink", "4n"),
+        ("crosslinks", "5"),
+        ("block", "5b"),
+        ("explain", "1\n"),
+        ("help", "?"),
+    ] {
+        let mut app = app_for("shadow-crosslink.img", true, SIZE);
+        press(&mut app, keys);
+        let terminal = draw(&app, SIZE);
+        insta::assert_snapshot!(view, terminal.backend());
+    }
+}
+
+#[test]
+fn navigation_follows_a_crosslink_and_comes_back() {
+    let mut app = app_for("shadow-crosslink.img", true, SIZE);
+    // Inodes, cross-linked only, open the first (/etc/shadow, inode 14).
+    press(&mut app, "2x\n");
+    assert_eq!(session_view(&app), ViewId::Detail);
+    assert_eq!(detail_inode(&app), Some(14));
+    // The row under the run names the other claimer; Enter follows it.
+    press(&mut app, "j\n");
+    assert_eq!(detail_inode(&app), Some(17));
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(text.contains("/etc/shadow"), "{text}");
+    // Esc goes back to inode 14, then to the inode table.
+    press(&mut app, "\x1b");
+    assert_eq!(detail_inode(&app), Some(14));
+    press(&mut app, "\x1b");
+    assert_eq!(session_view(&app), ViewId::Inodes);
+}
+
+#[test]
+fn goto_prompt_reaches_blocks_inodes_offsets_and_paths() {
+    let mut app = app_for("shadow-crosslink.img", true, SIZE);
+    press(&mut app, ":13\n");
+    assert_eq!(session_view(&app), ViewId::Block);
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(
+        text.contains("root:$6$"),
+        "hex dump of /etc/shadow's block: {text}"
+    );
+    press(&mut app, ":i17\n");
+    assert_eq!(detail_inode(&app), Some(17));
+    press(&mut app, ":/etc/shadow\n");
+    assert_eq!(detail_inode(&app), Some(14));
+    press(&mut app, ":0xd000\n");
+    assert_eq!(session_view(&app), ViewId::Block);
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(text.contains("block 13 at byte 0xd000"), "{text}");
+}
+
+#[test]
+fn heatmap_marks_crosslinks_with_a_glyph_and_jumps_to_them() {
+    let mut app = app_for("shadow-crosslink.img", false, SIZE);
+    press(&mut app, "4n");
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(text.contains('X'), "{text}");
+    assert!(
+        text.contains("block 13"),
+        "cursor on the first cross-linked block: {text}"
+    );
+    assert!(text.contains("/etc/shadow"), "{text}");
+    // Enter on a one-block cell opens the hex dump of that block.
+    press(&mut app, "\n");
+    assert_eq!(session_view(&app), ViewId::Block);
+}
+
+#[test]
+fn hostile_names_are_escaped_on_screen() {
+    let mut app = app_for("hostile-names.img", true, (120, 30));
+    press(&mut app, "2");
+    let terminal = draw(&app, (120, 30));
+    let text = screen_text(&terminal);
+    assert!(text.contains("\\x1b[2J\\x1b[31mowned"), "{text}");
+    assert!(text.contains("invoice\\u{202e}fdp.exe"), "{text}");
+    assert!(text.contains("line1\\x0aline2\\x0dX"), "{text}");
+    assert!(text.contains("bad\\xff\\xfe.txt"), "{text}");
+    for cell in terminal.backend().buffer().content() {
+        for ch in cell.symbol().chars() {
+            let u = ch as u32;
+            assert!(
+                u >= 0x20
+                    && u != 0x7f
+                    && !(0x80..0xa0).contains(&u)
+                    && !(0x202a..=0x202e).contains(&u),
+                "control character {u:#x} reached the screen"
+            );
+        }
+    }
+    // The cross-link finding in the overview names the hostile file, escaped.
+    let mut app = app_for("hostile-names.img", true, (120, 30));
+    press(&mut app, "1");
+    let text = screen_text(&draw(&app, (120, 30)));
+    assert!(text.contains("\\x1b[2J"), "{text}");
+}
+
+#[test]
+fn no_color_uses_no_colour_at_all() {
+    for keys in ["1", "2", "2x\n", "4n", "5"] {
+        let mut app = app_for("shadow-crosslink.img", false, SIZE);
+        press(&mut app, keys);
+        let terminal = draw(&app, SIZE);
+        for cell in terminal.backend().buffer().content() {
+            assert_eq!(
+                cell.fg,
+                Color::Reset,
+                "keys {keys:?}: coloured cell {cell:?}"
+            );
+            assert_eq!(
+                cell.bg,
+                Color::Reset,
+                "keys {keys:?}: coloured cell {cell:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn small_terminals_get_a_message_not_a_mess() {
+    let app = app_for("shadow-crosslink.img", true, (40, 10));
+    let text = screen_text(&draw(&app, (40, 10)));
+    assert!(text.contains("terminal too small"), "{text}");
+}
+
+#[test]
+fn loading_shows_progress_and_quits() {
+    let mut app = App::loading("big.img".into(), Theme { color: true }, false);
+    app.resize(80, 24);
+    app.progress("inode tables".into(), 3, 16);
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(text.contains("inode tables: 3 of 16"), "{text}");
+    press(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[test]
+fn unknown_filesystem_is_shown_not_crashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zeros.img");
+    std::fs::write(&path, vec![0u8; 65536]).unwrap();
+    let image = Image::open(&path).unwrap();
+    let result = scan(&image, &ScanOptions::default(), &NoProgress);
+    let mut app = App::loading("zeros.img".into(), Theme { color: true }, false);
+    app.scan_done(result, Arc::new(Source::File(image)));
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(text.contains("Nothing to inspect"), "{text}");
+    press(&mut app, "q");
+    assert!(app.quit);
+}
