@@ -153,23 +153,7 @@ pub fn scan_view(
             findings: Vec::new(),
         },
     };
-    let sha256 = options.hash.then(|| {
-        progress.step("sha256", 0, 1);
-        let mut hasher = Sha256::new();
-        // Hash in chunks: one bounded read at a time.
-        const CHUNK: u64 = 1 << 20;
-        let mut at = 0;
-        while at < view.len() {
-            let n = CHUNK.min(view.len() - at);
-            hasher.update(view.read(at, n as usize).unwrap_or(&[]));
-            at += n;
-        }
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    });
+    let sha256 = options.hash.then(|| sha256(view, progress));
     ScanResult {
         image: ImageInfo {
             path: path.to_string(),
@@ -178,6 +162,35 @@ pub fn scan_view(
         },
         volumes: vec![volume],
     }
+}
+
+/// The SHA-256 of a view, read in bounded chunks. Holes in a sparse image
+/// file are hashed as the zeros they read as, without touching their pages.
+pub fn sha256(view: &View<'_>, progress: &dyn Progress) -> String {
+    const CHUNK: u64 = 1 << 20;
+    static ZEROS: [u8; CHUNK as usize] = [0; CHUNK as usize];
+    let mut hasher = Sha256::new();
+    let len = view.len();
+    let mut at = 0;
+    while at < len {
+        let data = view.next_data(at).unwrap_or(len);
+        while at < data {
+            let n = CHUNK.min(data - at);
+            hasher.update(ZEROS.get(..n as usize).unwrap_or(&[]));
+            at += n;
+        }
+        if at < len {
+            let n = CHUNK.min(len - at);
+            hasher.update(view.read(at, n as usize).unwrap_or(&[]));
+            at += n;
+        }
+        progress.step("sha256", at >> 20, len >> 20);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// One claim: an inode run or a metadata region, clipped to the filesystem.

@@ -154,6 +154,21 @@ impl App {
         }
     }
 
+    pub fn hash_progress(&mut self, done_mib: u64, total_mib: u64) {
+        if let Screen::Ready(session) = &mut self.screen
+            && session.image.sha256.is_none()
+        {
+            session.hashing = Some((done_mib, total_mib));
+        }
+    }
+
+    pub fn hash_done(&mut self, digest: String) {
+        if let Screen::Ready(session) = &mut self.screen {
+            session.image.sha256 = Some(digest);
+            session.hashing = None;
+        }
+    }
+
     pub fn resize(&mut self, width: u16, height: u16) {
         self.size = (width, height);
         self.relayout();
@@ -249,6 +264,8 @@ pub struct Session {
     pub help: bool,
     /// A one-line message in the footer (what a key did, or why it did nothing).
     pub status: Option<String>,
+    /// SHA-256 progress (MiB done, MiB total) while the image is being hashed.
+    pub hashing: Option<(u64, u64)>,
 }
 
 impl Session {
@@ -283,6 +300,7 @@ impl Session {
             prompt: None,
             help: false,
             status: None,
+            hashing: None,
         };
         inodes::refresh_rows(&mut session);
         heatmap::init(&mut session);

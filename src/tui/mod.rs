@@ -32,19 +32,26 @@ pub struct Options {
 enum Message {
     Progress(String, u64, u64),
     Done(Box<ScanResult>),
+    /// Hashing after the scan: MiB done of total, then the digest.
+    HashProgress(u64, u64),
+    Hash(String),
 }
 
-/// Sends progress to the UI thread, at most every few milliseconds' worth of
-/// steps so that a million-inode scan does not flood the channel.
+/// Sends progress to the UI thread, at most a few hundred reports a phase so
+/// that a million-inode scan does not flood the channel.
 struct ChannelProgress(Sender<Message>);
 
 impl Progress for ChannelProgress {
     fn step(&self, phase: &str, done: u64, total: u64) {
-        let stride = (total / 200).max(1);
+        let reports = if phase == "sha256" { 1000 } else { 200 };
+        let stride = (total / reports).max(1);
         if done.is_multiple_of(stride) || done == total {
-            let _ = self
-                .0
-                .send(Message::Progress(phase.to_string(), done, total));
+            let msg = if phase == "sha256" {
+                Message::HashProgress(done, total)
+            } else {
+                Message::Progress(phase.to_string(), done, total)
+            };
+            let _ = self.0.send(msg);
         }
     }
 }
@@ -66,6 +73,10 @@ pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
                     &progress,
                 );
                 let _ = tx.send(Message::Done(Box::new(result)));
+                // Then the image's hash for the overview: a full read, so it
+                // comes last and the UI never waits for it.
+                let digest = analysis::sha256(&source.view(), &progress);
+                let _ = tx.send(Message::Hash(digest));
             })?;
     }
     let theme = Theme {
@@ -110,6 +121,8 @@ fn event_loop(
             match msg {
                 Message::Progress(phase, done, total) => app.progress(phase, done, total),
                 Message::Done(result) => app.scan_done(*result, Arc::clone(source)),
+                Message::HashProgress(done, total) => app.hash_progress(done, total),
+                Message::Hash(digest) => app.hash_done(digest),
             }
         }
         if app.mouse_changed {

@@ -43,12 +43,13 @@ pub fn key(s: &mut Session, key: KeyEvent) {
 
 pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     let info = &s.fs.info;
-    let hash = s
-        .image
-        .sha256
-        .as_deref()
-        .map(|h| format!("  sha256 {h}"))
-        .unwrap_or_default();
+    let hash = match (&s.image.sha256, s.hashing) {
+        (Some(h), _) => format!("  sha256 {h}"),
+        (None, Some((done, total))) if total > 0 => {
+            format!("  sha256 computing… {}%", done.saturating_mul(100) / total)
+        }
+        (None, _) => "  sha256 computing…".to_string(),
+    };
     let mut counts: Vec<Span> = vec![Span::raw("findings: ")];
     for sev in Severity::ALL_DESCENDING {
         let n = s.vol.findings.iter().filter(|f| f.severity == sev).count();
