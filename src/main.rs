@@ -64,9 +64,19 @@ enum Command {
         hash: bool,
     },
     /// Show who claims one block (filesystem block number).
-    Block { image: PathBuf, block: u64 },
+    Block {
+        image: PathBuf,
+        block: u64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Show one inode: stat fields, names and its block map.
-    Inode { image: PathBuf, inode: u64 },
+    Inode {
+        image: PathBuf,
+        inode: u64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Open the inspector on a teaching image built into the binary
     /// (/etc/shadow cross-linked with a world-readable file).
     Demo,
@@ -221,9 +231,16 @@ fn run(command: Command) -> u8 {
                 exit::CLEAN
             }
         }
-        Command::Block { image, block } => with_filesystem(&image, |result| {
+        Command::Block {
+            image,
+            block,
+            format,
+        } => with_filesystem(&image, |result| {
             let fs = result.volumes.iter().find_map(|v| v.filesystem.as_ref())?;
-            Some(text::block(fs, block))
+            Some(match format {
+                Format::Text => text::block(fs, block),
+                Format::Json => json::block(fs, block),
+            })
         }),
         Command::Demo => inspect(
             None,
@@ -232,13 +249,21 @@ fn run(command: Command) -> u8 {
                 mouse: false,
             },
         ),
-        Command::Inode { image, inode } => with_filesystem(&image, |result| {
+        Command::Inode {
+            image,
+            inode,
+            format,
+        } => with_filesystem(&image, |result| {
             let volume = result.volumes.iter().find(|v| v.filesystem.is_some())?;
             let fs = volume.filesystem.as_ref()?;
-            match fs.inode(inode) {
-                Some(n) => Some(text::inode(fs, &volume.crosslinks, n)),
-                None => Some(format!("inode {inode} is not in use (or does not exist)\n")),
-            }
+            Some(match (fs.inode(inode), format) {
+                (Some(n), Format::Text) => text::inode(fs, &volume.crosslinks, n),
+                (Some(n), Format::Json) => json::inode(&volume.crosslinks, n),
+                (None, Format::Text) => {
+                    format!("inode {inode} is not in use (or does not exist)\n")
+                }
+                (None, Format::Json) => json::inode_not_in_use(inode),
+            })
         }),
     }
 }

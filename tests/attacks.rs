@@ -3,25 +3,13 @@
 
 mod common;
 
-use imginspect::analysis::{Claimer, ScanOptions, ScanResult, scan_view};
-use imginspect::fs::NoProgress;
+use imginspect::analysis::Claimer;
 use imginspect::fs::ext::groups;
 use imginspect::fs::ext::superblock::Superblock;
 use imginspect::image::View;
 use imginspect::model::Severity;
 
-fn scan_bytes(bytes: &[u8]) -> ScanResult {
-    scan_view(
-        "test",
-        &View::from_bytes(bytes),
-        &ScanOptions::default(),
-        &NoProgress,
-    )
-}
-
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(common::samples_dir().join(name)).expect("sample image")
-}
+use common::{sample_bytes as sample, scan_bytes};
 
 struct Geometry {
     block_size: usize,

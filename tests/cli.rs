@@ -182,7 +182,10 @@ fn block_and_inode_commands_name_the_claimers() {
     assert!(text.contains("CROSS-LINKED"), "{text}");
     let out = common::imginspect(&["block", &sample("inode-table-overlap.img"), "135"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("metadata inode_table of group 0"), "{text}");
+    assert!(
+        text.contains("filesystem metadata: inode_table of group 0"),
+        "{text}"
+    );
     assert!(text.contains("/var/log/blob.bin"), "{text}");
 }
 

@@ -200,34 +200,28 @@ fn crosslinked_inodes(json: &Value) -> BTreeSet<u64> {
         .collect()
 }
 
-/// Claimers of one block from `imginspect block IMG B`:
+/// Claimers of one block from `imginspect block --format json IMG B`:
 /// (inode numbers, number of metadata claimers).
 fn block_claimers(image: &Path, block: u64) -> (BTreeSet<u64>, usize) {
     let b = block.to_string();
-    let out = common::imginspect(&["block", path_str(image), &b]);
+    let out = common::imginspect(&["block", "--format", "json", path_str(image), &b]);
     assert!(
         out.status.success(),
         "{}",
         describe("imginspect block", &out)
     );
-    let stdout = text(&out);
-    assert!(
-        stdout.starts_with(&format!("block {block}:")),
-        "imginspect block {block} printed an unexpected header:\n{stdout}"
-    );
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("imginspect block {block}: not JSON ({e})"));
+    assert_eq!(json["block"].as_u64(), Some(block));
     let mut inodes = BTreeSet::new();
     let mut metadata = 0;
-    for line in stdout.lines() {
-        let line = line.trim_start();
-        if let Some(rest) = line.strip_prefix("inode ") {
-            let n = rest
-                .split_whitespace()
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or_else(|| panic!("inode number in {line:?}"));
-            inodes.insert(n);
-        } else if line.starts_with("metadata ") {
-            metadata += 1;
+    for c in json["claimers"].as_array().expect("claimers") {
+        match c["kind"].as_str() {
+            Some("inode") => {
+                inodes.insert(c["inode"].as_u64().expect("inode number"));
+            }
+            Some("metadata") => metadata += 1,
+            other => panic!("claimer kind {other:?}"),
         }
     }
     (inodes, metadata)
@@ -242,35 +236,36 @@ struct InodeView {
 
 fn inode_view(image: &Path, ino: u64) -> InodeView {
     let n = ino.to_string();
-    let out = common::imginspect(&["inode", path_str(image), &n]);
+    let out = common::imginspect(&["inode", "--format", "json", path_str(image), &n]);
     assert!(
         out.status.success(),
         "{}",
         describe("imginspect inode", &out)
     );
-    let stdout = text(&out);
-    let mut names = BTreeSet::new();
-    let mut runs = Vec::new();
-    let mut in_map = false;
-    for line in stdout.lines() {
-        let trimmed = line.trim();
-        if let Some(name) = trimmed.strip_prefix("name: ") {
-            names.insert(name.to_string());
-        } else if trimmed.starts_with("block map") {
-            in_map = true;
-        } else if in_map && !trimmed.is_empty() && !trimmed.starts_with("logical") {
-            // logical  physical  length  role  [flags...]
-            let cols: Vec<&str> = trimmed.split_whitespace().collect();
-            assert!(cols.len() >= 4, "block map row {line:?}");
-            let physical = cols[1]
-                .parse()
-                .unwrap_or_else(|_| panic!("physical in {line:?}"));
-            let length = cols[2]
-                .parse()
-                .unwrap_or_else(|_| panic!("length in {line:?}"));
-            runs.push((physical, length, cols[3].to_string()));
-        }
-    }
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("imginspect inode {ino}: not JSON ({e})"));
+    let names = json["paths"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let runs = json["runs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| {
+                    (
+                        r["start"].as_u64().expect("run start"),
+                        r["len"].as_u64().expect("run len"),
+                        r["role"].as_str().expect("run role").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     InodeView { names, runs }
 }
 

@@ -4,24 +4,12 @@
 
 mod common;
 
-use imginspect::analysis::{ScanOptions, ScanResult, scan_view};
-use imginspect::fs::NoProgress;
+use imginspect::analysis::ScanResult;
 use imginspect::fs::ext::groups;
 use imginspect::fs::ext::superblock::Superblock;
 use imginspect::image::View;
 
-fn scan_bytes(bytes: &[u8]) -> ScanResult {
-    scan_view(
-        "test",
-        &View::from_bytes(bytes),
-        &ScanOptions::default(),
-        &NoProgress,
-    )
-}
-
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(common::samples_dir().join(name)).expect("sample image")
-}
+use common::{sample_bytes as sample, scan_bytes};
 
 fn codes(result: &ScanResult) -> Vec<&'static str> {
     result.findings().map(|f| f.code).collect()

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::analysis::{Crosslink, ImageInfo, ScanResult};
-use crate::model::{Finding, FsInfo, Severity};
+use crate::analysis::{self, Claimer, Crosslink, ImageInfo, ScanResult};
+use crate::model::{BlockNo, Filesystem, Finding, FsInfo, Inode, Severity};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -87,6 +87,54 @@ pub fn render(result: &ScanResult) -> String {
         error: None,
     };
     to_string(&report)
+}
+
+/// `block --format json`: who claims one block.
+pub fn block(fs: &Filesystem, block: BlockNo) -> String {
+    #[derive(Serialize)]
+    struct BlockReport {
+        block: BlockNo,
+        in_filesystem: bool,
+        /// As the block bitmap says; null when unknown.
+        allocated: Option<bool>,
+        claimers: Vec<Claimer>,
+    }
+    to_string(&BlockReport {
+        block,
+        in_filesystem: block >= fs.first_data_block && block < fs.info.block_count,
+        allocated: analysis::allocated(fs, block),
+        claimers: analysis::claimers_of(fs, block),
+    })
+}
+
+/// `inode --format json`: the inode as the model holds it, with the shared
+/// runs it takes part in.
+pub fn inode(crosslinks: &[Crosslink], n: &Inode) -> String {
+    #[derive(Serialize)]
+    struct InodeReport<'a> {
+        #[serde(flatten)]
+        inode: &'a Inode,
+        in_use: bool,
+        crosslinks: Vec<&'a Crosslink>,
+    }
+    let involved = crosslinks
+        .iter()
+        .filter(|c| {
+            c.claimers
+                .iter()
+                .any(|cl| matches!(cl, Claimer::Inode { inode, .. } if *inode == n.ino))
+        })
+        .collect();
+    to_string(&InodeReport {
+        inode: n,
+        in_use: true,
+        crosslinks: involved,
+    })
+}
+
+/// `inode --format json` for an inode that is not in use.
+pub fn inode_not_in_use(ino: u64) -> String {
+    to_string(&serde_json::json!({ "ino": ino, "in_use": false }))
 }
 
 /// The JSON for an image that could not be opened at all.

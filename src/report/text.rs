@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::analysis::{self, Claimer, ScanResult, VolumeResult};
 use crate::model::{BlockNo, Filesystem, Inode, Severity, mode_string};
+use crate::report::describe;
 use crate::report::sanitize::for_terminal as safe;
 
 /// The `scan` report.
@@ -106,38 +107,7 @@ fn volume(out: &mut String, v: &VolumeResult) {
 }
 
 fn claimer_line(c: &Claimer) -> String {
-    match c {
-        Claimer::Inode {
-            inode,
-            paths,
-            role,
-            logical_block,
-            mode,
-            uid,
-            gid,
-        } => {
-            let name = paths
-                .first()
-                .map(|p| safe(p))
-                .unwrap_or_else(|| "<no name>".into());
-            let more = if paths.len() > 1 {
-                format!(" (+{} more names)", paths.len() - 1)
-            } else {
-                String::new()
-            };
-            let logical = logical_block
-                .map(|l| format!(" at file block {l}"))
-                .unwrap_or_default();
-            format!(
-                "inode {inode:<8} {mode} {uid}:{gid}  {}{logical}  {name}{more}",
-                role.name()
-            )
-        }
-        Claimer::Metadata { role, group } => match group {
-            Some(g) => format!("metadata {} of group {g}", role.name()),
-            None => format!("metadata {}", role.name()),
-        },
-    }
+    describe::claimer(c)
 }
 
 /// The `block` report: who claims one block.

@@ -88,3 +88,18 @@ pub fn scan_json(image: &Path) -> serde_json::Value {
         )
     })
 }
+
+/// Scans bytes held in memory (a sample image edited by a test).
+pub fn scan_bytes(bytes: &[u8]) -> imginspect::analysis::ScanResult {
+    imginspect::analysis::scan_view(
+        "test",
+        &imginspect::image::View::from_bytes(bytes),
+        &imginspect::analysis::ScanOptions::default(),
+        &imginspect::fs::NoProgress,
+    )
+}
+
+/// The bytes of a sample image.
+pub fn sample_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(samples_dir().join(name)).expect("sample image")
+}

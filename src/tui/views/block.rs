@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::analysis::{self, Claimer};
 use crate::model::BlockNo;
+use crate::report::describe;
 use crate::tui::app::{Prompt, PromptKind, Session};
 use crate::tui::theme::{Kind, Theme};
 use crate::tui::views::safe;
@@ -126,23 +127,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         lines.push(Line::raw("claimed by nothing"));
     }
     for c in st.claimers.iter().take(4) {
-        let text = match c {
-            Claimer::Inode {
-                inode, paths, role, ..
-            } => format!(
-                "  inode {inode} ({}) {}",
-                role.name(),
-                paths
-                    .first()
-                    .map(|p| safe(p))
-                    .unwrap_or_else(|| "<no name>".into())
-            ),
-            Claimer::Metadata { role, group } => format!(
-                "  filesystem {}{}",
-                role.name(),
-                group.map(|g| format!(" of group {g}")).unwrap_or_default()
-            ),
-        };
+        let text = format!("  {}", describe::claimer(c));
         let style = if shared {
             theme.kind(Kind::Crosslink)
         } else {

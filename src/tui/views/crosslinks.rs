@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::analysis::{Claimer, Crosslink};
+use crate::report::describe;
 use crate::tui::app::Session;
 use crate::tui::format;
 use crate::tui::theme::{Kind, Theme};
@@ -57,33 +58,6 @@ pub fn key(s: &mut Session, key: KeyEvent) {
             }
         }
         _ => {}
-    }
-}
-
-fn claimer_line(c: &Claimer) -> String {
-    match c {
-        Claimer::Inode {
-            inode,
-            paths,
-            role,
-            logical_block,
-            mode,
-            uid,
-            gid,
-        } => format!(
-            "    inode {inode:<7} {mode} {uid}:{gid}  {:<11} {:<9} {}",
-            role.name(),
-            logical_block.map(|l| format!("@{l}")).unwrap_or_default(),
-            paths
-                .first()
-                .map(|p| safe(p))
-                .unwrap_or_else(|| "<no name>".into())
-        ),
-        Claimer::Metadata { role, group } => format!(
-            "    filesystem {}{}",
-            role.name(),
-            group.map(|g| format!(" of group {g}")).unwrap_or_default()
-        ),
     }
 }
 
@@ -148,7 +122,10 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             style,
         ));
         for cl in &c.claimers {
-            lines.push(Line::raw(format::fit(&claimer_line(cl), width)));
+            lines.push(Line::raw(format::fit(
+                &format!("    {}", describe::claimer(cl)),
+                width,
+            )));
         }
     }
     let title = format!(

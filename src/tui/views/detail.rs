@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::analysis::Claimer;
 use crate::model::{InodeNo, mode_string};
+use crate::report::describe;
 use crate::tui::app::Session;
 use crate::tui::format;
 use crate::tui::theme::{Kind, Theme};
@@ -149,35 +150,6 @@ pub fn key(s: &mut Session, key: KeyEvent) {
     }
 }
 
-/// The other claimer, path first (it is what an analyst looks for).
-fn claimer_text(c: &Claimer) -> String {
-    match c {
-        Claimer::Inode {
-            inode,
-            paths,
-            role,
-            logical_block,
-            mode,
-            uid,
-            ..
-        } => format!(
-            "{} (inode {inode}, {mode} uid {uid}, {}{})",
-            paths
-                .first()
-                .map(|p| safe(p))
-                .unwrap_or_else(|| "<no name>".into()),
-            role.name(),
-            logical_block
-                .map(|l| format!(" at file block {l}"))
-                .unwrap_or_default(),
-        ),
-        Claimer::Metadata { role, group } => match group {
-            Some(g) => format!("filesystem metadata: {} of group {g}", role.name()),
-            None => format!("filesystem metadata: {}", role.name()),
-        },
-    }
-}
-
 pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     let Some(n) = s.detail.inode.and_then(|ino| s.fs.inode(ino)) else {
         frame.render_widget(
@@ -288,7 +260,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
                 (
                     format!(
                         "    ↳ shared with {} — blocks {}",
-                        claimer_text(claimer),
+                        describe::claimer(claimer),
                         format::range(*start, *len)
                     ),
                     theme.kind(kind),

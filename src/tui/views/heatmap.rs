@@ -10,12 +10,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::analysis::{self, Claimer, VolumeResult};
+use crate::analysis::{self, VolumeResult};
 use crate::model::{BlockNo, Filesystem, coalesce_runs};
+use crate::report::describe;
 use crate::tui::app::Session;
 use crate::tui::format;
 use crate::tui::theme::{Kind, Theme};
-use crate::tui::views::{body, safe};
+use crate::tui::views::body;
 
 /// Width of the side panel; the legend sits under the grid.
 const PANEL_WIDTH: u16 = 30;
@@ -239,8 +240,8 @@ fn panel(s: &Session) -> Vec<String> {
         if claimers.is_empty() {
             lines.push("claimed by nothing".into());
         }
-        for c in claimers.iter().take(12) {
-            lines.push(short_claimer(c));
+        for c in claimers.iter().take(8) {
+            lines.extend(describe::claimer_two_lines(c));
         }
         lines.push(String::new());
         lines.push("Enter: hex dump".into());
@@ -264,29 +265,13 @@ fn panel(s: &Session) -> Vec<String> {
                 format::range(c.start_block, c.block_count)
             ));
             for cl in c.claimers.iter().take(3) {
-                lines.push(format!(" {}", short_claimer(cl)));
+                lines.extend(describe::claimer_two_lines(cl));
             }
         }
         lines.push(String::new());
         lines.push("+/Enter: zoom in".into());
     }
     lines
-}
-
-fn short_claimer(c: &Claimer) -> String {
-    match c {
-        Claimer::Inode {
-            inode, paths, role, ..
-        } => format!(
-            "inode {inode} {} {}",
-            role.name(),
-            paths.first().map(|p| safe(p)).unwrap_or_default()
-        ),
-        Claimer::Metadata { role, group } => match group {
-            Some(g) => format!("{} (group {g})", role.name()),
-            None => role.name().to_string(),
-        },
-    }
 }
 
 /// Puts the cursor on `block`, one block per cell.
