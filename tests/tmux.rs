@@ -12,7 +12,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(command: &str, width: u16, height: u16) -> Tmux {
-        let socket = format!("imginspect-test-{}-{}", std::process::id(), width);
+        // One server per test: tests run in parallel within this process.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("imginspect-test-{}-{n}", std::process::id());
         let status = Command::new("tmux")
             .args([
                 "-L",
