@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -109,7 +110,40 @@ impl FailOn {
     }
 }
 
+/// Set while the inspector owns the terminal, so that the SIGBUS guard can give
+/// it back before exiting.
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// The image is mapped: if the file shrinks while it is being read (another
+/// process truncates it), touching a lost page raises SIGBUS. Instead of dying
+/// silently, say what happened, leave the alternate screen if the inspector
+/// had it, and exit with the fsck "operational error" status.
+fn install_sigbus_guard() {
+    extern "C" fn on_sigbus(_signal: libc::c_int) {
+        const LEAVE_SCREEN: &[u8] = b"\x1b[?1049l\x1b[?25h";
+        const MESSAGE: &[u8] =
+            b"\nimginspect: the image file shrank or became unreadable while it was being read (SIGBUS); nothing was written, results are incomplete\n";
+        // SAFETY: only async-signal-safe calls (write, _exit) on static buffers.
+        unsafe {
+            if TERMINAL_TAKEN.load(Ordering::Relaxed) {
+                libc::write(1, LEAVE_SCREEN.as_ptr().cast(), LEAVE_SCREEN.len());
+            }
+            libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+            libc::_exit(i32::from(exit::OPERATIONAL));
+        }
+    }
+    // SAFETY: a zeroed sigaction with an empty mask and a plain handler is a
+    // valid argument; the handler above is async-signal-safe.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigbus as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+    }
+}
+
 fn main() -> ExitCode {
+    install_sigbus_guard();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -179,13 +213,16 @@ fn inspect(image: Option<&Path>, choice: TuiChoice) -> u8 {
         ColorChoice::Never => false,
         ColorChoice::Auto => !no_color,
     };
-    match tui::run(
+    TERMINAL_TAKEN.store(true, Ordering::Relaxed);
+    let outcome = tui::run(
         source,
         tui::Options {
             color,
             mouse: choice.mouse,
         },
-    ) {
+    );
+    TERMINAL_TAKEN.store(false, Ordering::Relaxed);
+    match outcome {
         Ok(()) => exit::CLEAN,
         Err(e) => {
             eprintln!("imginspect: {e:#}");

@@ -406,13 +406,16 @@ pub fn coalesce_runs(sorted: Vec<(BlockNo, u64)>) -> Vec<(BlockNo, u64)> {
     out
 }
 
-/// A name from the image as a string: valid UTF-8 is kept as is, every byte of
-/// an invalid sequence becomes `\xNN`. Control characters are kept here (they are
-/// evidence) and escaped by the presentation layer before they reach a terminal.
+/// A name from the image as a string that keeps the exact bytes recoverable:
+/// valid UTF-8 is kept, a backslash becomes `\\`, and every byte of an invalid
+/// sequence becomes `\xNN` — so `a\xffb` (bytes 61 FF 62) and a name spelled
+/// with a literal backslash (`a\\xffb`) never collide. Control characters are
+/// kept here (they are evidence) and escaped by the presentation layer before
+/// they reach a terminal.
 pub fn name_from_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02x}"));
         }
@@ -436,6 +439,7 @@ mod tests {
     fn invalid_utf8_names_are_escaped() {
         assert_eq!(name_from_bytes(b"caf\xc3\xa9"), "café");
         assert_eq!(name_from_bytes(b"a\xffb"), "a\\xffb");
+        assert_eq!(name_from_bytes(b"a\\xffb"), "a\\\\xffb");
     }
 
     #[test]

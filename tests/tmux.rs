@@ -158,3 +158,56 @@ fn an_unreadable_image_is_reported_before_the_screen_is_taken() {
     );
     assert!(screen.contains("EXITED:8"), "{screen}");
 }
+
+#[test]
+fn an_image_truncated_while_mapped_is_reported_not_a_silent_crash() {
+    if !common::have_tool("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("shrinking.img");
+    std::fs::copy(common::samples_dir().join("shadow-crosslink.img"), &copy).unwrap();
+    let command = format!(
+        "{} '{}'; echo EXITED:$?; sleep 30",
+        env!("CARGO_BIN_EXE_imginspect"),
+        copy.display()
+    );
+    let tmux = Tmux::start(&command, 100, 30);
+    tmux.wait_for("Findings, worst first");
+    // Another process truncates the evidence while the inspector has it mapped.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    // Opening a block reads its bytes through the map.
+    tmux.keys(&[":", "1", "3", "Enter"]);
+    let screen = tmux.wait_for("EXITED:");
+    assert!(screen.contains("EXITED:8"), "{screen}");
+    assert!(screen.contains("shrank"), "{screen}");
+    assert!(
+        !screen.contains("Findings, worst first"),
+        "alternate screen not left: {screen}"
+    );
+}
+
+#[test]
+fn a_tui_session_leaves_the_image_unchanged() {
+    if !common::have_tool("tmux") {
+        return;
+    }
+    let path = common::samples_dir().join("hostile-names.img");
+    let before = std::fs::read(&path).unwrap();
+    let command = format!(
+        "{} '{}'; echo EXITED:$?; sleep 30",
+        env!("CARGO_BIN_EXE_imginspect"),
+        path.display()
+    );
+    let tmux = Tmux::start(&command, 100, 30);
+    tmux.wait_for("Findings, worst first");
+    tmux.keys(&["2", "Enter", "4", "n", "Enter", "5", "b", "7", "q"]);
+    let screen = tmux.wait_for("EXITED:");
+    assert!(screen.contains("EXITED:0"), "{screen}");
+    assert!(std::fs::read(&path).unwrap() == before, "the image changed");
+}

@@ -46,7 +46,10 @@ pub enum Claimer {
 pub struct Crosslink {
     pub start_block: BlockNo,
     pub block_count: u64,
+    /// The claimers (at most `sweep::MAX_LISTED` of them).
     pub claimers: Vec<Claimer>,
+    /// How many claims the run has in all (more than `claimers` when capped).
+    pub claimer_count: usize,
     pub legitimate: bool,
     pub reason: String,
 }
@@ -319,6 +322,7 @@ struct Merged {
     start: BlockNo,
     end: BlockNo,
     ids: Vec<usize>,
+    total: usize,
 }
 
 /// Merges adjacent shared segments with the same claims (a claim continues
@@ -329,6 +333,7 @@ fn merge(shared: &[Shared]) -> Vec<Merged> {
         if let Some(last) = out.last_mut()
             && last.end == s.start
             && last.ids == s.ids
+            && last.total == s.total
         {
             last.end = s.end;
             continue;
@@ -337,6 +342,7 @@ fn merge(shared: &[Shared]) -> Vec<Merged> {
             start: s.start,
             end: s.end,
             ids: s.ids.clone(),
+            total: s.total,
         });
     }
     out
@@ -448,9 +454,16 @@ fn classify(
             .entry((code, owners))
             .or_default()
             .push(crosslinks.len());
+        let unlisted = m.total.saturating_sub(m.ids.len());
+        let reason = if unlisted > 0 {
+            format!("{reason}; {} claims in all, {unlisted} not listed", m.total)
+        } else {
+            reason
+        };
         crosslinks.push(Crosslink {
             start_block: m.start,
             block_count: len,
+            claimer_count: claimers.len() + unlisted,
             claimers,
             legitimate,
             reason,

@@ -1,10 +1,18 @@
 //! The ownership sweep: given claims as runs, find every maximal run of blocks
 //! whose set of claimers is the same and holds two or more claims.
 //!
-//! Cost is O(c log c + s·k) for c claims, s shared segments and k claimers per
-//! segment: it follows the number of runs, never the number of blocks.
+//! Cost is O(c log c + s·k) for c claims, s shared segments and k ≤
+//! [`MAX_LISTED`] claimers listed per segment: it follows the number of runs,
+//! never the number of blocks, and a forged pile-up of thousands of claims on
+//! one range cannot make it quadratic.
+
+use std::collections::BTreeSet;
 
 use crate::model::BlockNo;
+
+/// Claims listed per shared segment. More than this many owners of one block
+/// is an attack, not a filesystem; the segment still counts all of them.
+pub const MAX_LISTED: usize = 64;
 
 /// A half-open run `[start, end)` claimed by the claim with index `id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,13 +22,14 @@ pub struct Span {
     pub id: usize,
 }
 
-/// A run of blocks `[start, end)` claimed by every claim in `ids` (sorted), and
-/// by nothing else.
+/// A run of blocks `[start, end)` claimed by `total` claims and nothing else;
+/// `ids` lists them (sorted), or the first [`MAX_LISTED`] of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shared {
     pub start: BlockNo,
     pub end: BlockNo,
     pub ids: Vec<usize>,
+    pub total: usize,
 }
 
 /// Every segment where two or more spans overlap, in block order. Adjacent
@@ -34,7 +43,9 @@ pub fn overlaps(spans: &[Span]) -> Vec<Shared> {
         events.push((s.end, 0, s.id));
     }
     events.sort_unstable();
-    let mut active: Vec<usize> = Vec::new();
+    // The active claims, ordered, so that the listed ones are the lowest ids
+    // (deterministic) and taking them costs O(MAX_LISTED), not O(active).
+    let mut active: BTreeSet<usize> = BTreeSet::new();
     let mut out = Vec::new();
     let mut i = 0;
     while i < events.len() {
@@ -46,21 +57,21 @@ pub fn overlaps(spans: &[Span]) -> Vec<Shared> {
                 break;
             }
             if kind == 1 {
-                active.push(id);
-            } else if let Some(k) = active.iter().position(|&a| a == id) {
-                active.swap_remove(k);
+                active.insert(id);
+            } else {
+                active.remove(&id);
             }
             i += 1;
         }
         if active.len() >= 2
             && let Some(&(next, _, _)) = events.get(i)
         {
-            let mut ids = active.clone();
-            ids.sort_unstable();
+            let ids: Vec<usize> = active.iter().take(MAX_LISTED).copied().collect();
             out.push(Shared {
                 start: pos,
                 end: next,
                 ids,
+                total: active.len(),
             });
         }
     }
@@ -135,7 +146,8 @@ mod tests {
             vec![Shared {
                 start: 10,
                 end: 20,
-                ids: vec![0, 1]
+                ids: vec![0, 1],
+                total: 2
             }]
         );
     }
@@ -145,6 +157,16 @@ mod tests {
         let got = overlaps(&[span(0, u64::MAX, 0), span(1 << 40, (1 << 40) + 1, 1)]);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].end - got[0].start, 1);
+    }
+
+    #[test]
+    fn a_pile_up_of_claims_is_listed_up_to_the_cap() {
+        // 5000 claims staggered by one block over the same range.
+        let spans: Vec<Span> = (0..5000).map(|i| span(i, i + 5000, i as usize)).collect();
+        let got = overlaps(&spans);
+        assert_eq!(got.len(), 9997);
+        assert!(got.iter().all(|s| s.ids.len() <= MAX_LISTED));
+        assert_eq!(got.iter().map(|s| s.total).max(), Some(5000));
     }
 
     #[test]

@@ -82,12 +82,24 @@ pub fn read_descriptors(
     sb: &Superblock,
     findings: &mut Vec<Finding>,
 ) -> Vec<GroupDesc> {
-    // Bounded by the image: each descriptor occupies desc_size bytes of it, so a
-    // superblock claiming 2^32 groups stops at the first unreadable one.
     let mut out = Vec::new();
     let bs = u64::from(sb.block_size);
     let desc_size = sb.desc_size as usize;
-    for group in 0..sb.group_count {
+    // Every group owns at least one block of its own (its inode table), so a
+    // volume of N blocks holds at most N groups: a superblock claiming 2^40
+    // groups on a small image is read no further than that.
+    let max_groups = (view.len() / bs).max(1);
+    if sb.group_count > max_groups {
+        findings.push(Finding::new(
+            Severity::High,
+            "bad_superblock",
+            format!(
+                "the superblock describes {} block groups but the volume holds only {max_groups} blocks; at most {max_groups} groups are read",
+                sb.group_count
+            ),
+        ));
+    }
+    for group in 0..sb.group_count.min(max_groups) {
         let (block, offset) = descriptor_location(sb, group);
         let at = block.saturating_mul(bs).saturating_add(offset);
         let raw = match view.read(at, desc_size) {
@@ -192,7 +204,8 @@ pub fn metadata_regions(
         u64::from(sb.reserved_gdt_blocks)
     };
     let dpb = sb.descs_per_block();
-    for group in 0..sb.group_count {
+    // Only the groups whose descriptors were read (bounded by the image).
+    for group in 0..descs.len() as u64 {
         let g32 = u32::try_from(group).ok();
         if sb.group_has_super(group) {
             let sb_block = if group == 0 {

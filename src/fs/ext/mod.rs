@@ -578,7 +578,21 @@ fn name_inodes(
         let Some(dir) = index.get(&dir_ino).and_then(|&i| inodes.get(i)) else {
             continue;
         };
-        let blocks = directory_blocks(sb, dir, &mut parses);
+        let (blocks, capped) = directory_blocks(sb, view, dir, &mut parses);
+        if capped {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    "bad_directory",
+                    format!(
+                        "directory inode {dir_ino} maps more than {MAX_BLOCKS_PER_DIR} blocks below its i_size ({} bytes); only the first {MAX_BLOCKS_PER_DIR} are read",
+                        dir.size
+                    ),
+                )
+                .with_inodes([dir_ino]),
+            );
+        }
+        let mut problems = 0usize;
         let display_dir = if dir_path.is_empty() {
             "/"
         } else {
@@ -600,7 +614,10 @@ fn name_inodes(
         }
         for (physical, block) in sources {
             let (entries, problem) = dir::parse_block(block, has_filetype);
-            if let Some(p) = problem {
+            if problem.is_some() {
+                problems += 1;
+            }
+            if let Some(p) = problem.filter(|_| problems <= MAX_PROBLEMS_PER_DIR) {
                 let place = physical.map_or("inline data".to_string(), |b| format!("block {b}"));
                 findings.push(
                     Finding::new(
@@ -650,6 +667,19 @@ fn name_inodes(
                 children.push((child, path));
             }
         }
+        if problems > MAX_PROBLEMS_PER_DIR {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "bad_directory_entry",
+                    format!(
+                        "directory {display_dir} (inode {dir_ino}): {} more blocks with structural problems not listed",
+                        problems - MAX_PROBLEMS_PER_DIR
+                    ),
+                )
+                .with_inodes([dir_ino]),
+            );
+        }
         for (child, path) in children {
             let Some(&ci) = index.get(&child) else {
                 continue;
@@ -697,37 +727,68 @@ fn name_inodes(
     }
 }
 
+/// Structural problems reported per directory; past it one line says how many
+/// more there were, so a directory of a million zeroed blocks is one finding.
+const MAX_PROBLEMS_PER_DIR: usize = 16;
+
 /// How many times one physical block may be parsed as a directory block across
 /// all directories: cross-linked directories share blocks legitimately often
 /// enough to need more than one parse, and a hostile image where a million
 /// directories map the same 32768 blocks must not cost a million passes.
 const MAX_PARSES_PER_DIR_BLOCK: u32 = 8;
 
+/// Directory blocks read for one directory at most: 2^20 blocks is 4 GiB of
+/// entries at 4 KiB blocks, far past any real directory; a forged i_size and
+/// extent cannot make one directory cost more.
+const MAX_BLOCKS_PER_DIR: usize = 1 << 20;
+
 /// The physical blocks of a directory below i_size, in logical order, each once,
-/// inside the filesystem, within the global parse budget. Unwritten extents
-/// hold no entries.
-fn directory_blocks(sb: &Superblock, dir: &Inode, parses: &mut HashMap<u64, u32>) -> Vec<u64> {
+/// inside the filesystem and the image, within the global parse budget. Holes
+/// of a sparse image file hold no entries and are skipped without being read;
+/// so are unwritten extents. The bool is true when the per-directory cap cut
+/// the list.
+fn directory_blocks(
+    sb: &Superblock,
+    view: &View<'_>,
+    dir: &Inode,
+    parses: &mut HashMap<u64, u32>,
+) -> (Vec<u64>, bool) {
+    let bs = u64::from(sb.block_size);
     let mut runs: Vec<&BlockRun> = dir
         .runs
         .iter()
         .filter(|r| r.role == Role::Directory && !r.unwritten)
         .collect();
     runs.sort_by_key(|r| r.logical);
-    let logical_end = dir.size.div_ceil(u64::from(sb.block_size));
+    let logical_end = dir.size.div_ceil(bs);
+    let last_block = sb.blocks_count.min(view.len() / bs);
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for r in runs {
         let Some(logical) = r.logical else { continue };
         let usable = logical_end.saturating_sub(logical).min(r.len);
-        let start = r.start.max(u64::from(sb.first_data_block));
-        let end = r.start.saturating_add(usable).min(sb.blocks_count);
-        for b in start..end {
+        let mut b = r.start.max(u64::from(sb.first_data_block));
+        let end = r.start.saturating_add(usable).min(last_block);
+        while b < end {
+            if out.len() >= MAX_BLOCKS_PER_DIR {
+                return (out, true);
+            }
+            // Jump over a hole in the image file: it reads as zeros.
+            match view.next_data(b.saturating_mul(bs)) {
+                Some(next) if next / bs > b => {
+                    b = next / bs;
+                    continue;
+                }
+                None => break,
+                Some(_) => {}
+            }
             let count = parses.entry(b).or_default();
             if *count < MAX_PARSES_PER_DIR_BLOCK && seen.insert(b) {
                 *count += 1;
                 out.push(b);
             }
+            b += 1;
         }
     }
-    out
+    (out, false)
 }
