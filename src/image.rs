@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use memmap2::{Mmap, MmapOptions};
 
@@ -162,6 +163,7 @@ impl Image {
             data: &self.map,
             base: 0,
             data_ranges: self.data_ranges.as_deref(),
+            meter: None,
         }
     }
 
@@ -184,6 +186,16 @@ pub struct View<'a> {
     /// The image's data ranges (image offsets), if known: lets a walk skip
     /// holes without touching their pages.
     data_ranges: Option<&'a [(u64, u64)]>,
+    /// Counts what is read through this view, when a caller measures work.
+    meter: Option<&'a ReadMeter>,
+}
+
+/// Bytes and reads done through a metered [`View`]: a deterministic measure of
+/// the work a scan does, independent of the machine (tests bound it).
+#[derive(Debug, Default)]
+pub struct ReadMeter {
+    pub bytes: AtomicU64,
+    pub reads: AtomicU64,
 }
 
 impl<'a> View<'a> {
@@ -193,6 +205,15 @@ impl<'a> View<'a> {
             data,
             base: 0,
             data_ranges: None,
+            meter: None,
+        }
+    }
+
+    /// A view over caller-provided bytes that counts every read into `meter`.
+    pub fn metered(data: &'a [u8], meter: &'a ReadMeter) -> View<'a> {
+        View {
+            meter: Some(meter),
+            ..View::from_bytes(data)
         }
     }
 
@@ -236,6 +257,10 @@ impl<'a> View<'a> {
         };
         let start = usize::try_from(offset).map_err(|_| err())?;
         let end = start.checked_add(len).ok_or_else(err)?;
+        if let Some(meter) = self.meter {
+            meter.bytes.fetch_add(len as u64, Ordering::Relaxed);
+            meter.reads.fetch_add(1, Ordering::Relaxed);
+        }
         self.data.get(start..end).ok_or_else(err)
     }
 
@@ -251,6 +276,7 @@ impl<'a> View<'a> {
             data,
             base: self.base.saturating_add(offset),
             data_ranges: self.data_ranges,
+            meter: self.meter,
         })
     }
 }

@@ -19,6 +19,7 @@
 
 pub mod analysis;
 pub mod fs;
+pub mod fuzzing;
 pub mod image;
 pub mod model;
 pub mod report;

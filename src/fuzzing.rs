@@ -1,0 +1,96 @@
+//! Entry points for the coverage-guided fuzz targets in `fuzz/` and for the
+//! test that replays their corpus (`tests/fuzz_corpus.rs`): each takes
+//! arbitrary bytes and must return without panicking, whatever they hold.
+
+use crate::analysis::{ScanOptions, scan_view};
+use crate::fs::NoProgress;
+use crate::fs::ext::superblock::Superblock;
+use crate::fs::ext::{blockmap, dir, groups, inode::RawInode};
+use crate::image::View;
+use crate::model::Role;
+
+/// A fuzz entry point: arbitrary bytes in, nothing out, never a panic.
+pub type Entry = fn(&[u8]);
+
+/// The fuzz targets, by name (the file names under `fuzz/fuzz_targets/`).
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("whole_scan", whole_scan),
+    ("groups", groups),
+    ("block_map", block_map),
+    ("directory_block", directory_block),
+];
+
+/// The whole pipeline on an image: parse, analyse, render both reports.
+pub fn whole_scan(data: &[u8]) {
+    let result = scan_view(
+        "fuzz",
+        &View::from_bytes(data),
+        &ScanOptions::default(),
+        &NoProgress,
+    );
+    let _ = crate::report::text::render(&result);
+    let _ = crate::report::json::render(&result);
+}
+
+/// Superblock, descriptors, metadata regions and bitmaps.
+pub fn groups(data: &[u8]) {
+    let view = View::from_bytes(data);
+    let Ok(raw) = view.read(1024, 1024) else {
+        return;
+    };
+    let Ok(sb) = Superblock::parse(raw) else {
+        return;
+    };
+    let mut findings = Vec::new();
+    let descs = groups::read_descriptors(&view, &sb, &mut findings);
+    let regions = groups::metadata_regions(&sb, &descs, &mut findings);
+    let _ = groups::read_block_bitmaps(&view, &sb, &descs, &regions, &mut findings);
+    let _ = groups::read_inode_bitmaps(&view, &sb, &descs, &mut findings);
+}
+
+/// A synthetic 1 KiB-block filesystem geometry for the block-map target.
+fn synthetic_superblock(blocks: u64) -> Option<Superblock> {
+    let mut sb = [0u8; 1024];
+    let put = |sb: &mut [u8; 1024], off: usize, v: &[u8]| {
+        if let Some(dst) = sb.get_mut(off..off + v.len()) {
+            dst.copy_from_slice(v);
+        }
+    };
+    put(&mut sb, 0x0, &8u32.to_le_bytes()); // s_inodes_count
+    put(
+        &mut sb,
+        0x4,
+        &u32::try_from(blocks.max(2)).ok()?.to_le_bytes(),
+    );
+    put(&mut sb, 0x14, &1u32.to_le_bytes()); // s_first_data_block
+    put(&mut sb, 0x20, &8192u32.to_le_bytes()); // s_blocks_per_group
+    put(&mut sb, 0x28, &8u32.to_le_bytes()); // s_inodes_per_group
+    put(&mut sb, 0x38, &0xEF53u16.to_le_bytes());
+    put(&mut sb, 0x4C, &1u32.to_le_bytes()); // s_rev_level
+    put(&mut sb, 0x54, &11u32.to_le_bytes()); // s_first_ino
+    put(&mut sb, 0x58, &256u16.to_le_bytes()); // s_inode_size
+    Superblock::parse(&sb).ok()
+}
+
+/// One inode's block map (extent tree or indirect blocks) over a disk made of
+/// the rest of the input: the first 256 bytes are the inode.
+pub fn block_map(data: &[u8]) {
+    let Some((raw, disk)) = data.split_at_checked(256) else {
+        return;
+    };
+    let Some(sb) = synthetic_superblock(disk.len() as u64 / 1024) else {
+        return;
+    };
+    let view = View::from_bytes(disk);
+    let inode = RawInode::parse(&sb, 12, raw);
+    let _ = inode.checksum_mismatch(&sb);
+    let _ = inode.inline_data_xattr();
+    let _ = blockmap::map_extents(&view, &sb, &inode, Role::Data);
+    let _ = blockmap::map_indirect(&view, &sb, &inode, Role::Data);
+}
+
+/// One directory block, in both name_len encodings.
+pub fn directory_block(data: &[u8]) {
+    let _ = dir::parse_block(data, true);
+    let _ = dir::parse_block(data, false);
+}
