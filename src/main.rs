@@ -295,7 +295,7 @@ fn run(command: Command) -> u8 {
             let fs = volume.filesystem.as_ref()?;
             Some(match (fs.inode(inode), format) {
                 (Some(n), Format::Text) => text::inode(fs, &volume.crosslinks, n),
-                (Some(n), Format::Json) => json::inode(&volume.crosslinks, n),
+                (Some(n), Format::Json) => json::inode(fs, &volume.crosslinks, n),
                 (None, Format::Text) => {
                     format!("inode {inode} is not in use (or does not exist)\n")
                 }

@@ -234,8 +234,10 @@ pub struct Inode {
     pub sectors: u64,
     /// Format-specific inode flags, raw.
     pub flags: u32,
-    /// Every path that names this inode (hard links give several), bounded.
-    pub paths: Vec<String>,
+    /// Every directory entry that names this inode (hard links give several),
+    /// bounded; see [`Filesystem::paths`].
+    #[serde(skip)]
+    pub names: Vec<NameId>,
     /// Every run the inode maps, in the order the inode maps them.
     pub runs: Vec<BlockRun>,
     /// Why this inode was counted as in use when the format's own bookkeeping
@@ -245,10 +247,6 @@ pub struct Inode {
 }
 
 impl Inode {
-    pub fn first_path(&self) -> Option<&str> {
-        self.paths.first().map(String::as_str)
-    }
-
     /// World-readable (o+r) and not a directory.
     pub fn world_readable(&self) -> bool {
         self.mode & 0o004 != 0
@@ -344,6 +342,105 @@ impl Finding {
     }
 }
 
+/// Index of a name in [`Names`].
+pub type NameId = u32;
+
+/// One directory entry: its name and the entry of the directory holding it.
+#[derive(Debug, Clone, Copy)]
+struct NameEntry {
+    /// The parent directory's entry; always an earlier entry, so walking up
+    /// ends. `NO_PARENT` for the root.
+    parent: NameId,
+    start: u32,
+    len: u32,
+}
+
+const NO_PARENT: NameId = NameId::MAX;
+
+/// Paths longer than this (bytes) are cut at the front when built.
+pub const MAX_PATH_LEN: usize = 4096;
+
+/// Every name in the filesystem, stored once: a parent-pointer tree over one
+/// text arena. Full paths are built on demand; 12 bytes plus the name per entry.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    entries: Vec<NameEntry>,
+    text: String,
+}
+
+impl Names {
+    /// Adds `name` under `parent` (None: the root). None when the arena is full
+    /// (4 GiB of names) or the parent does not exist.
+    pub fn push(&mut self, parent: Option<NameId>, name: &str) -> Option<NameId> {
+        let id = NameId::try_from(self.entries.len())
+            .ok()
+            .filter(|&i| i != NO_PARENT)?;
+        let parent = match parent {
+            Some(p) if p < id => p,
+            Some(_) => return None,
+            None => NO_PARENT,
+        };
+        let start = u32::try_from(self.text.len()).ok()?;
+        let len = u32::try_from(name.len()).ok()?;
+        start.checked_add(len)?;
+        self.text.push_str(name);
+        self.entries.push(NameEntry { parent, start, len });
+        Some(id)
+    }
+
+    /// The name of one entry (its last path component).
+    pub fn name(&self, id: NameId) -> &str {
+        self.entries
+            .get(id as usize)
+            .and_then(|e| {
+                self.text
+                    .get(e.start as usize..(e.start as usize + e.len as usize))
+            })
+            .unwrap_or("")
+    }
+
+    /// The full path of an entry, `/` for the root; cut at the front past
+    /// [`MAX_PATH_LEN`] bytes.
+    pub fn path(&self, id: NameId) -> String {
+        let mut parts = Vec::new();
+        let mut total = 0usize;
+        let mut at = id;
+        // Parents are always earlier entries: at most `entries.len()` steps.
+        while let Some(e) = self.entries.get(at as usize) {
+            if e.parent == NO_PARENT {
+                break;
+            }
+            let name = self.name(at);
+            total += name.len() + 1;
+            if total > MAX_PATH_LEN {
+                parts.push("…");
+                break;
+            }
+            parts.push(name);
+            at = e.parent;
+        }
+        if parts.is_empty() {
+            return "/".into();
+        }
+        let mut out = String::with_capacity(total);
+        for part in parts.iter().rev() {
+            if *part != "…" {
+                out.push('/');
+            }
+            out.push_str(part);
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 /// Sharing the format declares legitimate, for the analysis to honour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredSharing {
@@ -361,6 +458,8 @@ pub struct Filesystem {
     /// In-use inodes, sorted by number.
     pub inodes: Vec<Inode>,
     pub metadata: Vec<MetadataRegion>,
+    /// Every name, once; inodes refer to them by [`NameId`].
+    pub names: Names,
     /// Blocks the allocation bitmaps mark in use, as sorted, disjoint `(start, len)` runs.
     /// `None` where the format has no such bitmap or it could not be read.
     pub allocated: Option<Vec<(BlockNo, u64)>>,
@@ -381,6 +480,16 @@ pub struct Filesystem {
 }
 
 impl Filesystem {
+    /// Every path of an inode, built from the name tree.
+    pub fn paths(&self, inode: &Inode) -> Vec<String> {
+        inode.names.iter().map(|&id| self.names.path(id)).collect()
+    }
+
+    /// The first path of an inode, if any directory names it.
+    pub fn first_path(&self, inode: &Inode) -> Option<String> {
+        inode.names.first().map(|&id| self.names.path(id))
+    }
+
     pub fn inode(&self, ino: InodeNo) -> Option<&Inode> {
         self.inodes
             .binary_search_by_key(&ino, |i| i.ino)
@@ -426,6 +535,30 @@ pub fn name_from_bytes(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_build_paths_from_the_tree() {
+        let mut names = Names::default();
+        let root = names.push(None, "").unwrap();
+        let etc = names.push(Some(root), "etc").unwrap();
+        let shadow = names.push(Some(etc), "shadow").unwrap();
+        assert_eq!(names.path(root), "/");
+        assert_eq!(names.path(etc), "/etc");
+        assert_eq!(names.path(shadow), "/etc/shadow");
+        // A parent must already exist.
+        assert_eq!(names.push(Some(99), "x"), None);
+        // Deep paths are cut at the front.
+        let mut at = root;
+        for _ in 0..2000 {
+            at = names.push(Some(at), "deep").unwrap();
+        }
+        let p = names.path(at);
+        assert!(
+            p.starts_with('…') && p.len() <= MAX_PATH_LEN + 8,
+            "{}",
+            p.len()
+        );
+    }
 
     #[test]
     fn coalescing_merges_touching_and_overlapping_runs() {

@@ -57,11 +57,8 @@ fn missing_names(tree: &Path, img: &Path) -> Vec<String> {
         &imginspect::fs::NoProgress,
     );
     let fs = result.volumes[0].filesystem.as_ref().expect("filesystem");
-    let found: std::collections::HashSet<&str> = fs
-        .inodes
-        .iter()
-        .flat_map(|i| i.paths.iter().map(String::as_str))
-        .collect();
+    let found: std::collections::HashSet<String> =
+        fs.inodes.iter().flat_map(|i| fs.paths(i)).collect();
     let mut missing = Vec::new();
     let mut stack = vec![tree.to_path_buf()];
     while let Some(dir) = stack.pop() {

@@ -262,7 +262,7 @@ pub fn analyse(
                     "out_of_range",
                     format!(
                         "{} maps {} outside the filesystem (valid blocks {}..{}): {}",
-                        describe(inode),
+                        describe(&fs, inode),
                         plural(outside.len(), "run"),
                         fs.first_data_block,
                         fs_end,
@@ -280,7 +280,7 @@ pub fn analyse(
                     "out_of_range",
                     format!(
                         "{} maps blocks past the end of the image file ({image_blocks} blocks): {}",
-                        describe(inode),
+                        describe(&fs, inode),
                         runs_text(&beyond_image)
                     ),
                 )
@@ -500,7 +500,7 @@ fn classify(
         };
         let who: Vec<String> = inodes
             .iter()
-            .map(|n| describe(n))
+            .map(|n| describe(fs, n))
             .chain(metas.iter().cloned())
             .collect();
         let mut message = format!(
@@ -528,7 +528,7 @@ fn classify(
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let consequence = consequence(code, &inodes, &metas, &roles);
+        let consequence = consequence(fs, code, &inodes, &metas, &roles);
         if !consequence.is_empty() {
             message.push_str(". ");
             message.push_str(&consequence);
@@ -576,7 +576,7 @@ fn claimer(fs: &Filesystem, c: &Claim, at: BlockNo) -> Claimer {
             let inode = fs.inodes.get(i);
             Claimer::Inode {
                 inode: inode.map_or(0, |n| n.ino),
-                paths: inode.map(|n| n.paths.clone()).unwrap_or_default(),
+                paths: inode.map(|n| fs.paths(n)).unwrap_or_default(),
                 role,
                 logical_block: c.logical.map(|l| l.saturating_add(at - c.start)),
                 mode: inode.map(|n| mode_string(n.mode)).unwrap_or_default(),
@@ -590,6 +590,7 @@ fn claimer(fs: &Filesystem, c: &Claim, at: BlockNo) -> Claimer {
 
 /// One plain sentence on what the sharing lets an attacker do.
 fn consequence(
+    fs: &Filesystem,
     code: &str,
     inodes: &[&Inode],
     metas: &[String],
@@ -602,20 +603,20 @@ fn consequence(
         }
         "metadata_overlap" => {
             let target = metas.first().cloned().unwrap_or_else(|| "the journal".into());
-            let writers: Vec<String> = inodes.iter().map(|n| name_of(n)).collect();
+            let writers: Vec<String> = inodes.iter().map(|n| name_of(fs, n)).collect();
             format!(
                 "Whoever can write {} overwrites {target} (forging inodes, bitmaps or the superblock), and whoever can read it reads them",
                 join_or(&writers)
             )
         }
-        _ => crosslink_consequence(inodes, roles),
+        _ => crosslink_consequence(fs, inodes, roles),
     }
 }
 
 /// What two or more inodes sharing blocks let an unprivileged user do, one
 /// sentence per capability, most serious first. Root (uid 0) is never the
 /// attacker: it can already read and write everything.
-fn crosslink_consequence(inodes: &[&Inode], roles: &[(InodeNo, Role)]) -> String {
+fn crosslink_consequence(fs: &Filesystem, inodes: &[&Inode], roles: &[(InodeNo, Role)]) -> String {
     let mut sentences = Vec::new();
     let is_map = |r: Role| matches!(r, Role::ExtentTree | Role::Indirect);
     for &(map_owner, map_role) in roles.iter().filter(|(_, r)| is_map(*r)) {
@@ -627,8 +628,8 @@ fn crosslink_consequence(inodes: &[&Inode], roles: &[(InodeNo, Role)]) -> String
                     sentences.push(format!(
                         "The shared block is the {} of {}: whoever can write {} rewrites that file's block map and can point it at any block of the disk",
                         if map_role == Role::ExtentTree { "extent tree" } else { "indirect block" },
-                        name_of(m),
-                        name_of(w)
+                        name_of(fs, m),
+                        name_of(fs, w)
                     ));
                 }
             }
@@ -642,9 +643,9 @@ fn crosslink_consequence(inodes: &[&Inode], roles: &[(InodeNo, Role)]) -> String
             if a.world_readable() && !b.world_readable() {
                 sentences.push(format!(
                     "Anyone can read {} ({}), and through it the contents of {} ({} uid {})",
-                    name_of(a),
+                    name_of(fs, a),
                     mode_string(a.mode),
-                    name_of(b),
+                    name_of(fs, b),
                     mode_string(b.mode),
                     b.uid
                 ));
@@ -652,9 +653,9 @@ fn crosslink_consequence(inodes: &[&Inode], roles: &[(InodeNo, Role)]) -> String
                 sentences.push(format!(
                     "uid {} can read {} (uid {}) through {}",
                     a.uid,
-                    name_of(b),
+                    name_of(fs, b),
                     b.uid,
-                    name_of(a)
+                    name_of(fs, a)
                 ));
             }
         }
@@ -674,8 +675,8 @@ fn crosslink_consequence(inodes: &[&Inode], roles: &[(InodeNo, Role)]) -> String
             if let Some(who) = writer {
                 sentences.push(format!(
                     "{who} can tamper with {} by writing {}",
-                    name_of(b),
-                    name_of(a)
+                    name_of(fs, b),
+                    name_of(fs, a)
                 ));
             }
         }
@@ -724,7 +725,7 @@ fn bitmap_findings(
         runs.sort_unstable();
         let total: u64 = runs.iter().map(|r| r[1]).sum();
         let (who, inodes) = match owner.and_then(|i| fs.inodes.get(i)) {
-            Some(n) => (describe(n), vec![n.ino]),
+            Some(n) => (describe(fs, n), vec![n.ino]),
             None => ("filesystem metadata".to_string(), Vec::new()),
         };
         findings.push(
@@ -776,9 +777,9 @@ fn bitmap_findings(
 }
 
 /// "/etc/shadow (inode 14, -rw------- 0:0)".
-pub fn describe(n: &Inode) -> String {
-    let name = match n.first_path() {
-        Some(p) => p.to_string(),
+pub fn describe(fs: &Filesystem, n: &Inode) -> String {
+    let name = match fs.first_path(n) {
+        Some(p) => p,
         None if n.file_type == FileType::Unknown && n.mode == 0 => format!("<inode {}>", n.ino),
         None => "<no name>".to_string(),
     };
@@ -791,9 +792,8 @@ pub fn describe(n: &Inode) -> String {
     )
 }
 
-fn name_of(n: &Inode) -> String {
-    n.first_path()
-        .map(str::to_string)
+fn name_of(fs: &Filesystem, n: &Inode) -> String {
+    fs.first_path(n)
         .unwrap_or_else(|| format!("inode {}", n.ino))
 }
 

@@ -109,11 +109,12 @@ pub fn block(fs: &Filesystem, block: BlockNo) -> String {
 
 /// `inode --format json`: the inode as the model holds it, with the shared
 /// runs it takes part in.
-pub fn inode(crosslinks: &[Crosslink], n: &Inode) -> String {
+pub fn inode(fs: &Filesystem, crosslinks: &[Crosslink], n: &Inode) -> String {
     #[derive(Serialize)]
     struct InodeReport<'a> {
         #[serde(flatten)]
         inode: &'a Inode,
+        paths: Vec<String>,
         in_use: bool,
         crosslinks: Vec<&'a Crosslink>,
     }
@@ -127,6 +128,7 @@ pub fn inode(crosslinks: &[Crosslink], n: &Inode) -> String {
         .collect();
     to_string(&InodeReport {
         inode: n,
+        paths: fs.paths(n),
         in_use: true,
         crosslinks: involved,
     })

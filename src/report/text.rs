@@ -172,10 +172,11 @@ pub fn inode(fs: &Filesystem, crosslinks: &[analysis::Crosslink], n: &Inode) -> 
     if let Some(h) = &n.hidden {
         let _ = writeln!(out, "  HIDDEN: {h}");
     }
-    if n.paths.is_empty() {
+    let paths = fs.paths(n);
+    if paths.is_empty() {
         let _ = writeln!(out, "  names: none");
     }
-    for p in &n.paths {
+    for p in &paths {
         let _ = writeln!(out, "  name: {}", safe(p));
     }
     let _ = writeln!(out, "  block map ({} runs):", n.runs.len());

@@ -240,6 +240,14 @@ pub struct Index {
     pub by_ino: HashMap<InodeNo, usize>,
     /// Crosslinks, worst first (metadata overlaps, cross-links, then legitimate).
     pub crosslinks_worst_first: Vec<usize>,
+    /// First path of each inode (by position in `Filesystem::inodes`), built
+    /// once from the name tree for the table and its sorting.
+    pub first_paths: Vec<Option<String>>,
+    /// Every path of each inode, lower-cased and joined by newlines: what the
+    /// `/` filter searches.
+    pub search_text: Vec<String>,
+    /// Blocks in non-legitimate cross-links.
+    pub crosslinked_blocks: u64,
 }
 
 /// A finished scan being explored.
@@ -506,7 +514,7 @@ impl Session {
                 .fs
                 .inodes
                 .iter()
-                .find(|n| n.paths.iter().any(|p| p == path))
+                .find(|n| self.fs.paths(n).iter().any(|p| p == path))
                 .map(|n| n.ino);
             match found {
                 Some(ino) => self.jump_to_inode(ino),
@@ -592,9 +600,22 @@ fn build_index(fs: &Filesystem, crosslinks: &[Crosslink]) -> Index {
         };
         (rank, c.map_or(0, |c| c.start_block))
     });
+    let first_paths = fs.inodes.iter().map(|n| fs.first_path(n)).collect();
+    let search_text = fs
+        .inodes
+        .iter()
+        .map(|n| fs.paths(n).join("\n").to_lowercase())
+        .collect();
     Index {
         crosslinked,
         by_ino,
         crosslinks_worst_first: order,
+        first_paths,
+        search_text,
+        crosslinked_blocks: crosslinks
+            .iter()
+            .filter(|c| !c.legitimate)
+            .map(|c| c.block_count)
+            .sum(),
     }
 }

@@ -19,7 +19,7 @@ use crate::fs::bytes::le32;
 use crate::image::{ReadError, View};
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole,
-    Role, Severity, name_from_bytes,
+    NameId, Names, Role, Severity, name_from_bytes,
 };
 
 use groups::GroupDesc;
@@ -42,8 +42,6 @@ const BAD_BLOCKS_INO: u64 = 1;
 const RESIZE_INO: u64 = 7;
 /// Names kept per inode: hard links beyond this are counted, not listed.
 pub const MAX_NAMES_PER_INODE: usize = 64;
-/// Paths longer than this (bytes) are cut at the front; the walk goes on.
-const MAX_PATH_LEN: usize = 4096;
 /// The xattr block header magic (`h_magic`, fs/ext4/xattr.h).
 const XATTR_MAGIC: u32 = 0xEA02_0000;
 
@@ -86,7 +84,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
 
     let declared_sharing = xattr_sharing(view, &sb, &xattr_referrers, &mut findings);
     progress.step("directories", 0, 1);
-    name_inodes(view, &sb, &mut inodes, &inline_dirs, &mut findings);
+    let names = name_inodes(view, &sb, &mut inodes, &inline_dirs, &mut findings);
     progress.step("directories", 1, 1);
 
     let (features, unknown) = sb.feature_names();
@@ -124,6 +122,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         info,
         inodes,
         metadata,
+        names,
         allocated: Some(allocation.allocated),
         allocation_unknown: allocation.unknown,
         first_data_block: u64::from(sb.first_data_block),
@@ -372,7 +371,7 @@ fn scan_group(
             crtime: ri.crtime.map(i64::from),
             sectors: ri.sectors,
             flags: ri.flags,
-            paths: Vec::new(),
+            names: Vec::new(),
             runs,
             hidden,
         });
@@ -540,29 +539,52 @@ fn xattr_sharing(
     out
 }
 
+/// Position of each inode in the (sorted) inode list, by inode number: a dense
+/// table, since inode numbers are dense. Bounded by the highest inode found,
+/// which is bounded by the inode tables actually read.
+struct InodeIndex(Vec<u32>);
+
+impl InodeIndex {
+    fn new(inodes: &[Inode]) -> InodeIndex {
+        let top = inodes.last().map_or(0, |n| n.ino as usize + 1);
+        let mut table = vec![u32::MAX; top];
+        for (i, n) in inodes.iter().enumerate() {
+            if let (Some(slot), Ok(i)) = (table.get_mut(n.ino as usize), u32::try_from(i)) {
+                *slot = i;
+            }
+        }
+        InodeIndex(table)
+    }
+
+    fn get(&self, ino: InodeNo) -> Option<usize> {
+        let i = *self.0.get(usize::try_from(ino).ok()?)?;
+        (i != u32::MAX).then_some(i as usize)
+    }
+}
+
 /// Walks the directory tree from the root, breadth-first, giving every inode
-/// all its names. Directories are visited once (loops are cut), each directory
-/// block of a directory is read once, and every entry is checked against the
-/// inodes found in use.
+/// all its names (stored once, in a parent-pointer tree). Directories are
+/// visited once (loops are cut), each directory block of a directory is read
+/// once, and every entry is checked against the inodes found in use.
 fn name_inodes(
     view: &View<'_>,
     sb: &Superblock,
     inodes: &mut [Inode],
     inline_dirs: &InlineDirs,
     findings: &mut Vec<Finding>,
-) {
-    let index: HashMap<InodeNo, usize> =
-        inodes.iter().enumerate().map(|(i, n)| (n.ino, i)).collect();
+) -> Names {
+    let index = InodeIndex::new(inodes);
+    let mut names = Names::default();
     let has_filetype = sb.has_incompat(incompat::FILETYPE);
     let mut visited: HashSet<InodeNo> = HashSet::new();
-    let mut queue: VecDeque<(InodeNo, String)> = VecDeque::new();
+    let mut queue: VecDeque<(InodeNo, NameId)> = VecDeque::new();
     let root = u64::from(ROOT_INO);
-    match index.get(&root).and_then(|&i| inodes.get(i)) {
+    match index.get(root).and_then(|i| inodes.get_mut(i)) {
         Some(r) if r.file_type == FileType::Directory => {
-            queue.push_back((root, String::new()));
-            visited.insert(root);
-            if let Some(r) = index.get(&root).and_then(|&i| inodes.get_mut(i)) {
-                r.paths.push("/".into());
+            if let Some(id) = names.push(None, "") {
+                r.names.push(id);
+                queue.push_back((root, id));
+                visited.insert(root);
             }
         }
         _ => findings.push(Finding::new(
@@ -574,8 +596,9 @@ fn name_inodes(
     let mut extra_names: HashMap<InodeNo, u64> = HashMap::new();
     let mut parses: HashMap<u64, u32> = HashMap::new();
     let bs = u64::from(sb.block_size);
-    while let Some((dir_ino, dir_path)) = queue.pop_front() {
-        let Some(dir) = index.get(&dir_ino).and_then(|&i| inodes.get(i)) else {
+    let mut children: Vec<(InodeNo, NameId)> = Vec::new();
+    while let Some((dir_ino, dir_name)) = queue.pop_front() {
+        let Some(dir) = index.get(dir_ino).and_then(|i| inodes.get(i)) else {
             continue;
         };
         let (blocks, capped) = directory_blocks(sb, view, dir, &mut parses);
@@ -585,7 +608,8 @@ fn name_inodes(
                     Severity::High,
                     "bad_directory",
                     format!(
-                        "directory inode {dir_ino} maps more than {MAX_BLOCKS_PER_DIR} blocks below its i_size ({} bytes); only the first {MAX_BLOCKS_PER_DIR} are read",
+                        "directory {} (inode {dir_ino}) maps more than {MAX_BLOCKS_PER_DIR} blocks below its i_size ({} bytes); only the first {MAX_BLOCKS_PER_DIR} are read",
+                        names.path(dir_name),
                         dir.size
                     ),
                 )
@@ -593,12 +617,7 @@ fn name_inodes(
             );
         }
         let mut problems = 0usize;
-        let display_dir = if dir_path.is_empty() {
-            "/"
-        } else {
-            dir_path.as_str()
-        };
-        let mut children: Vec<(InodeNo, String)> = Vec::new();
+        children.clear();
         // Entries in blocks, then inline ones (no block: they live in the inode).
         let mut sources: Vec<(Option<u64>, &[u8])> = Vec::new();
         for physical in blocks {
@@ -624,8 +643,10 @@ fn name_inodes(
                         Severity::Medium,
                         "bad_directory_entry",
                         format!(
-                            "directory {display_dir} (inode {dir_ino}), {place}, byte {}: {}",
-                            p.offset, p.what
+                            "directory {} (inode {dir_ino}), {place}, byte {}: {}",
+                            names.path(dir_name),
+                            p.offset,
+                            p.what
                         ),
                     )
                     .with_inodes([dir_ino])
@@ -638,21 +659,14 @@ fn name_inodes(
                 }
                 let child = u64::from(e.inode);
                 let name = name_from_bytes(e.name);
-                let mut path = format!("{dir_path}/{name}");
-                if path.len() > MAX_PATH_LEN {
-                    let cut = path.len() - MAX_PATH_LEN;
-                    let cut = (cut..path.len())
-                        .find(|&i| path.is_char_boundary(i))
-                        .unwrap_or(0);
-                    path = format!("…{}", &path[cut..]);
-                }
-                if !index.contains_key(&child) {
+                if index.get(child).is_none() {
                     findings.push(
                         Finding::new(
                             Severity::Medium,
                             "bad_directory_entry",
                             format!(
-                                "{path}: the entry points at inode {child}, which is not in use{}",
+                                "{}/{name}: the entry points at inode {child}, which is not in use{}",
+                                names.path(dir_name).trim_end_matches('/'),
                                 if child > u64::from(sb.inodes_count) {
                                     " (or does not exist)"
                                 } else {
@@ -664,7 +678,9 @@ fn name_inodes(
                     );
                     continue;
                 }
-                children.push((child, path));
+                if let Some(id) = names.push(Some(dir_name), &name) {
+                    children.push((child, id));
+                }
             }
         }
         if problems > MAX_PROBLEMS_PER_DIR {
@@ -673,27 +689,25 @@ fn name_inodes(
                     Severity::Medium,
                     "bad_directory_entry",
                     format!(
-                        "directory {display_dir} (inode {dir_ino}): {} more blocks with structural problems not listed",
+                        "directory {} (inode {dir_ino}): {} more blocks with structural problems not listed",
+                        names.path(dir_name),
                         problems - MAX_PROBLEMS_PER_DIR
                     ),
                 )
                 .with_inodes([dir_ino]),
             );
         }
-        for (child, path) in children {
-            let Some(&ci) = index.get(&child) else {
+        for &(child, id) in &children {
+            let Some(node) = index.get(child).and_then(|i| inodes.get_mut(i)) else {
                 continue;
             };
-            let Some(node) = inodes.get_mut(ci) else {
-                continue;
-            };
-            if node.paths.len() < MAX_NAMES_PER_INODE {
-                node.paths.push(path.clone());
+            if node.names.len() < MAX_NAMES_PER_INODE {
+                node.names.push(id);
             } else {
                 *extra_names.entry(child).or_default() += 1;
             }
             if node.file_type == FileType::Directory && visited.insert(child) {
-                queue.push_back((child, path));
+                queue.push_back((child, id));
             }
         }
     }
@@ -711,7 +725,7 @@ fn name_inodes(
         let special = node.ino < u64::from(sb.first_ino)
             || node.flags & flags::EA_INODE != 0
             || sb.special_inodes.iter().any(|&s| u64::from(s) == node.ino);
-        if node.paths.is_empty() && !special {
+        if node.names.is_empty() && !special {
             findings.push(
                 Finding::new(
                     Severity::Medium,
@@ -725,6 +739,7 @@ fn name_inodes(
             );
         }
     }
+    names
 }
 
 /// Structural problems reported per directory; past it one line says how many

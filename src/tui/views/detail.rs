@@ -188,14 +188,11 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             theme.kind(Kind::Crosslink),
         ));
     }
-    let names = if n.paths.is_empty() {
+    let paths = s.fs.paths(n);
+    let names = if paths.is_empty() {
         "<no name>".to_string()
     } else {
-        n.paths
-            .iter()
-            .map(|p| safe(p))
-            .collect::<Vec<_>>()
-            .join("  ")
+        paths.iter().map(|p| safe(p)).collect::<Vec<_>>().join("  ")
     };
     lines.push(Line::raw(format::fit(&format!("names: {names}"), width)));
     lines.push(Line::styled(

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::model::{Inode, mode_string};
+use crate::model::mode_string;
 use crate::tui::app::Session;
 use crate::tui::format;
 use crate::tui::theme::{Kind, Theme};
@@ -71,30 +71,38 @@ fn visible_rows(size: (u16, u16)) -> usize {
 pub fn refresh_rows(s: &mut Session) {
     let filter = s.inodes.filter.to_lowercase();
     let number = filter.parse::<u64>().ok();
+    let index = &s.index;
+    let only_crosslinked = s.inodes.only_crosslinked;
     let mut rows: Vec<usize> =
         s.fs.inodes
             .iter()
             .enumerate()
-            .filter(|(_, n)| !s.inodes.only_crosslinked || s.index.crosslinked.contains(&n.ino))
-            .filter(|(_, n)| {
+            .filter(|(_, n)| !only_crosslinked || index.crosslinked.contains(&n.ino))
+            .filter(|(i, n)| {
                 filter.is_empty()
                     || number == Some(n.ino)
-                    || n.paths.iter().any(|p| p.to_lowercase().contains(&filter))
+                    || index
+                        .search_text
+                        .get(*i)
+                        .is_some_and(|t| t.contains(&filter))
             })
             .map(|(i, _)| i)
             .collect();
     let inodes = &s.fs.inodes;
     let get = |i: usize| inodes.get(i);
+    let path = |i: usize| {
+        index
+            .first_paths
+            .get(i)
+            .and_then(Option::as_deref)
+            .unwrap_or("")
+    };
     match s.inodes.sort {
         Column::Inode => {}
         Column::Size => rows.sort_by_key(|&i| get(i).map_or(0, |n| n.size)),
         Column::Mtime => rows.sort_by_key(|&i| get(i).map_or(0, |n| n.mtime)),
         Column::Uid => rows.sort_by_key(|&i| get(i).map_or(0, |n| n.uid)),
-        Column::Path => rows.sort_by(|&a, &b| {
-            let pa = get(a).and_then(Inode::first_path).unwrap_or("");
-            let pb = get(b).and_then(Inode::first_path).unwrap_or("");
-            pa.cmp(pb)
-        }),
+        Column::Path => rows.sort_by(|&a, &b| path(a).cmp(path(b))),
     }
     if s.inodes.descending {
         rows.reverse();
@@ -205,8 +213,11 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         };
         let crosslinked = s.index.crosslinked.contains(&n.ino);
         let mark = if crosslinked { 'X' } else { ' ' };
-        let path = n
-            .first_path()
+        let path = s
+            .index
+            .first_paths
+            .get(i)
+            .and_then(Option::as_deref)
             .map(safe)
             .unwrap_or_else(|| "<no name>".into());
         let mut text = format!(

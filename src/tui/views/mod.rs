@@ -208,15 +208,9 @@ fn footer(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
 }
 
 fn status_summary(s: &Session) -> String {
-    let crosslinked: u64 = s
-        .vol
-        .crosslinks
-        .iter()
-        .filter(|c| !c.legitimate)
-        .map(|c| c.block_count)
-        .sum();
     format!(
-        "{} findings, {crosslinked} cross-linked blocks",
-        s.vol.findings.len()
+        "{} findings, {} cross-linked blocks",
+        s.vol.findings.len(),
+        s.index.crosslinked_blocks
     )
 }
