@@ -85,8 +85,10 @@ pub fn block_map(data: &[u8]) {
     let inode = RawInode::parse(&sb, 12, raw);
     let _ = inode.checksum_mismatch(&sb);
     let _ = inode.inline_data_xattr();
-    let _ = blockmap::map_extents(&view, &sb, &inode, Role::Data);
-    let _ = blockmap::map_indirect(&view, &sb, &inode, Role::Data);
+    let mut arena = Vec::new();
+    let mut mapping = blockmap::Mapping::new(&mut arena);
+    blockmap::map_extents(&view, &sb, &inode, Role::Data, &mut mapping);
+    blockmap::map_indirect(&view, &sb, &inode, Role::Data, &mut mapping);
 }
 
 /// One directory block, in both name_len encodings.

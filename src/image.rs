@@ -164,6 +164,7 @@ impl Image {
             base: 0,
             data_ranges: self.data_ranges.as_deref(),
             meter: None,
+            mapped: true,
         }
     }
 
@@ -188,6 +189,9 @@ pub struct View<'a> {
     data_ranges: Option<&'a [(u64, u64)]>,
     /// Counts what is read through this view, when a caller measures work.
     meter: Option<&'a ReadMeter>,
+    /// Whether `data` is the read-only file mapping (then parsed ranges can be
+    /// released back to the page cache).
+    mapped: bool,
 }
 
 /// Bytes and reads done through a metered [`View`]: a deterministic measure of
@@ -206,6 +210,7 @@ impl<'a> View<'a> {
             base: 0,
             data_ranges: None,
             meter: None,
+            mapped: false,
         }
     }
 
@@ -264,6 +269,38 @@ impl<'a> View<'a> {
         self.data.get(start..end).ok_or_else(err)
     }
 
+    /// Tells the kernel that the pages wholly inside `len` bytes at `offset`
+    /// are no longer needed, so that what was parsed stops counting in this
+    /// process's memory. Reading them again simply faults them back in from
+    /// the file. Does nothing for views that are not the file mapping.
+    pub fn release(&self, offset: u64, len: u64) {
+        const PAGE: usize = 4096;
+        if !self.mapped {
+            return;
+        }
+        let (Ok(start), Ok(len)) = (usize::try_from(offset), usize::try_from(len)) else {
+            return;
+        };
+        let end = start.saturating_add(len).min(self.data.len());
+        let base = self.data.as_ptr() as usize;
+        let first = (base + start).next_multiple_of(PAGE);
+        let last = (base + end) / PAGE * PAGE;
+        if first < last {
+            // SAFETY: [first, last) lies inside this view's part of the
+            // private read-only file mapping, which this process never writes;
+            // MADV_DONTNEED on it drops clean page-cache-backed pages, and the
+            // next access reads the same bytes from the file again. No
+            // reference into the range is invalidated: the bytes stay the same.
+            unsafe {
+                libc::madvise(
+                    first as *mut libc::c_void,
+                    last - first,
+                    libc::MADV_DONTNEED,
+                );
+            }
+        }
+    }
+
     /// A sub-view of `len` bytes at `offset`.
     pub fn sub(&self, offset: u64, len: u64) -> Result<View<'a>, ReadError> {
         let len_usize = usize::try_from(len).map_err(|_| ReadError {
@@ -277,6 +314,7 @@ impl<'a> View<'a> {
             base: self.base.saturating_add(offset),
             data_ranges: self.data_ranges,
             meter: self.meter,
+            mapped: self.mapped,
         })
     }
 }

@@ -238,12 +238,42 @@ pub struct Inode {
     /// bounded; see [`Filesystem::paths`].
     #[serde(skip)]
     pub names: Vec<NameId>,
-    /// Every run the inode maps, in the order the inode maps them.
-    pub runs: Vec<BlockRun>,
+    /// Where the runs this inode maps lie in [`Filesystem::runs`]; see
+    /// [`Filesystem::runs_of`].
+    #[serde(skip)]
+    pub runs: RunSpan,
     /// Why this inode was counted as in use when the format's own bookkeeping
     /// says otherwise (e.g. hidden in an uninitialised inode-table tail).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hidden: Option<String>,
+    pub hidden: Option<&'static str>,
+}
+
+/// A slice of [`Filesystem::runs`]: one inode's runs, in the order it maps them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunSpan {
+    pub start: u32,
+    pub len: u32,
+}
+
+impl RunSpan {
+    /// The span of the runs from `start` to the end of an arena of `end` runs.
+    pub fn between(start: usize, end: usize) -> RunSpan {
+        RunSpan {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(end.saturating_sub(start)).unwrap_or(0),
+        }
+    }
+
+    /// The same span in an arena where this one's arena starts at `offset`.
+    pub fn shifted(self, offset: usize) -> RunSpan {
+        RunSpan {
+            start: u32::try_from(offset)
+                .ok()
+                .and_then(|o| self.start.checked_add(o))
+                .unwrap_or(u32::MAX),
+            len: self.len,
+        }
+    }
 }
 
 impl Inode {
@@ -458,6 +488,8 @@ pub struct Filesystem {
     /// In-use inodes, sorted by number.
     pub inodes: Vec<Inode>,
     pub metadata: Vec<MetadataRegion>,
+    /// Every inode's runs, inode after inode (one allocation for all of them).
+    pub runs: Vec<BlockRun>,
     /// Every name, once; inodes refer to them by [`NameId`].
     pub names: Names,
     /// Blocks the allocation bitmaps mark in use, as sorted, disjoint `(start, len)` runs.
@@ -480,6 +512,14 @@ pub struct Filesystem {
 }
 
 impl Filesystem {
+    /// The runs an inode maps.
+    pub fn runs_of(&self, inode: &Inode) -> &[BlockRun] {
+        let start = inode.runs.start as usize;
+        self.runs
+            .get(start..start.saturating_add(inode.runs.len as usize))
+            .unwrap_or(&[])
+    }
+
     /// Every path of an inode, built from the name tree.
     pub fn paths(&self, inode: &Inode) -> Vec<String> {
         inode.names.iter().map(|&id| self.names.path(id)).collect()

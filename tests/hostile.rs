@@ -199,7 +199,7 @@ fn a_directory_loop_is_walked_once() {
         .iter()
         .find(|n| fs.paths(n).iter().any(|p| p == "/etc"))
         .expect("/etc");
-    let block = docs.runs[0].start as usize * 1024;
+    let block = fs.runs_of(docs)[0].start as usize * 1024;
     // The third entry of /etc (after . and ..) now points at the root.
     let third = block + 12 + 12;
     put32(&mut bytes, third, 2);
@@ -242,7 +242,7 @@ fn a_name_longer_than_its_record_is_a_finding() {
         .iter()
         .find(|n| fs.paths(n).iter().any(|p| p == "/etc"))
         .unwrap();
-    let block = docs.runs[0].start as usize * 1024;
+    let block = fs.runs_of(docs)[0].start as usize * 1024;
     // Clear INCOMPAT_FILETYPE (0x2): name_len becomes the 16-bit field at 6.
     bytes[1024 + 0x60] &= !0x2;
     put16(&mut bytes, block + 24 + 6, 0xFFFF); // name_len of the third entry

@@ -75,9 +75,8 @@ fn targets(bytes: &[u8]) -> Targets {
     };
     let inode_runs = |role: Role| {
         blocks(
-            fs.inodes
+            fs.runs
                 .iter()
-                .flat_map(|n| n.runs.iter())
                 .filter(|r| r.role == role)
                 .map(|r| (r.start, r.len))
                 .collect(),

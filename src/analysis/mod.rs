@@ -236,7 +236,7 @@ pub fn analyse(
     for (i, inode) in fs.inodes.iter().enumerate() {
         let mut outside: Vec<[u64; 2]> = Vec::new();
         let mut beyond_image: Vec<[u64; 2]> = Vec::new();
-        for run in &inode.runs {
+        for run in fs.runs_of(inode) {
             let start = run.start.max(fs.first_data_block);
             let end = run.end().min(fs_end);
             if run.start < fs.first_data_block || run.end() > fs_end || run.end() == u64::MAX {
@@ -853,7 +853,7 @@ pub fn claimers_of(fs: &Filesystem, block: BlockNo) -> Vec<Claimer> {
         }
     }
     for (i, inode) in fs.inodes.iter().enumerate() {
-        for run in &inode.runs {
+        for run in fs.runs_of(inode) {
             if run.start <= block && block < run.end() {
                 let c = Claim {
                     start: run.start,

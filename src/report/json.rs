@@ -115,6 +115,7 @@ pub fn inode(fs: &Filesystem, crosslinks: &[Crosslink], n: &Inode) -> String {
         #[serde(flatten)]
         inode: &'a Inode,
         paths: Vec<String>,
+        runs: &'a [crate::model::BlockRun],
         in_use: bool,
         crosslinks: Vec<&'a Crosslink>,
     }
@@ -129,6 +130,7 @@ pub fn inode(fs: &Filesystem, crosslinks: &[Crosslink], n: &Inode) -> String {
     to_string(&InodeReport {
         inode: n,
         paths: fs.paths(n),
+        runs: fs.runs_of(n),
         in_use: true,
         crosslinks: involved,
     })

@@ -179,13 +179,14 @@ pub fn inode(fs: &Filesystem, crosslinks: &[analysis::Crosslink], n: &Inode) -> 
     for p in &paths {
         let _ = writeln!(out, "  name: {}", safe(p));
     }
-    let _ = writeln!(out, "  block map ({} runs):", n.runs.len());
+    let runs = fs.runs_of(n);
+    let _ = writeln!(out, "  block map ({} runs):", runs.len());
     let _ = writeln!(
         out,
         "    {:>12}  {:>14}  {:>8}  {:<12} flags",
         "logical", "physical", "length", "role"
     );
-    for r in &n.runs {
+    for r in runs {
         let logical = r
             .logical
             .map(|l| l.to_string())

@@ -27,14 +27,30 @@ const MAX_EXTENT_DEPTH: u16 = 5;
 /// exactly 32768 is an initialised extent of 32768 blocks.
 const EXT_INIT_MAX_LEN: u16 = 32768;
 
-/// The result of mapping one inode.
-#[derive(Default)]
-pub struct Mapping {
-    pub runs: Vec<BlockRun>,
+/// Mapping one inode: its runs are appended to a shared arena (one allocation
+/// for a whole group of inodes, not one per inode), its findings collected.
+pub struct Mapping<'r> {
+    runs: &'r mut Vec<BlockRun>,
+    /// Where this inode's runs start in the arena: never merge across it.
+    first: usize,
     pub findings: Vec<Finding>,
 }
 
-impl Mapping {
+impl<'r> Mapping<'r> {
+    pub fn new(runs: &'r mut Vec<BlockRun>) -> Mapping<'r> {
+        let first = runs.len();
+        Mapping {
+            runs,
+            first,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Runs this inode has mapped so far.
+    pub fn runs(&self) -> &[BlockRun] {
+        self.runs.get(self.first..).unwrap_or(&[])
+    }
+
     fn finding(&mut self, severity: Severity, code: &'static str, ino: u64, msg: String) {
         self.findings
             .push(Finding::new(severity, code, msg).with_inodes([ino]));
@@ -43,7 +59,8 @@ impl Mapping {
     /// Appends a file-block mapping, merging it into the previous run when it
     /// continues it both logically and physically.
     fn push_file_block(&mut self, logical: u64, physical: u64, role: Role) {
-        if let Some(last) = self.runs.last_mut()
+        let mine = self.runs.len() > self.first;
+        if let Some(last) = self.runs.last_mut().filter(|_| mine)
             && last.role == role
             && !last.unwritten
             && last.logical.map(|l| l.saturating_add(last.len)) == Some(logical)
@@ -78,8 +95,13 @@ fn in_fs(sb: &Superblock, block: u64) -> bool {
 }
 
 /// Maps an extent-mapped inode.
-pub fn map_extents(view: &View<'_>, sb: &Superblock, inode: &RawInode<'_>, role: Role) -> Mapping {
-    let mut m = Mapping::default();
+pub fn map_extents(
+    view: &View<'_>,
+    sb: &Superblock,
+    inode: &RawInode<'_>,
+    role: Role,
+    m: &mut Mapping<'_>,
+) {
     let ino = inode.ino;
     let bs = u64::from(sb.block_size);
     let block_capacity = (sb.block_size as usize - EXTENT_HEADER_LEN) / EXTENT_ENTRY_LEN;
@@ -238,14 +260,18 @@ pub fn map_extents(view: &View<'_>, sb: &Superblock, inode: &RawInode<'_>, role:
         }
     }
     // Children were pushed in reverse; runs come out in walk order, which for a
-    // well-formed tree is logical order. Keep tree blocks before the data they index.
-    m
+    // well-formed tree is logical order, tree blocks before the data they index.
 }
 
 /// Maps a classic (ext2/ext3) inode: 12 direct pointers, then single, double and
 /// triple indirect blocks. A zero pointer is a hole.
-pub fn map_indirect(view: &View<'_>, sb: &Superblock, inode: &RawInode<'_>, role: Role) -> Mapping {
-    let mut m = Mapping::default();
+pub fn map_indirect(
+    view: &View<'_>,
+    sb: &Superblock,
+    inode: &RawInode<'_>,
+    role: Role,
+    m: &mut Mapping<'_>,
+) {
     let ino = inode.ino;
     let bs = u64::from(sb.block_size);
     let per_block = u64::from(sb.block_size / 4);
@@ -312,5 +338,4 @@ pub fn map_indirect(view: &View<'_>, sb: &Superblock, inode: &RawInode<'_>, role
         }
         stack.extend(children.into_iter().rev());
     }
-    m
 }

@@ -16,6 +16,10 @@ pub mod flags {
     pub const INLINE_DATA: u32 = 0x1000_0000;
 }
 
+/// Inodes up to this size are checksummed from one stack copy; the rest of a
+/// larger inode is fed after it (its checksum fields are in the first 132 bytes).
+const MAX_CHECKSUMMED_INODE: usize = 1024;
+
 /// Byte offset and length of `i_block` inside the inode.
 pub const I_BLOCK_OFFSET: usize = 0x28;
 pub const I_BLOCK_LEN: usize = 60;
@@ -139,18 +143,28 @@ impl<'a> RawInode<'a> {
             return None;
         }
         let ino32 = u32::try_from(self.ino).unwrap_or(u32::MAX);
-        let mut crc = raw_crc32c(sb.checksum_seed, &ino32.to_le_bytes());
-        crc = raw_crc32c(crc, &self.generation.to_le_bytes());
         let has_hi = self.raw.len() > 128 && self.extra_isize >= 4;
-        // Zero l_i_checksum_lo (0x7C..0x7E) and, when present, i_checksum_hi (0x82..0x84).
-        crc = raw_crc32c(crc, self.raw.get(..0x7C).unwrap_or(&[]));
-        crc = raw_crc32c(crc, &[0, 0]);
-        if has_hi {
-            crc = raw_crc32c(crc, self.raw.get(0x7E..0x82).unwrap_or(&[]));
-            crc = raw_crc32c(crc, &[0, 0]);
-            crc = raw_crc32c(crc, self.raw.get(0x84..).unwrap_or(&[]));
-        } else {
-            crc = raw_crc32c(crc, self.raw.get(0x7E..).unwrap_or(&[]));
+        // One pass over a copy with both checksum fields zeroed: l_i_checksum_lo
+        // (0x7C..0x7E) and, when present, i_checksum_hi (0x82..0x84).
+        let mut buf = [0u8; 8 + MAX_CHECKSUMMED_INODE];
+        let n = self.raw.len().min(MAX_CHECKSUMMED_INODE);
+        let (head, body) = buf.split_at_mut(8);
+        let (ino_field, gen_field) = head.split_at_mut(4);
+        ino_field.copy_from_slice(&ino32.to_le_bytes());
+        gen_field.copy_from_slice(&self.generation.to_le_bytes());
+        if let (Some(body), Some(raw)) = (body.get_mut(..n), self.raw.get(..n)) {
+            body.copy_from_slice(raw);
+            if let Some(f) = body.get_mut(0x7C..0x7E) {
+                f.fill(0);
+            }
+            if let Some(f) = body.get_mut(0x82..0x84).filter(|_| has_hi) {
+                f.fill(0);
+            }
+        }
+        let mut crc = raw_crc32c(sb.checksum_seed, buf.get(..8 + n).unwrap_or(&[]));
+        // Inodes larger than the buffer (rare: s_inode_size up to the block size).
+        if let Some(rest) = self.raw.get(MAX_CHECKSUMMED_INODE..) {
+            crc = raw_crc32c(crc, rest);
         }
         let lo = u32::from(le16(self.raw, 0x7C));
         let (stored, computed) = if has_hi {

@@ -13,13 +13,16 @@ pub mod inode;
 pub mod superblock;
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
 
 use crate::fs::Progress;
 use crate::fs::bytes::le32;
 use crate::image::{ReadError, View};
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole,
-    NameId, Names, Role, Severity, name_from_bytes,
+    NameId, Names, Role, RunSpan, Severity, name_from_bytes,
 };
 
 use groups::GroupDesc;
@@ -63,28 +66,49 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
     let allocation = groups::read_block_bitmaps(view, &sb, &descs, &metadata, &mut findings);
     let inode_bitmaps = groups::read_inode_bitmaps(view, &sb, &descs, &mut findings);
 
-    let mut found = InodeScan {
-        inodes: Vec::new(),
-        xattr_referrers: HashMap::new(),
-        inline_dirs: HashMap::new(),
-        findings,
-    };
+    // Groups are independent: scan their inode tables in parallel, then join
+    // the results in group order, so the output does not depend on scheduling.
     let group_total = descs.len() as u64;
-    for (desc, bitmap) in descs.iter().zip(&inode_bitmaps) {
-        progress.step("inode tables", u64::from(desc.group), group_total);
-        scan_group(view, &sb, desc, *bitmap, &mut found);
+    let groups_done = AtomicU64::new(0);
+    let per_group: Vec<InodeScan> = descs
+        .par_iter()
+        .zip(inode_bitmaps.par_iter())
+        .map(|(desc, bitmap)| {
+            let mut found = InodeScan::default();
+            scan_group(view, &sb, desc, *bitmap, &mut found);
+            // The inode table is parsed: its pages need not stay resident.
+            let table_bytes =
+                groups::inode_table_blocks(&sb).saturating_mul(u64::from(sb.block_size));
+            view.release(
+                desc.inode_table.saturating_mul(u64::from(sb.block_size)),
+                table_bytes,
+            );
+            let done = groups_done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress.step("inode tables", done, group_total);
+            found
+        })
+        .collect();
+    let mut inodes = Vec::with_capacity(per_group.iter().map(|g| g.inodes.len()).sum());
+    let mut runs = Vec::with_capacity(per_group.iter().map(|g| g.runs.len()).sum());
+    let mut xattr_referrers: HashMap<u64, Vec<InodeNo>> = HashMap::new();
+    let mut inline_dirs: InlineDirs = HashMap::new();
+    for group in per_group {
+        let offset = runs.len();
+        runs.extend(group.runs);
+        inodes.extend(group.inodes.into_iter().map(|mut n| {
+            n.runs = n.runs.shifted(offset);
+            n
+        }));
+        for (block, referrers) in group.xattr_referrers {
+            xattr_referrers.entry(block).or_default().extend(referrers);
+        }
+        inline_dirs.extend(group.inline_dirs);
+        findings.extend(group.findings);
     }
-    progress.step("inode tables", group_total, group_total);
-    let InodeScan {
-        mut inodes,
-        xattr_referrers,
-        inline_dirs,
-        mut findings,
-    } = found;
 
     let declared_sharing = xattr_sharing(view, &sb, &xattr_referrers, &mut findings);
     progress.step("directories", 0, 1);
-    let names = name_inodes(view, &sb, &mut inodes, &inline_dirs, &mut findings);
+    let names = name_inodes(view, &sb, &mut inodes, &runs, &inline_dirs, &mut findings);
     progress.step("directories", 1, 1);
 
     let (features, unknown) = sb.feature_names();
@@ -122,6 +146,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         info,
         inodes,
         metadata,
+        runs,
         names,
         allocated: Some(allocation.allocated),
         allocation_unknown: allocation.unknown,
@@ -211,9 +236,12 @@ fn format_uuid(u: &[u8; 16]) -> String {
 /// `i_block` after the 4-byte parent inode number, and the `system.data` value.
 type InlineDirs = HashMap<InodeNo, (Vec<u8>, Vec<u8>)>;
 
-/// What the inode-table scan accumulates.
+/// What the inode-table scan of one group finds.
+#[derive(Default)]
 struct InodeScan {
     inodes: Vec<Inode>,
+    /// The runs of this group's inodes; spans are relative to it.
+    runs: Vec<BlockRun>,
     /// xattr block → the inodes whose `i_file_acl` points at it.
     xattr_referrers: HashMap<u64, Vec<InodeNo>>,
     inline_dirs: InlineDirs,
@@ -235,6 +263,7 @@ fn scan_group(
 ) {
     let InodeScan {
         inodes,
+        runs: run_arena,
         xattr_referrers,
         inline_dirs,
         findings,
@@ -319,7 +348,7 @@ fn scan_group(
                 )
                 .with_inodes([ino]),
             );
-            Some(why.to_string())
+            Some(why)
         } else {
             None
         };
@@ -346,7 +375,7 @@ fn scan_group(
                 .with_inodes([ino]),
             );
         }
-        let runs = map_inode(view, sb, &ri, xattr_referrers, findings);
+        let runs = map_inode(view, sb, &ri, xattr_referrers, findings, run_arena);
         let file_type = FileType::from_mode(u32::from(ri.mode));
         if file_type == FileType::Directory && ri.has_flag(flags::INLINE_DATA) {
             inline_dirs.insert(
@@ -412,10 +441,11 @@ fn map_inode(
     ri: &RawInode<'_>,
     xattr_referrers: &mut HashMap<u64, Vec<InodeNo>>,
     findings: &mut Vec<Finding>,
-) -> Vec<BlockRun> {
+    arena: &mut Vec<BlockRun>,
+) -> RunSpan {
     let ino = ri.ino;
     let file_type = FileType::from_mode(u32::from(ri.mode));
-    let mut runs = Vec::new();
+    let first = arena.len();
     let has_block_map = match file_type {
         _ if ri.has_flag(flags::INLINE_DATA) => false,
         FileType::CharDevice | FileType::BlockDevice | FileType::Fifo | FileType::Socket => false,
@@ -424,16 +454,16 @@ fn map_inode(
     };
     if has_block_map {
         let role = data_role(sb, ri);
-        let mapping = if ri.has_flag(flags::EXTENTS) && ino != BAD_BLOCKS_INO {
-            blockmap::map_extents(view, sb, ri, role)
+        let mut mapping = blockmap::Mapping::new(arena);
+        if ri.has_flag(flags::EXTENTS) && ino != BAD_BLOCKS_INO {
+            blockmap::map_extents(view, sb, ri, role, &mut mapping);
         } else {
-            blockmap::map_indirect(view, sb, ri, role)
-        };
-        runs = mapping.runs;
+            blockmap::map_indirect(view, sb, ri, role, &mut mapping);
+        }
         findings.extend(mapping.findings);
     }
     if ri.file_acl != 0 {
-        runs.push(BlockRun {
+        arena.push(BlockRun {
             logical: None,
             start: ri.file_acl,
             len: 1,
@@ -442,7 +472,7 @@ fn map_inode(
         });
         xattr_referrers.entry(ri.file_acl).or_default().push(ino);
     }
-    runs
+    RunSpan::between(first, arena.len())
 }
 
 /// Decides whether a symlink keeps its target in `i_block`, the way the kernel
@@ -570,6 +600,7 @@ fn name_inodes(
     view: &View<'_>,
     sb: &Superblock,
     inodes: &mut [Inode],
+    arena: &[BlockRun],
     inline_dirs: &InlineDirs,
     findings: &mut Vec<Finding>,
 ) -> Names {
@@ -601,7 +632,7 @@ fn name_inodes(
         let Some(dir) = index.get(dir_ino).and_then(|i| inodes.get(i)) else {
             continue;
         };
-        let (blocks, capped) = directory_blocks(sb, view, dir, &mut parses);
+        let (blocks, capped) = directory_blocks(sb, view, arena, dir, &mut parses);
         if capped {
             findings.push(
                 Finding::new(
@@ -765,12 +796,17 @@ const MAX_BLOCKS_PER_DIR: usize = 1 << 20;
 fn directory_blocks(
     sb: &Superblock,
     view: &View<'_>,
+    arena: &[BlockRun],
     dir: &Inode,
     parses: &mut HashMap<u64, u32>,
 ) -> (Vec<u64>, bool) {
     let bs = u64::from(sb.block_size);
-    let mut runs: Vec<&BlockRun> = dir
-        .runs
+    let mut runs: Vec<&BlockRun> = arena
+        .get(
+            dir.runs.start as usize
+                ..(dir.runs.start as usize).saturating_add(dir.runs.len as usize),
+        )
+        .unwrap_or(&[])
         .iter()
         .filter(|r| r.role == Role::Directory && !r.unwritten)
         .collect();

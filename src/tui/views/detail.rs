@@ -44,7 +44,7 @@ pub fn open(s: &mut Session, ino: InodeNo) {
     let mut rows = Vec::new();
     if let Some(n) = s.fs.inode(ino) {
         let links = &s.vol.crosslinks;
-        for (i, run) in n.runs.iter().enumerate() {
+        for (i, run) in s.fs.runs_of(n).iter().enumerate() {
             let first =
                 links.partition_point(|c| c.start_block.saturating_add(c.block_count) <= run.start);
             let mut others = Vec::new();
@@ -120,7 +120,7 @@ pub fn key(s: &mut Session, key: KeyEvent) {
                     .detail
                     .inode
                     .and_then(|ino| s.fs.inode(ino))
-                    .and_then(|n| n.runs.get(run))
+                    .and_then(|n| s.fs.runs_of(n).get(run))
                     .map(|r| r.start);
                 if let Some(b) = start {
                     s.jump_to_block(b);
@@ -139,7 +139,7 @@ pub fn key(s: &mut Session, key: KeyEvent) {
                         .detail
                         .inode
                         .and_then(|ino| s.fs.inode(ino))
-                        .and_then(|n| n.runs.get(*run))
+                        .and_then(|n| s.fs.runs_of(n).get(*run))
                         .map(|r| r.start),
                 });
             if let Some(b) = start {
@@ -209,7 +209,9 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     for (pos, row) in s.detail.rows.iter().enumerate().skip(first).take(visible) {
         let (text, mut style) = match row {
             Row::Run { run, shared } => {
-                let Some(r) = n.runs.get(*run) else { continue };
+                let Some(r) = s.fs.runs_of(n).get(*run) else {
+                    continue;
+                };
                 let mut flags = Vec::new();
                 if r.unwritten {
                     flags.push("unwritten");
@@ -277,7 +279,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         } else {
             ""
         },
-        n.runs.len()
+        s.fs.runs_of(n).len()
     );
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(title)),

@@ -72,12 +72,7 @@ impl Ownership {
             ),
             claimed_free: finding_runs("claimed_but_free"),
             metadata: runs(&mut fs.metadata.iter().map(|m| (m.start, m.len))),
-            data: runs(
-                &mut fs
-                    .inodes
-                    .iter()
-                    .flat_map(|n| n.runs.iter().map(|r| (r.start, r.len))),
-            ),
+            data: runs(&mut fs.runs.iter().map(|r| (r.start, r.len))),
             out_of_range: vol
                 .findings
                 .iter()
