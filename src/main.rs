@@ -275,7 +275,7 @@ fn run(command: Command) -> u8 {
             image,
             block,
             format,
-        } => with_filesystem(&image, |result| {
+        } => with_filesystem(&image, true, |result| {
             let fs = result.volumes.iter().find_map(|v| v.filesystem.as_ref())?;
             Some(match format {
                 Format::Text => text::block(fs, block),
@@ -293,7 +293,7 @@ fn run(command: Command) -> u8 {
             image,
             inode,
             format,
-        } => with_filesystem(&image, |result| {
+        } => with_filesystem(&image, false, |result| {
             let volume = result.volumes.iter().find(|v| v.filesystem.is_some())?;
             let fs = volume.filesystem.as_ref()?;
             Some(match (fs.inode(inode), format) {
@@ -308,9 +308,21 @@ fn run(command: Command) -> u8 {
     }
 }
 
-fn with_filesystem(image: &Path, f: impl FnOnce(&ScanResult) -> Option<String>) -> u8 {
-    let result = match open_and_scan(image, false) {
-        Ok(r) => r,
+/// Scans `image` (parse only when `parse_only`) and prints what `f` makes of it.
+fn with_filesystem(
+    image: &Path,
+    parse_only: bool,
+    f: impl FnOnce(&ScanResult) -> Option<String>,
+) -> u8 {
+    let result = match Image::open(image) {
+        Ok(img) => analysis::scan(
+            &img,
+            &ScanOptions {
+                hash: false,
+                parse_only,
+            },
+            &NoProgress,
+        ),
         Err(e) => {
             eprintln!("imginspect: {e}");
             return exit::OPERATIONAL;
@@ -319,6 +331,8 @@ fn with_filesystem(image: &Path, f: impl FnOnce(&ScanResult) -> Option<String>) 
     match f(&result) {
         Some(out) => {
             print(&out);
+            // Exit without freeing the model, as `scan` does.
+            std::mem::forget(result);
             exit::CLEAN
         }
         None => {
@@ -335,7 +349,11 @@ fn with_filesystem(image: &Path, f: impl FnOnce(&ScanResult) -> Option<String>) 
 
 fn open_and_scan(path: &Path, hash: bool) -> Result<ScanResult, String> {
     let image = Image::open(path).map_err(|e| e.to_string())?;
-    Ok(analysis::scan(&image, &ScanOptions { hash }, &NoProgress))
+    let options = ScanOptions {
+        hash,
+        parse_only: false,
+    };
+    Ok(analysis::scan(&image, &options, &NoProgress))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

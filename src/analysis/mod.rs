@@ -112,6 +112,9 @@ impl ScanResult {
 pub struct ScanOptions {
     /// Hash the whole image (costs a full read).
     pub hash: bool,
+    /// Parse only: no ownership sweep, no cross-links, no bitmap comparison
+    /// (for lookups such as `imginspect block`, which need the model alone).
+    pub parse_only: bool,
 }
 
 /// Scans an image: today the whole image is one volume.
@@ -145,6 +148,15 @@ pub fn scan_view(
     progress: &dyn Progress,
 ) -> ScanResult {
     let volume = match fs::parse(view, progress) {
+        Ok(filesystem) if options.parse_only => VolumeResult {
+            index: 0,
+            offset_bytes: 0,
+            length_bytes: view.len(),
+            findings: filesystem.findings.clone(),
+            filesystem: Some(filesystem),
+            error: None,
+            crosslinks: Vec::new(),
+        },
         Ok(filesystem) => analyse(0, 0, view.len(), filesystem, view.len()),
         Err(e) => VolumeResult {
             index: 0,
