@@ -9,6 +9,7 @@ pub mod sweep;
 
 use std::collections::BTreeMap;
 
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -302,7 +303,7 @@ pub fn analyse(
         }
     }
 
-    let spans: Vec<Span> = claims
+    let mut spans: Vec<Span> = claims
         .iter()
         .enumerate()
         .map(|(id, c)| Span {
@@ -311,10 +312,12 @@ pub fn analyse(
             id,
         })
         .collect();
-    let shared = sweep::overlaps(&spans);
+    // One sort on the start block (most runs arrive nearly sorted), in parallel.
+    spans.par_sort_unstable_by_key(|s| (s.start, s.end, s.id));
+    let shared = sweep::overlaps_sorted(&spans);
     let crosslinks = classify(&fs, &claims, &shared, &mut findings);
     if let Some(allocated) = &fs.allocated {
-        bitmap_findings(&fs, &claims, allocated, &mut findings);
+        bitmap_findings(&fs, &claims, &spans, allocated, &mut findings);
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     VolumeResult {
@@ -715,6 +718,7 @@ fn capitalise(s: &str) -> String {
 fn bitmap_findings(
     fs: &Filesystem,
     claims: &[Claim],
+    sorted_spans: &[Span],
     allocated: &[(BlockNo, u64)],
     findings: &mut Vec<Finding>,
 ) {
@@ -758,13 +762,13 @@ fn bitmap_findings(
         return; // allocation is per cluster; per-block leak accounting would mislead
     }
     // Allocated but unclaimed.
-    let mut claimed: Vec<(BlockNo, u64)> = claims
-        .iter()
-        .filter(|c| c.start < c.end)
-        .map(|c| (c.start, c.end - c.start))
-        .collect();
-    claimed.sort_unstable();
-    let claimed = coalesce_runs(claimed);
+    let claimed = coalesce_runs(
+        sorted_spans
+            .iter()
+            .filter(|s| s.start < s.end)
+            .map(|s| (s.start, s.end - s.start))
+            .collect(),
+    );
     let mut leaked: Vec<[u64; 2]> = Vec::new();
     for &(s, l) in allocated {
         for (a, b) in sweep::uncovered(s, s.saturating_add(l), &claimed) {

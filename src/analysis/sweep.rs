@@ -78,6 +78,31 @@ pub fn overlaps(spans: &[Span]) -> Vec<Shared> {
     out
 }
 
+/// The same as [`overlaps`], for spans sorted by start: the spans are split
+/// into clusters that overlap transitively, and only clusters of two or more
+/// are swept. On a healthy filesystem every cluster is a single span, so the
+/// cost is one linear pass after the sort.
+pub fn overlaps_sorted(spans: &[Span]) -> Vec<Shared> {
+    let mut out = Vec::new();
+    let mut first = 0;
+    let mut cluster_end: BlockNo = 0;
+    for (i, s) in spans.iter().enumerate() {
+        if i > first && s.start >= cluster_end {
+            if i - first > 1 {
+                out.extend(overlaps(spans.get(first..i).unwrap_or(&[])));
+            }
+            first = i;
+            cluster_end = s.end;
+        } else {
+            cluster_end = cluster_end.max(s.end);
+        }
+    }
+    if spans.len() - first > 1 {
+        out.extend(overlaps(spans.get(first..).unwrap_or(&[])));
+    }
+    out
+}
+
 /// Parts of `[start, end)` not covered by `covered` (sorted, disjoint runs).
 pub fn uncovered(
     start: BlockNo,
@@ -167,6 +192,25 @@ mod tests {
         assert_eq!(got.len(), 9997);
         assert!(got.iter().all(|s| s.ids.len() <= MAX_LISTED));
         assert_eq!(got.iter().map(|s| s.total).max(), Some(5000));
+    }
+
+    #[test]
+    fn clustered_sweep_equals_the_plain_one() {
+        let mut spans = vec![
+            span(0, 8, 0),
+            span(4, 12, 1),
+            span(6, 14, 2),
+            span(20, 21, 3),
+            span(30, 40, 4),
+            span(30, 40, 5),
+            span(50, 60, 6),
+            span(59, 61, 7),
+            span(100, 101, 8),
+        ];
+        spans.sort_by_key(|s| s.start);
+        assert_eq!(overlaps_sorted(&spans), overlaps(&spans));
+        assert!(overlaps_sorted(&[span(0, 1, 0)]).is_empty());
+        assert!(overlaps_sorted(&[]).is_empty());
     }
 
     #[test]
