@@ -6,6 +6,8 @@
 //! are filesystem blocks, as e2fsck and debugfs print them. Nothing here knows any
 //! on-disk layout.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// A filesystem block number (volume-relative, in filesystem blocks).
@@ -561,7 +563,13 @@ pub fn coalesce_runs(sorted: Vec<(BlockNo, u64)>) -> Vec<(BlockNo, u64)> {
 /// with a literal backslash (`a\\xffb`) never collide. Control characters are
 /// kept here (they are evidence) and escaped by the presentation layer before
 /// they reach a terminal.
-pub fn name_from_bytes(bytes: &[u8]) -> String {
+pub fn name_from_bytes(bytes: &[u8]) -> Cow<'_, str> {
+    // The common case, valid UTF-8 without a backslash, costs no allocation.
+    if let Ok(s) = std::str::from_utf8(bytes)
+        && !s.contains('\\')
+    {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         out.push_str(&chunk.valid().replace('\\', "\\\\"));
@@ -569,7 +577,7 @@ pub fn name_from_bytes(bytes: &[u8]) -> String {
             out.push_str(&format!("\\x{b:02x}"));
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

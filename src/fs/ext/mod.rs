@@ -136,7 +136,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         block_size: sb.block_size,
         block_count: sb.blocks_count,
         inode_count: u64::from(sb.inodes_count),
-        label: name_from_bytes(sb.volume_name.get(..label_end).unwrap_or(&[])),
+        label: name_from_bytes(sb.volume_name.get(..label_end).unwrap_or(&[])).into_owned(),
         uuid: format_uuid(&sb.uuid),
         features: features.into_iter().chain(unknown).collect(),
         groups: sb.group_count,
