@@ -213,7 +213,6 @@ pub fn sha256(view: &View<'_>, progress: &dyn Progress) -> String {
 #[derive(Debug, Clone)]
 struct Claim {
     start: BlockNo,
-    end: BlockNo,
     owner: Owner,
     logical: Option<u64>,
 }
@@ -223,6 +222,48 @@ enum Owner {
     /// Index into `Filesystem::inodes`, and the role of the run.
     Inode(usize, Role),
     Metadata(MetaRole, Option<u32>),
+}
+
+/// The claims, read from the model without copying it: claim id `i` below
+/// `fs.runs.len()` is inode run `i`, the ones after it are metadata regions.
+/// A claim is materialised only where it is needed (shared runs, bitmap
+/// disagreements), so a filesystem of millions of runs costs one span each.
+struct ClaimTable<'a> {
+    fs: &'a Filesystem,
+}
+
+impl ClaimTable<'_> {
+    fn metadata_base(&self) -> usize {
+        self.fs.runs.len()
+    }
+
+    /// The inode (index into `fs.inodes`) whose runs include run `run`: the
+    /// arena holds each inode's runs in inode order.
+    fn run_owner(&self, run: usize) -> Option<usize> {
+        let after = self
+            .fs
+            .inodes
+            .partition_point(|n| n.runs.start as usize <= run);
+        after.checked_sub(1)
+    }
+
+    fn get(&self, id: usize) -> Option<Claim> {
+        let fs = self.fs;
+        if let Some(run) = fs.runs.get(id) {
+            let start = run.start.max(fs.first_data_block);
+            return Some(Claim {
+                start,
+                owner: Owner::Inode(self.run_owner(id)?, run.role),
+                logical: run.logical.map(|l| l.saturating_add(start - run.start)),
+            });
+        }
+        let region = fs.metadata.get(id.checked_sub(self.metadata_base())?)?;
+        Some(Claim {
+            start: region.start,
+            owner: Owner::Metadata(region.role, region.group),
+            logical: None,
+        })
+    }
 }
 
 /// Analyses a parsed filesystem on a volume of `volume_len` bytes.
@@ -237,19 +278,20 @@ pub fn analyse(
     let bs = u64::from(fs.info.block_size);
     let fs_end = fs.info.block_count;
     let image_blocks = volume_len / bs.max(1);
-    let mut claims = Vec::new();
-    for region in &fs.metadata {
-        claims.push(Claim {
+    let claims = ClaimTable { fs: &fs };
+    let mut spans: Vec<Span> = Vec::with_capacity(fs.runs.len() + fs.metadata.len());
+    for (k, region) in fs.metadata.iter().enumerate() {
+        spans.push(Span {
             start: region.start,
             end: region.end().min(fs_end),
-            owner: Owner::Metadata(region.role, region.group),
-            logical: None,
+            id: claims.metadata_base() + k,
         });
     }
-    for (i, inode) in fs.inodes.iter().enumerate() {
+    for inode in &fs.inodes {
         let mut outside: Vec<[u64; 2]> = Vec::new();
         let mut beyond_image: Vec<[u64; 2]> = Vec::new();
-        for run in fs.runs_of(inode) {
+        let first_run = inode.runs.start as usize;
+        for (k, run) in fs.runs_of(inode).iter().enumerate() {
             let start = run.start.max(fs.first_data_block);
             let end = run.end().min(fs_end);
             if run.start < fs.first_data_block || run.end() > fs_end || run.end() == u64::MAX {
@@ -260,11 +302,10 @@ pub fn analyse(
                     let s = start.max(image_blocks);
                     beyond_image.push([s, end - s]);
                 }
-                claims.push(Claim {
+                spans.push(Span {
                     start,
                     end,
-                    owner: Owner::Inode(i, run.role),
-                    logical: run.logical.map(|l| l.saturating_add(start - run.start)),
+                    id: first_run + k,
                 });
             }
         }
@@ -302,16 +343,6 @@ pub fn analyse(
             );
         }
     }
-
-    let mut spans: Vec<Span> = claims
-        .iter()
-        .enumerate()
-        .map(|(id, c)| Span {
-            start: c.start,
-            end: c.end,
-            id,
-        })
-        .collect();
     // One sort on the start block (most runs arrive nearly sorted), in parallel.
     spans.par_sort_unstable_by_key(|s| (s.start, s.end, s.id));
     let shared = sweep::overlaps_sorted(&spans);
@@ -365,7 +396,7 @@ fn merge(shared: &[Shared]) -> Vec<Merged> {
 
 fn classify(
     fs: &Filesystem,
-    claims: &[Claim],
+    claims: &ClaimTable<'_>,
     shared: &[Shared],
     findings: &mut Vec<Finding>,
 ) -> Vec<Crosslink> {
@@ -374,7 +405,7 @@ fn classify(
     let mut groups: BTreeMap<(&'static str, Vec<Owner>), Vec<usize>> = BTreeMap::new();
     let mut crosslinks = Vec::new();
     for m in merge(shared) {
-        let mut in_run: Vec<&Claim> = m.ids.iter().filter_map(|&id| claims.get(id)).collect();
+        let mut in_run: Vec<Claim> = m.ids.iter().filter_map(|&id| claims.get(id)).collect();
         // The filesystem's own inodes over their own metadata (the resize inode
         // over the reserved GDT blocks) are one owner, not two.
         for &(own_ino, own_role) in &fs.own_metadata_inodes {
@@ -717,7 +748,7 @@ fn capitalise(s: &str) -> String {
 /// Compares the claims with the block bitmap both ways.
 fn bitmap_findings(
     fs: &Filesystem,
-    claims: &[Claim],
+    claims: &ClaimTable<'_>,
     sorted_spans: &[Span],
     allocated: &[(BlockNo, u64)],
     findings: &mut Vec<Finding>,
@@ -728,11 +759,11 @@ fn bitmap_findings(
     let known = coalesce_runs(known);
     // Claimed but free, per owner.
     let mut free_by_owner: BTreeMap<Option<usize>, Vec<[u64; 2]>> = BTreeMap::new();
-    for c in claims {
-        for (s, e) in sweep::uncovered(c.start, c.end, &known) {
-            let key = match c.owner {
-                Owner::Inode(i, _) => Some(i),
-                Owner::Metadata(..) => None,
+    for span in sorted_spans {
+        for (s, e) in sweep::uncovered(span.start, span.end, &known) {
+            let key = match claims.get(span.id).map(|c| c.owner) {
+                Some(Owner::Inode(i, _)) => Some(i),
+                _ => None,
             };
             free_by_owner.entry(key).or_default().push([s, e - s]);
         }
@@ -873,7 +904,6 @@ pub fn claimers_of(fs: &Filesystem, block: BlockNo) -> Vec<Claimer> {
             if run.start <= block && block < run.end() {
                 let c = Claim {
                     start: run.start,
-                    end: run.end(),
                     owner: Owner::Inode(i, run.role),
                     logical: run.logical,
                 };
