@@ -47,9 +47,12 @@ pub struct Image {
     data_ranges: Option<Vec<(u64, u64)>>,
 }
 
-/// At most this many data ranges are recorded from SEEK_DATA/SEEK_HOLE; past
-/// it, the rest of the file counts as data (correct, only slower).
-const MAX_DATA_RANGES: usize = 1 << 20;
+/// At most this many data ranges are recorded from SEEK_DATA/SEEK_HOLE (two
+/// system calls each); past it, the rest of the file counts as data, which is
+/// correct, only slower. Hole skipping pays off on large holes (uninitialised
+/// groups of a sparse image), not on an image whose every other block is a
+/// hole, where mapping millions of ranges would cost more than it saves.
+const MAX_DATA_RANGES: usize = 1 << 14;
 
 /// The data ranges of a file, from `lseek(SEEK_DATA)` / `lseek(SEEK_HOLE)`.
 fn data_ranges(file: &File, size: u64) -> Option<Vec<(u64, u64)>> {
