@@ -236,10 +236,14 @@ pub struct Inode {
     pub sectors: u64,
     /// Format-specific inode flags, raw.
     pub flags: u32,
-    /// Every directory entry that names this inode (hard links give several),
-    /// bounded; see [`Filesystem::paths`].
+    /// The first directory entry that names this inode ([`NO_NAME`] if none);
+    /// see [`Filesystem::paths`].
     #[serde(skip)]
-    pub names: Vec<NameId>,
+    pub first_name: NameId,
+    /// Further names (hard links), bounded. Empty for most inodes, so it costs
+    /// no allocation.
+    #[serde(skip)]
+    pub more_names: Vec<NameId>,
     /// Where the runs this inode maps lie in [`Filesystem::runs`]; see
     /// [`Filesystem::runs_of`].
     #[serde(skip)]
@@ -278,7 +282,31 @@ impl RunSpan {
     }
 }
 
+/// `Inode::first_name` of an inode that no directory names.
+pub const NO_NAME: NameId = NameId::MAX;
+
 impl Inode {
+    /// Every name of the inode, first one first.
+    pub fn name_ids(&self) -> impl Iterator<Item = NameId> + '_ {
+        (self.first_name != NO_NAME)
+            .then_some(self.first_name)
+            .into_iter()
+            .chain(self.more_names.iter().copied())
+    }
+
+    pub fn name_count(&self) -> usize {
+        usize::from(self.first_name != NO_NAME) + self.more_names.len()
+    }
+
+    /// Records one more name.
+    pub fn add_name(&mut self, id: NameId) {
+        if self.first_name == NO_NAME {
+            self.first_name = id;
+        } else {
+            self.more_names.push(id);
+        }
+    }
+
     /// World-readable (o+r) and not a directory.
     pub fn world_readable(&self) -> bool {
         self.mode & 0o004 != 0
@@ -524,12 +552,12 @@ impl Filesystem {
 
     /// Every path of an inode, built from the name tree.
     pub fn paths(&self, inode: &Inode) -> Vec<String> {
-        inode.names.iter().map(|&id| self.names.path(id)).collect()
+        inode.name_ids().map(|id| self.names.path(id)).collect()
     }
 
     /// The first path of an inode, if any directory names it.
     pub fn first_path(&self, inode: &Inode) -> Option<String> {
-        inode.names.first().map(|&id| self.names.path(id))
+        inode.name_ids().next().map(|id| self.names.path(id))
     }
 
     pub fn inode(&self, ino: InodeNo) -> Option<&Inode> {

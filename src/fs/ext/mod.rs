@@ -22,7 +22,7 @@ use crate::fs::bytes::le32;
 use crate::image::{ReadError, View};
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole,
-    NameId, Names, Role, RunSpan, Severity, name_from_bytes,
+    NO_NAME, NameId, Names, Role, RunSpan, Severity, name_from_bytes,
 };
 
 use groups::GroupDesc;
@@ -400,7 +400,8 @@ fn scan_group(
             crtime: ri.crtime.map(i64::from),
             sectors: ri.sectors,
             flags: ri.flags,
-            names: Vec::new(),
+            first_name: NO_NAME,
+            more_names: Vec::new(),
             runs,
             hidden,
         });
@@ -613,7 +614,7 @@ fn name_inodes(
     match index.get(root).and_then(|i| inodes.get_mut(i)) {
         Some(r) if r.file_type == FileType::Directory => {
             if let Some(id) = names.push(None, "") {
-                r.names.push(id);
+                r.add_name(id);
                 queue.push_back((root, id));
                 visited.insert(root);
             }
@@ -732,8 +733,8 @@ fn name_inodes(
             let Some(node) = index.get(child).and_then(|i| inodes.get_mut(i)) else {
                 continue;
             };
-            if node.names.len() < MAX_NAMES_PER_INODE {
-                node.names.push(id);
+            if node.name_count() < MAX_NAMES_PER_INODE {
+                node.add_name(id);
             } else {
                 *extra_names.entry(child).or_default() += 1;
             }
@@ -756,7 +757,7 @@ fn name_inodes(
         let special = node.ino < u64::from(sb.first_ino)
             || node.flags & flags::EA_INODE != 0
             || sb.special_inodes.iter().any(|&s| u64::from(s) == node.ino);
-        if node.names.is_empty() && !special {
+        if node.name_count() == 0 && !special {
             findings.push(
                 Finding::new(
                     Severity::Medium,
