@@ -160,3 +160,21 @@ fn the_bad_blocks_inode_is_a_claimer_like_any_other() {
             .any(|c| matches!(c, Claimer::Inode { inode: 1, .. }))
     );
 }
+
+#[test]
+fn the_block_index_answers_like_a_full_scan_of_the_runs() {
+    use imginspect::analysis::{BlockIndex, claimers_of};
+    for (name, _, _) in common::expected() {
+        let result = scan_bytes(&sample(&name));
+        let fs = result.volumes[0].filesystem.as_ref().unwrap();
+        let index = BlockIndex::new(fs);
+        let last = fs.info.block_count + 8;
+        for block in (0..last).chain([1_000_000, 1_000_001, u64::MAX - 1]) {
+            assert_eq!(
+                index.claimers(fs, block),
+                claimers_of(fs, block),
+                "{name} block {block}"
+            );
+        }
+    }
+}

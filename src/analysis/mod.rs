@@ -624,7 +624,9 @@ fn claimer(fs: &Filesystem, c: &Claim, at: BlockNo) -> Claimer {
                 inode: inode.map_or(0, |n| n.ino),
                 paths: inode.map(|n| fs.paths(n)).unwrap_or_default(),
                 role,
-                logical_block: c.logical.map(|l| l.saturating_add(at - c.start)),
+                logical_block: c
+                    .logical
+                    .map(|l| l.saturating_add(at.saturating_sub(c.start))),
                 mode: inode.map(|n| mode_string(n.mode)).unwrap_or_default(),
                 uid: inode.map_or(0, |n| n.uid),
                 gid: inode.map_or(0, |n| n.gid),
@@ -912,6 +914,74 @@ pub fn claimers_of(fs: &Filesystem, block: BlockNo) -> Vec<Claimer> {
         }
     }
     out
+}
+
+/// Who owns a block, answered in O(log n + claimers) after one sort: for an
+/// interactive tool that asks at every cursor move.
+pub struct BlockIndex {
+    /// (start, end, claim id) of every run and metadata region, by start.
+    spans: Vec<(BlockNo, BlockNo, usize)>,
+    /// `max_end[i]`: the largest end among `spans[..=i]`, so that a lookup can
+    /// stop walking back as soon as nothing earlier can reach the block.
+    max_end: Vec<BlockNo>,
+}
+
+impl BlockIndex {
+    pub fn new(fs: &Filesystem) -> BlockIndex {
+        let base = fs.runs.len();
+        let mut spans: Vec<(BlockNo, BlockNo, usize)> = fs
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.start, r.end(), i))
+            .chain(
+                fs.metadata
+                    .iter()
+                    .enumerate()
+                    .map(|(k, m)| (m.start, m.end(), base + k)),
+            )
+            .collect();
+        spans.par_sort_unstable();
+        let mut max_end = Vec::with_capacity(spans.len());
+        let mut running = 0;
+        for &(_, end, _) in &spans {
+            running = running.max(end);
+            max_end.push(running);
+        }
+        BlockIndex { spans, max_end }
+    }
+
+    /// Every claimer of `block`, as [`claimers_of`] gives them.
+    pub fn claimers(&self, fs: &Filesystem, block: BlockNo) -> Vec<Claimer> {
+        let table = ClaimTable { fs };
+        let mut ids = Vec::new();
+        let mut i = self.spans.partition_point(|&(start, _, _)| start <= block);
+        while i > 0 {
+            i -= 1;
+            if self.max_end.get(i).is_none_or(|&m| m <= block) {
+                break;
+            }
+            if let Some(&(_, end, id)) = self.spans.get(i)
+                && block < end
+            {
+                ids.push(id);
+            }
+        }
+        // Metadata first, then inodes in run order, as `claimers_of` lists them.
+        ids.sort_unstable_by_key(|&id| (id < fs.runs.len(), id));
+        ids.into_iter()
+            .filter_map(|id| match fs.runs.get(id) {
+                // The run as mapped (not clipped), as `claimers_of` reports it.
+                Some(run) => Some(Claim {
+                    start: run.start,
+                    owner: Owner::Inode(table.run_owner(id)?, run.role),
+                    logical: run.logical,
+                }),
+                None => table.get(id),
+            })
+            .map(|c| claimer(fs, &c, block))
+            .collect()
+    }
 }
 
 /// Whether `block` is marked allocated in the bitmap (None if unknown).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
-use crate::analysis::{Claimer, Crosslink, ImageInfo, ScanResult, VolumeResult};
+use crate::analysis::{BlockIndex, Claimer, Crosslink, ImageInfo, ScanResult, VolumeResult};
 use crate::model::{BlockNo, Filesystem, InodeNo};
 use crate::tui::source::Source;
 use crate::tui::theme::Theme;
@@ -248,6 +248,8 @@ pub struct Index {
     pub search_text: Vec<String>,
     /// Blocks in non-legitimate cross-links.
     pub crosslinked_blocks: u64,
+    /// Who owns a block, in O(log n): the heatmap asks at every cursor move.
+    pub blocks: BlockIndex,
 }
 
 /// A finished scan being explored.
@@ -612,6 +614,7 @@ fn build_index(fs: &Filesystem, crosslinks: &[Crosslink]) -> Index {
         crosslinks_worst_first: order,
         first_paths,
         search_text,
+        blocks: BlockIndex::new(fs),
         crosslinked_blocks: crosslinks
             .iter()
             .filter(|c| !c.legitimate)

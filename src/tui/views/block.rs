@@ -43,7 +43,7 @@ pub fn open(s: &mut Session, block: BlockNo) {
     s.block = State {
         block: Some(block),
         bytes,
-        claimers: analysis::claimers_of(&s.fs, block),
+        claimers: s.index.blocks.claimers(&s.fs, block),
         allocated: analysis::allocated(&s.fs, block),
         error,
         scroll: 0,

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::analysis::{self, VolumeResult};
+use crate::analysis::VolumeResult;
 use crate::model::{BlockNo, Filesystem, coalesce_runs};
 use crate::report::describe;
 use crate::tui::app::Session;
@@ -231,7 +231,7 @@ fn panel(s: &Session) -> Vec<String> {
         String::new(),
     ];
     if b - a == 1 {
-        let claimers = analysis::claimers_of(&s.fs, a);
+        let claimers = s.index.blocks.claimers(&s.fs, a);
         if claimers.is_empty() {
             lines.push("claimed by nothing".into());
         }
