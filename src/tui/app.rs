@@ -133,8 +133,14 @@ impl App {
     /// Hands the finished scan to the UI.
     pub fn scan_done(&mut self, result: ScanResult, source: Arc<Source>) {
         let name = source.name();
-        self.screen = match Session::new(result, source) {
-            Ok(session) => Screen::Ready(Box::new(session)),
+        self.session_ready(name, Session::new(result, source).map(Box::new));
+    }
+
+    /// Hands over a session built elsewhere (the scan thread builds it, so that
+    /// indexing a million inodes never blocks the UI), or why there is none.
+    pub fn session_ready(&mut self, name: String, session: Result<Box<Session>, String>) {
+        self.screen = match session {
+            Ok(session) => Screen::Ready(session),
             Err(error) => Screen::Failed { name, error },
         };
         self.relayout();

@@ -16,9 +16,9 @@ use std::time::Duration;
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
 use crossterm::execute;
 
-use crate::analysis::{self, ScanOptions, ScanResult};
+use crate::analysis::{self, ScanOptions};
 use crate::fs::Progress;
-use app::App;
+use app::{App, Session};
 use source::Source;
 use theme::Theme;
 
@@ -31,7 +31,8 @@ pub struct Options {
 
 enum Message {
     Progress(String, u64, u64),
-    Done(Box<ScanResult>),
+    /// The scan and the session's indexes, built off the UI thread.
+    Done(Result<Box<Session>, String>),
     /// Hashing after the scan: MiB done of total, then the digest.
     HashProgress(u64, u64),
     Hash(String),
@@ -72,7 +73,9 @@ pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
                     &ScanOptions::default(),
                     &progress,
                 );
-                let _ = tx.send(Message::Done(Box::new(result)));
+                progress.step("indexing", 0, 1);
+                let session = Session::new(result, Arc::clone(&source)).map(Box::new);
+                let _ = tx.send(Message::Done(session));
                 // Then the image's hash for the overview: a full read, so it
                 // comes last and the UI never waits for it.
                 let digest = analysis::sha256(&source.view(), &progress);
@@ -120,7 +123,7 @@ fn event_loop(
         while let Ok(msg) = rx.try_recv() {
             match msg {
                 Message::Progress(phase, done, total) => app.progress(phase, done, total),
-                Message::Done(result) => app.scan_done(*result, Arc::clone(source)),
+                Message::Done(session) => app.session_ready(source.name(), session),
                 Message::HashProgress(done, total) => app.hash_progress(done, total),
                 Message::Hash(digest) => app.hash_done(digest),
             }
