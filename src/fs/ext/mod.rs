@@ -286,6 +286,11 @@ fn scan_group(
         ipg
     };
     let first_ino = u64::from(desc.group) * ipg + 1;
+    // Most initialised slots hold a live inode with about one run: reserve
+    // for that once instead of growing by doubling.
+    let expected = usize::try_from(used_slots).unwrap_or(0);
+    inodes.reserve(expected);
+    run_arena.reserve(expected);
     let mut next_slot = 0;
     while next_slot < ipg {
         let slot = next_slot;
