@@ -148,7 +148,7 @@ pub fn scan_view(
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> ScanResult {
-    let volume = match fs::parse(view, progress) {
+    let scan_volume = || match fs::parse(view, progress) {
         Ok(filesystem) if options.parse_only => VolumeResult {
             index: 0,
             offset_bytes: 0,
@@ -169,7 +169,13 @@ pub fn scan_view(
             findings: Vec::new(),
         },
     };
-    let sha256 = options.hash.then(|| sha256(view, progress));
+    // The hash reads the whole image: it runs beside the scan, not after it.
+    let (volume, sha256) = if options.hash {
+        let (volume, digest) = rayon::join(scan_volume, || sha256(view, progress));
+        (volume, Some(digest))
+    } else {
+        (scan_volume(), None)
+    };
     ScanResult {
         image: ImageInfo {
             path: path.to_string(),
