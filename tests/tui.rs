@@ -225,3 +225,33 @@ fn unknown_filesystem_is_shown_not_crashed() {
     press(&mut app, "q");
     assert!(app.quit);
 }
+
+#[test]
+fn typing_a_filter_narrows_and_settings_still_apply() {
+    let mut app = app_for("clean-ext4.img", true, SIZE);
+    press(&mut app, "2/etc");
+    let narrowed = match &app.screen {
+        Screen::Ready(s) => s.inodes.rows.clone(),
+        _ => panic!(),
+    };
+    // The same filter typed in one go from a fresh session gives the same rows.
+    let mut fresh = app_for("clean-ext4.img", true, SIZE);
+    press(&mut fresh, "2");
+    if let Screen::Ready(s) = &mut fresh.screen {
+        s.inodes.filter = "etc".into();
+        imginspect::tui::views::inodes::refresh_rows(s);
+        assert_eq!(s.inodes.rows, narrowed);
+        assert!(!narrowed.is_empty());
+    }
+    // Reversing with the filter unchanged re-sorts instead of narrowing.
+    press(&mut app, "\n");
+    press(&mut app, "r");
+    match &app.screen {
+        Screen::Ready(s) => {
+            let mut reversed = narrowed.clone();
+            reversed.reverse();
+            assert_eq!(s.inodes.rows, reversed);
+        }
+        _ => panic!(),
+    }
+}

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use rayon::prelude::*;
 
 use crate::analysis::{BlockIndex, Claimer, Crosslink, ImageInfo, ScanResult, VolumeResult};
 use crate::model::{BlockNo, Filesystem, InodeNo};
@@ -608,10 +609,10 @@ fn build_index(fs: &Filesystem, crosslinks: &[Crosslink]) -> Index {
         };
         (rank, c.map_or(0, |c| c.start_block))
     });
-    let first_paths = fs.inodes.iter().map(|n| fs.first_path(n)).collect();
+    let first_paths = fs.inodes.par_iter().map(|n| fs.first_path(n)).collect();
     let search_text = fs
         .inodes
-        .iter()
+        .par_iter()
         .map(|n| fs.paths(n).join("\n").to_lowercase())
         .collect();
     Index {

@@ -7,6 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
+use rayon::prelude::*;
 
 use crate::model::mode_string;
 use crate::tui::app::Session;
@@ -58,6 +59,8 @@ pub struct State {
     pub descending: bool,
     /// Text filter: matches a path or the inode number.
     pub filter: String,
+    /// The filter `rows` was computed for (lower-cased).
+    applied_filter: String,
     pub only_crosslinked: bool,
 }
 
@@ -71,24 +74,47 @@ fn visible_rows(size: (u16, u16)) -> usize {
 pub fn refresh_rows(s: &mut Session) {
     let filter = s.inodes.filter.to_lowercase();
     let number = filter.parse::<u64>().ok();
+    // Typing one more character narrows the match: filter the rows already
+    // shown (already sorted) instead of all of them. A number can also match an
+    // inode number, which the narrower rows may lack, so it refreshes fully.
+    let narrows = number.is_none()
+        && !s.inodes.applied_filter.is_empty()
+        && filter != s.inodes.applied_filter
+        && filter.contains(&s.inodes.applied_filter);
+    if narrows {
+        let index = &s.index;
+        let old = std::mem::take(&mut s.inodes.rows);
+        s.inodes.rows = old
+            .into_par_iter()
+            .filter(|&i| {
+                index
+                    .search_text
+                    .get(i)
+                    .is_some_and(|t| t.contains(&filter))
+            })
+            .collect();
+        s.inodes.applied_filter = filter;
+        s.inodes.selected = 0;
+        s.inodes.offset = 0;
+        return;
+    }
     let index = &s.index;
     let only_crosslinked = s.inodes.only_crosslinked;
-    let mut rows: Vec<usize> =
-        s.fs.inodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| !only_crosslinked || index.crosslinked.contains(&n.ino))
-            .filter(|(i, n)| {
-                filter.is_empty()
+    let inodes = &s.fs.inodes;
+    // Filtering and sorting a million rows: both in parallel.
+    let mut rows: Vec<usize> = (0..inodes.len())
+        .into_par_iter()
+        .filter(|&i| {
+            let Some(n) = inodes.get(i) else { return false };
+            (!only_crosslinked || index.crosslinked.contains(&n.ino))
+                && (filter.is_empty()
                     || number == Some(n.ino)
                     || index
                         .search_text
-                        .get(*i)
-                        .is_some_and(|t| t.contains(&filter))
-            })
-            .map(|(i, _)| i)
-            .collect();
-    let inodes = &s.fs.inodes;
+                        .get(i)
+                        .is_some_and(|t| t.contains(&filter)))
+        })
+        .collect();
     let get = |i: usize| inodes.get(i);
     let path = |i: usize| {
         index
@@ -99,15 +125,16 @@ pub fn refresh_rows(s: &mut Session) {
     };
     match s.inodes.sort {
         Column::Inode => {}
-        Column::Size => rows.sort_by_key(|&i| get(i).map_or(0, |n| n.size)),
-        Column::Mtime => rows.sort_by_key(|&i| get(i).map_or(0, |n| n.mtime)),
-        Column::Uid => rows.sort_by_key(|&i| get(i).map_or(0, |n| n.uid)),
-        Column::Path => rows.sort_by(|&a, &b| path(a).cmp(path(b))),
+        Column::Size => rows.par_sort_by_key(|&i| get(i).map_or(0, |n| n.size)),
+        Column::Mtime => rows.par_sort_by_key(|&i| get(i).map_or(0, |n| n.mtime)),
+        Column::Uid => rows.par_sort_by_key(|&i| get(i).map_or(0, |n| n.uid)),
+        Column::Path => rows.par_sort_by(|&a, &b| path(a).cmp(path(b))),
     }
     if s.inodes.descending {
         rows.reverse();
     }
     s.inodes.rows = rows;
+    s.inodes.applied_filter = filter;
     s.inodes.selected = 0;
     s.inodes.offset = 0;
 }
