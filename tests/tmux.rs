@@ -57,7 +57,7 @@ impl Tmux {
 
     /// Waits until the screen contains `text`, or fails with what it shows.
     fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = self.screen();
             if screen.contains(text) {

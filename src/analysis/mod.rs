@@ -253,6 +253,49 @@ impl ClaimTable<'_> {
         after.checked_sub(1)
     }
 
+    /// Where, strictly inside `[from, to)`, the span that starts at run `id`
+    /// passes from one of its merged runs to the next.
+    fn run_boundaries(&self, id: usize, from: BlockNo, to: BlockNo, out: &mut Vec<BlockNo>) {
+        let Some(first) = self.fs.runs.get(id) else {
+            return;
+        };
+        let owner = self.run_owner(id);
+        let mut prev_end = first.end();
+        for (k, run) in self.fs.runs.iter().enumerate().skip(id + 1) {
+            if run.start != prev_end
+                || run.start >= to
+                || run.role != first.role
+                || self.run_owner(k) != owner
+            {
+                break;
+            }
+            if run.start > from {
+                out.push(run.start);
+            }
+            prev_end = run.end();
+        }
+    }
+
+    /// The claim of span `id` at block `at`: for a span merged from several
+    /// adjacent runs of one inode, the run that holds `at`.
+    fn get_at(&self, id: usize, at: BlockNo) -> Option<Claim> {
+        let Some(first) = self.fs.runs.get(id) else {
+            return self.get(id);
+        };
+        let owner = self.run_owner(id);
+        let mut best = id;
+        for (k, run) in self.fs.runs.iter().enumerate().skip(id) {
+            if run.start > at || self.run_owner(k) != owner || run.role != first.role {
+                break;
+            }
+            if at < run.end() {
+                best = k;
+                break;
+            }
+        }
+        self.get(best)
+    }
+
     fn get(&self, id: usize) -> Option<Claim> {
         let fs = self.fs;
         if let Some(run) = fs.runs.get(id) {
@@ -308,11 +351,22 @@ pub fn analyse(
                     let s = start.max(image_blocks);
                     beyond_image.push([s, end - s]);
                 }
-                spans.push(Span {
-                    start,
-                    end,
-                    id: first_run + k,
-                });
+                // Runs of one inode and role that follow each other on disk
+                // are one span: ownership does not care where they sit in
+                // the file, and a fragmented file becomes a few spans instead
+                // of thousands. Overlapping runs are never merged, so an inode
+                // that maps a block twice still shows.
+                let id = first_run + k;
+                match spans.last_mut() {
+                    Some(last)
+                        if last.end == start
+                            && last.id >= first_run
+                            && fs.runs.get(last.id).map(|r| r.role) == Some(run.role) =>
+                    {
+                        last.end = end;
+                    }
+                    _ => spans.push(Span { start, end, id }),
+                }
             }
         }
         if !outside.is_empty() {
@@ -400,6 +454,32 @@ fn merge(shared: &[Shared]) -> Vec<Merged> {
     out
 }
 
+/// Splits a shared run where any of its claims passes from one merged run to
+/// the next, so that each piece has one file offset per claimer.
+fn split_at_runs(claims: &ClaimTable<'_>, m: Merged) -> Vec<Merged> {
+    let mut cuts = Vec::new();
+    for &id in &m.ids {
+        claims.run_boundaries(id, m.start, m.end, &mut cuts);
+    }
+    if cuts.is_empty() {
+        return vec![m];
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut pieces = Vec::with_capacity(cuts.len() + 1);
+    let mut start = m.start;
+    for cut in cuts.into_iter().chain([m.end]) {
+        pieces.push(Merged {
+            start,
+            end: cut,
+            ids: m.ids.clone(),
+            total: m.total,
+        });
+        start = cut;
+    }
+    pieces
+}
+
 fn classify(
     fs: &Filesystem,
     claims: &ClaimTable<'_>,
@@ -410,8 +490,15 @@ fn classify(
     // share blocks X, Y and Z", not three.
     let mut groups: BTreeMap<(&'static str, Vec<Owner>), Vec<usize>> = BTreeMap::new();
     let mut crosslinks = Vec::new();
-    for m in merge(shared) {
-        let mut in_run: Vec<Claim> = m.ids.iter().filter_map(|&id| claims.get(id)).collect();
+    for m in merge(shared)
+        .into_iter()
+        .flat_map(|m| split_at_runs(claims, m))
+    {
+        let mut in_run: Vec<Claim> = m
+            .ids
+            .iter()
+            .filter_map(|&id| claims.get_at(id, m.start))
+            .collect();
         // The filesystem's own inodes over their own metadata (the resize inode
         // over the reserved GDT blocks) are one owner, not two.
         for &(own_ino, own_role) in &fs.own_metadata_inodes {
