@@ -7,6 +7,7 @@
 //! on-disk layout.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -240,10 +241,7 @@ pub struct Inode {
     /// see [`Filesystem::paths`].
     #[serde(skip)]
     pub first_name: NameId,
-    /// Further names (hard links), bounded. Empty for most inodes, so it costs
-    /// no allocation.
-    #[serde(skip)]
-    pub more_names: Vec<NameId>,
+
     /// Where the runs this inode maps lie in [`Filesystem::runs`]; see
     /// [`Filesystem::runs_of`].
     #[serde(skip)]
@@ -251,7 +249,26 @@ pub struct Inode {
     /// Why this inode was counted as in use when the format's own bookkeeping
     /// says otherwise (e.g. hidden in an uninitialised inode-table tail).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hidden: Option<&'static str>,
+    pub hidden: Option<Hidden>,
+}
+
+/// Why an inode that the format's bookkeeping calls unused was found live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hidden {
+    /// In a group whose inode table is flagged uninitialised (ext INODE_UNINIT).
+    UninitGroup,
+    /// In the never-used tail of a group's inode table (ext bg_itable_unused).
+    UnusedTail,
+}
+
+impl Hidden {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Hidden::UninitGroup => "its group is flagged INODE_UNINIT",
+            Hidden::UnusedTail => "it lies in the bg_itable_unused tail of its group's inode table",
+        }
+    }
 }
 
 /// A slice of [`Filesystem::runs`]: one inode's runs, in the order it maps them.
@@ -286,27 +303,6 @@ impl RunSpan {
 pub const NO_NAME: NameId = NameId::MAX;
 
 impl Inode {
-    /// Every name of the inode, first one first.
-    pub fn name_ids(&self) -> impl Iterator<Item = NameId> + '_ {
-        (self.first_name != NO_NAME)
-            .then_some(self.first_name)
-            .into_iter()
-            .chain(self.more_names.iter().copied())
-    }
-
-    pub fn name_count(&self) -> usize {
-        usize::from(self.first_name != NO_NAME) + self.more_names.len()
-    }
-
-    /// Records one more name.
-    pub fn add_name(&mut self, id: NameId) {
-        if self.first_name == NO_NAME {
-            self.first_name = id;
-        } else {
-            self.more_names.push(id);
-        }
-    }
-
     /// World-readable (o+r) and not a directory.
     pub fn world_readable(&self) -> bool {
         self.mode & 0o004 != 0
@@ -426,6 +422,9 @@ pub const MAX_PATH_LEN: usize = 4096;
 pub struct Names {
     entries: Vec<NameEntry>,
     text: String,
+    /// Names after the first, by inode: hard links are rare, so they live
+    /// here rather than in every inode.
+    more: HashMap<InodeNo, Vec<NameId>>,
 }
 
 impl Names {
@@ -496,6 +495,29 @@ impl Names {
         self.entries.len()
     }
 
+    /// Records `id` as a name of `inode` (the first one goes in the inode).
+    pub fn add_to(&mut self, inode: &mut Inode, id: NameId) {
+        if inode.first_name == NO_NAME {
+            inode.first_name = id;
+        } else {
+            self.more.entry(inode.ino).or_default().push(id);
+        }
+    }
+
+    /// Every name of `inode`, the first one first.
+    pub fn of<'a>(&'a self, inode: &Inode) -> impl Iterator<Item = NameId> + 'a {
+        let more = self.more.get(&inode.ino).map_or(&[][..], Vec::as_slice);
+        (inode.first_name != NO_NAME)
+            .then_some(inode.first_name)
+            .into_iter()
+            .chain(more.iter().copied())
+    }
+
+    /// How many names `inode` has.
+    pub fn count(&self, inode: &Inode) -> usize {
+        usize::from(inode.first_name != NO_NAME) + self.more.get(&inode.ino).map_or(0, Vec::len)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -552,12 +574,12 @@ impl Filesystem {
 
     /// Every path of an inode, built from the name tree.
     pub fn paths(&self, inode: &Inode) -> Vec<String> {
-        inode.name_ids().map(|id| self.names.path(id)).collect()
+        self.names.of(inode).map(|id| self.names.path(id)).collect()
     }
 
     /// The first path of an inode, if any directory names it.
     pub fn first_path(&self, inode: &Inode) -> Option<String> {
-        inode.name_ids().next().map(|id| self.names.path(id))
+        (inode.first_name != NO_NAME).then(|| self.names.path(inode.first_name))
     }
 
     pub fn inode(&self, ino: InodeNo) -> Option<&Inode> {

@@ -169,7 +169,7 @@ pub fn inode(fs: &Filesystem, crosslinks: &[analysis::Crosslink], n: &Inode) -> 
             .map(|c| format!("  crtime {c}"))
             .unwrap_or_default()
     );
-    if let Some(h) = &n.hidden {
+    if let Some(h) = n.hidden.map(|h| h.reason()) {
         let _ = writeln!(out, "  HIDDEN: {h}");
     }
     let paths = fs.paths(n);

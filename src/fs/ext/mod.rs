@@ -21,8 +21,8 @@ use crate::fs::Progress;
 use crate::fs::bytes::le32;
 use crate::image::{ReadError, View};
 use crate::model::{
-    BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole,
-    NO_NAME, NameId, Names, Role, RunSpan, Severity, name_from_bytes,
+    BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo,
+    MetaRole, NO_NAME, NameId, Names, Role, RunSpan, Severity, name_from_bytes,
 };
 
 use groups::GroupDesc;
@@ -337,11 +337,12 @@ fn scan_group(
                 .is_some_and(|byte| byte & (1 << (slot % 8)) != 0)
         });
         let hidden = if hidden_slot {
-            let why = if desc.inode_uninit(sb) {
-                "its group is flagged INODE_UNINIT"
+            let hidden = if desc.inode_uninit(sb) {
+                Hidden::UninitGroup
             } else {
-                "it lies in the bg_itable_unused tail of its group's inode table"
+                Hidden::UnusedTail
             };
+            let why = hidden.reason();
             findings.push(
                 Finding::new(
                     Severity::High,
@@ -353,7 +354,7 @@ fn scan_group(
                 )
                 .with_inodes([ino]),
             );
-            Some(why)
+            Some(hidden)
         } else {
             None
         };
@@ -406,7 +407,6 @@ fn scan_group(
             sectors: ri.sectors,
             flags: ri.flags,
             first_name: NO_NAME,
-            more_names: Vec::new(),
             runs,
             hidden,
         });
@@ -619,7 +619,7 @@ fn name_inodes(
     match index.get(root).and_then(|i| inodes.get_mut(i)) {
         Some(r) if r.file_type == FileType::Directory => {
             if let Some(id) = names.push(None, "") {
-                r.add_name(id);
+                names.add_to(r, id);
                 queue.push_back((root, id));
                 visited.insert(root);
             }
@@ -738,8 +738,8 @@ fn name_inodes(
             let Some(node) = index.get(child).and_then(|i| inodes.get_mut(i)) else {
                 continue;
             };
-            if node.name_count() < MAX_NAMES_PER_INODE {
-                node.add_name(id);
+            if names.count(node) < MAX_NAMES_PER_INODE {
+                names.add_to(node, id);
             } else {
                 *extra_names.entry(child).or_default() += 1;
             }
@@ -762,7 +762,7 @@ fn name_inodes(
         let special = node.ino < u64::from(sb.first_ino)
             || node.flags & flags::EA_INODE != 0
             || sb.special_inodes.iter().any(|&s| u64::from(s) == node.ino);
-        if node.name_count() == 0 && !special {
+        if node.first_name == NO_NAME && !special {
             findings.push(
                 Finding::new(
                     Severity::Medium,

@@ -182,7 +182,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
                 .unwrap_or_default()
         )),
     ];
-    if let Some(h) = &n.hidden {
+    if let Some(h) = n.hidden.map(|h| h.reason()) {
         lines.push(Line::styled(
             format!("HIDDEN: {h}"),
             theme.kind(Kind::Crosslink),
