@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use rayon::prelude::*;
 
 use crate::analysis::{BlockIndex, Claimer, Crosslink, ImageInfo, ScanResult, VolumeResult};
-use crate::model::{BlockNo, Filesystem, InodeNo};
+use crate::model::{BlockNo, Filesystem, Inode, InodeNo};
 use crate::tui::source::Source;
 use crate::tui::theme::Theme;
 use crate::tui::views::{block, crosslinks, detail, explain, heatmap, inodes, overview};
@@ -255,6 +255,12 @@ pub struct Index {
     pub search_text: Vec<String>,
     /// Blocks in non-legitimate cross-links.
     pub crosslinked_blocks: u64,
+    /// Inode positions ordered by size, mtime, uid and first path (ties by
+    /// inode number): sorting the table is then a filter, never a sort.
+    pub by_size: Vec<u32>,
+    pub by_mtime: Vec<u32>,
+    pub by_uid: Vec<u32>,
+    pub by_path: Vec<u32>,
     /// Who owns a block, in O(log n): the heatmap asks at every cursor move.
     pub blocks: BlockIndex,
 }
@@ -609,13 +615,42 @@ fn build_index(fs: &Filesystem, crosslinks: &[Crosslink]) -> Index {
         };
         (rank, c.map_or(0, |c| c.start_block))
     });
-    let first_paths = fs.inodes.par_iter().map(|n| fs.first_path(n)).collect();
+    let first_paths: Vec<Option<String>> = fs.inodes.par_iter().map(|n| fs.first_path(n)).collect();
+    let first_paths_ref = &first_paths;
     let search_text = fs
         .inodes
         .par_iter()
         .map(|n| fs.paths(n).join("\n").to_lowercase())
         .collect();
+    let order_by = |key: &(dyn Fn(&Inode) -> u64 + Sync)| -> Vec<u32> {
+        let mut keyed: Vec<(u64, u32)> = fs
+            .inodes
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((key(n), u32::try_from(i).ok()?)))
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.into_iter().map(|(_, i)| i).collect()
+    };
+    // Signed times order as unsigned with the sign bit flipped.
+    let by_size = order_by(&|n| n.size);
+    let by_mtime = order_by(&|n| (n.mtime as u64) ^ (1 << 63));
+    let by_uid = order_by(&|n| u64::from(n.uid));
+    let mut by_path: Vec<u32> = (0..u32::try_from(fs.inodes.len()).unwrap_or(u32::MAX)).collect();
+    by_path.par_sort_by(|&a, &b| {
+        let path = |i: u32| {
+            first_paths_ref
+                .get(i as usize)
+                .and_then(Option::as_deref)
+                .unwrap_or("")
+        };
+        path(a).cmp(path(b))
+    });
     Index {
+        by_size,
+        by_mtime,
+        by_uid,
+        by_path,
         crosslinked,
         by_ino,
         crosslinks_worst_first: order,

@@ -102,34 +102,38 @@ pub fn refresh_rows(s: &mut Session) {
     let only_crosslinked = s.inodes.only_crosslinked;
     let inodes = &s.fs.inodes;
     // Filtering and sorting a million rows: both in parallel.
-    let mut rows: Vec<usize> = (0..inodes.len())
-        .into_par_iter()
-        .filter(|&i| {
-            let Some(n) = inodes.get(i) else { return false };
-            (!only_crosslinked || index.crosslinked.contains(&n.ino))
-                && (filter.is_empty()
-                    || number == Some(n.ino)
-                    || index
-                        .search_text
-                        .get(i)
-                        .is_some_and(|t| t.contains(&filter)))
-        })
-        .collect();
-    let get = |i: usize| inodes.get(i);
-    let path = |i: usize| {
-        index
-            .first_paths
-            .get(i)
-            .and_then(Option::as_deref)
-            .unwrap_or("")
+    // Start from the order of the sort column (computed once, off the UI
+    // thread, when the session was built) and keep the rows that match:
+    // a parallel filter that preserves order, so no key costs a sort.
+    let order: &[u32] = match s.inodes.sort {
+        Column::Inode => &[],
+        Column::Size => &index.by_size,
+        Column::Mtime => &index.by_mtime,
+        Column::Uid => &index.by_uid,
+        Column::Path => &index.by_path,
     };
-    match s.inodes.sort {
-        Column::Inode => {}
-        Column::Size => rows.par_sort_by_key(|&i| get(i).map_or(0, |n| n.size)),
-        Column::Mtime => rows.par_sort_by_key(|&i| get(i).map_or(0, |n| n.mtime)),
-        Column::Uid => rows.par_sort_by_key(|&i| get(i).map_or(0, |n| n.uid)),
-        Column::Path => rows.par_sort_by(|&a, &b| path(a).cmp(path(b))),
-    }
+    let keep = |i: usize| {
+        let Some(n) = inodes.get(i) else { return false };
+        (!only_crosslinked || index.crosslinked.contains(&n.ino))
+            && (filter.is_empty()
+                || number == Some(n.ino)
+                || index
+                    .search_text
+                    .get(i)
+                    .is_some_and(|t| t.contains(&filter)))
+    };
+    let mut rows: Vec<usize> = if s.inodes.sort == Column::Inode {
+        (0..inodes.len())
+            .into_par_iter()
+            .filter(|&i| keep(i))
+            .collect()
+    } else {
+        order
+            .par_iter()
+            .map(|&i| i as usize)
+            .filter(|&i| keep(i))
+            .collect()
+    };
     if s.inodes.descending {
         rows.reverse();
     }
