@@ -9,21 +9,10 @@ use imginspect::fs::ext::groups;
 use imginspect::fs::ext::superblock::Superblock;
 use imginspect::image::View;
 
-use common::{sample_bytes as sample, scan_bytes};
+use common::{Rng, sample_bytes as sample, scan_bytes};
 
 fn codes(result: &ScanResult) -> Vec<&'static str> {
     result.findings().map(|f| f.code).collect()
-}
-
-/// xorshift64*: a seeded generator, so every failure can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
 }
 
 #[test]

@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::Rng;
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -31,20 +33,6 @@ const MUTANTS: usize = 400;
 /// 8 times and metadata is read more than once; 64× leaves room for that and
 /// still catches any walk that loops.
 const READ_BUDGET_FACTOR: u64 = 64;
-
-/// xorshift64*: seeded, so that every failure can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// Byte ranges of the structures in a pristine image, by kind.
 struct Targets {

@@ -103,3 +103,20 @@ pub fn scan_bytes(bytes: &[u8]) -> imginspect::analysis::ScanResult {
 pub fn sample_bytes(name: &str) -> Vec<u8> {
     std::fs::read(samples_dir().join(name)).expect("sample image")
 }
+
+/// xorshift64*: a seeded generator, so that every failure can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
