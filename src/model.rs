@@ -557,6 +557,9 @@ pub struct Filesystem {
     /// a given metadata role are not a cross-link (the ext resize inode over the
     /// reserved GDT blocks).
     pub own_metadata_inodes: Vec<(InodeNo, MetaRole)>,
+    /// What the filesystem's own unnamed inodes are ("journal", "resize inode"),
+    /// for display.
+    pub inode_labels: Vec<(InodeNo, &'static str)>,
     /// Whether the format declares that blocks may be shared without bookkeeping
     /// (ext `shared_blocks`): reported, never trusted.
     pub shared_blocks_declared: bool,
@@ -575,6 +578,17 @@ impl Filesystem {
     /// Every path of an inode, built from the name tree.
     pub fn paths(&self, inode: &Inode) -> Vec<String> {
         self.names.of(inode).map(|id| self.names.path(id)).collect()
+    }
+
+    /// The first path of an inode, or what the filesystem uses it for
+    /// (`<journal>`), or `<no name>`: for display.
+    pub fn display_name(&self, inode: &Inode) -> String {
+        self.first_path(inode).unwrap_or_else(|| {
+            match self.inode_labels.iter().find(|(ino, _)| *ino == inode.ino) {
+                Some((_, what)) => format!("<{what}>"),
+                None => "<no name>".to_string(),
+            }
+        })
     }
 
     /// The first path of an inode, if any directory names it.

@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use crate::fs::{self, Progress};
 use crate::image::{Image, View};
 use crate::model::{
-    BlockNo, FileType, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity,
-    coalesce_runs, mode_string,
+    BlockNo, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity, coalesce_runs,
+    mode_string,
 };
 use sweep::{Shared, Span};
 
@@ -920,11 +920,7 @@ fn bitmap_findings(
 
 /// "/etc/shadow (inode 14, -rw------- 0:0)".
 pub fn describe(fs: &Filesystem, n: &Inode) -> String {
-    let name = match fs.first_path(n) {
-        Some(p) => p,
-        None if n.file_type == FileType::Unknown && n.mode == 0 => format!("<inode {}>", n.ino),
-        None => "<no name>".to_string(),
-    };
+    let name = fs.display_name(n);
     format!(
         "{name} (inode {}, {} {}:{})",
         n.ino,

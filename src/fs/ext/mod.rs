@@ -168,6 +168,11 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         allocation_unknown: allocation.unknown,
         first_data_block: u64::from(sb.first_data_block),
         declared_sharing,
+        inode_labels: [(1, "bad blocks inode"), (RESIZE_INO as u32, "resize inode")]
+            .into_iter()
+            .chain(sb.special_inodes.iter().copied())
+            .map(|(ino, what)| (u64::from(ino), what))
+            .collect(),
         own_metadata_inodes: if sb.has_compat(compat::RESIZE_INODE) {
             vec![(RESIZE_INO, MetaRole::ReservedGdt)]
         } else {
@@ -778,7 +783,10 @@ fn name_inodes(
     for node in inodes.iter() {
         let special = node.ino < u64::from(sb.first_ino)
             || node.flags & flags::EA_INODE != 0
-            || sb.special_inodes.iter().any(|&s| u64::from(s) == node.ino);
+            || sb
+                .special_inodes
+                .iter()
+                .any(|&(s, _)| u64::from(s) == node.ino);
         if node.first_name == NO_NAME && !special {
             findings.push(
                 Finding::new(

@@ -117,9 +117,10 @@ pub struct Superblock {
     pub mmp_block: u64,
     pub backup_bgs: [u32; 2],
     pub checksum_seed: u32,
-    /// Inodes the superblock itself points at (journal, quota files, orphan
-    /// file): no directory names them, and none is expected to.
-    pub special_inodes: Vec<u32>,
+    /// Inodes the superblock itself points at (s_journal_inum, the quota
+    /// inodes, s_orphan_file_inum), with what each is: no directory names
+    /// them, and none is expected to.
+    pub special_inodes: Vec<(u32, &'static str)>,
     pub checksum: u32,
     /// The checksum recomputed over the superblock bytes.
     pub computed_checksum: u32,
@@ -252,13 +253,17 @@ impl Superblock {
             mmp_block: le64(sb, 0x168),
             backup_bgs: [le32(sb, 0x24C), le32(sb, 0x250)],
             checksum_seed,
-            // s_journal_inum, s_usr_quota_inum, s_grp_quota_inum,
-            // s_prj_quota_inum, s_orphan_file_inum.
-            special_inodes: [0xE0, 0x240, 0x244, 0x26C, 0x280]
-                .iter()
-                .map(|&off| le32(sb, off))
-                .filter(|&ino| ino != 0)
-                .collect(),
+            special_inodes: [
+                (0xE0, "journal"),
+                (0x240, "user quota"),
+                (0x244, "group quota"),
+                (0x26C, "project quota"),
+                (0x280, "orphan file"),
+            ]
+            .iter()
+            .map(|&(off, what)| (le32(sb, off), what))
+            .filter(|&(ino, _)| ino != 0)
+            .collect(),
             checksum: le32(sb, 0x3FC),
             computed_checksum: raw_crc32c(!0, sb.get(..0x3FC).unwrap_or(&[])),
             group_count,

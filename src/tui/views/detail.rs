@@ -190,7 +190,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     }
     let paths = s.fs.paths(n);
     let names = if paths.is_empty() {
-        "<no name>".to_string()
+        s.fs.display_name(n)
     } else {
         paths.iter().map(|p| safe(p)).collect::<Vec<_>>().join("  ")
     };

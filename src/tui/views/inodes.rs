@@ -244,13 +244,10 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         };
         let crosslinked = s.index.crosslinked.contains(&n.ino);
         let mark = if crosslinked { 'X' } else { ' ' };
-        let path = s
-            .index
-            .first_paths
-            .get(i)
-            .and_then(Option::as_deref)
-            .map(safe)
-            .unwrap_or_else(|| "<no name>".into());
+        let path = match s.index.first_paths.get(i).and_then(Option::as_deref) {
+            Some(p) => safe(p),
+            None => s.fs.display_name(n),
+        };
         let mut text = format!(
             "{mark} {:<7} {:<4} {:<10} {:<12} {:>9} ",
             n.ino,
