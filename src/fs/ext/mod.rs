@@ -22,7 +22,7 @@ use crate::fs::bytes::le32;
 use crate::image::{ReadError, View};
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo,
-    MetaRole, NO_NAME, NameId, Names, Role, RunSpan, Severity, name_from_bytes,
+    MetaRole, NO_NAME, NameId, Names, Role, RunArena, RunSpan, Severity, name_from_bytes,
 };
 
 use groups::GroupDesc;
@@ -89,11 +89,10 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         })
         .collect();
     let mut inodes = Vec::with_capacity(per_group.iter().map(|g| g.inodes.len()).sum());
-    let mut runs = Vec::with_capacity(per_group.iter().map(|g| g.runs.len()).sum());
     let mut xattr_referrers: HashMap<u64, Vec<InodeNo>> = HashMap::new();
     let mut inline_dirs: InlineDirs = HashMap::new();
-    // Shift each group's run spans to where its runs land in the joined arena
-    // (in parallel), so that joining is a plain copy.
+    // Number every group's runs after the previous groups' (in parallel): the
+    // arena keeps the groups' chunks as they are.
     let mut per_group = per_group;
     let mut offset = 0usize;
     let offsets: Vec<usize> = per_group
@@ -112,8 +111,9 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
                 n.runs = n.runs.shifted(at);
             }
         });
+    let mut run_chunks = Vec::with_capacity(per_group.len());
     for group in per_group {
-        runs.extend(group.runs);
+        run_chunks.push(group.runs);
         inodes.extend(group.inodes);
         for (block, referrers) in group.xattr_referrers {
             xattr_referrers.entry(block).or_default().extend(referrers);
@@ -122,6 +122,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         findings.extend(group.findings);
     }
 
+    let runs = RunArena::from_chunks(run_chunks);
     let declared_sharing = xattr_sharing(view, &sb, &xattr_referrers, &mut findings);
     progress.step("directories", 0, 1);
     let names = name_inodes(view, &sb, &mut inodes, &runs, &inline_dirs, &mut findings);
@@ -627,7 +628,7 @@ fn name_inodes(
     view: &View<'_>,
     sb: &Superblock,
     inodes: &mut [Inode],
-    arena: &[BlockRun],
+    arena: &RunArena,
     inline_dirs: &InlineDirs,
     findings: &mut Vec<Finding>,
 ) -> Names {
@@ -827,17 +828,13 @@ const MAX_BLOCKS_PER_DIR: usize = 1 << 20;
 fn directory_blocks(
     sb: &Superblock,
     view: &View<'_>,
-    arena: &[BlockRun],
+    arena: &RunArena,
     dir: &Inode,
     parses: &mut HashMap<u64, u32>,
 ) -> (Vec<u64>, bool) {
     let bs = u64::from(sb.block_size);
     let mut runs: Vec<&BlockRun> = arena
-        .get(
-            dir.runs.start as usize
-                ..(dir.runs.start as usize).saturating_add(dir.runs.len as usize),
-        )
-        .unwrap_or(&[])
+        .slice(dir.runs)
         .iter()
         .filter(|r| r.role == Role::Directory && !r.unwritten)
         .collect();
