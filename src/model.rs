@@ -271,83 +271,6 @@ impl Hidden {
     }
 }
 
-/// All runs of a filesystem, numbered from 0 in inode order, kept in the
-/// chunks the parser produced them in (one per block group, built in
-/// parallel) rather than copied into one vector: a fragmented filesystem has
-/// millions of runs, and copying them would double their memory at the peak.
-/// No inode's runs cross a chunk boundary.
-#[derive(Debug, Clone, Default)]
-pub struct RunArena {
-    chunks: Vec<Vec<BlockRun>>,
-    /// Number of the first run of each chunk.
-    starts: Vec<usize>,
-    len: usize,
-}
-
-impl RunArena {
-    pub fn from_chunks(chunks: Vec<Vec<BlockRun>>) -> RunArena {
-        let mut starts = Vec::with_capacity(chunks.len());
-        let mut len = 0usize;
-        for c in &chunks {
-            starts.push(len);
-            len += c.len();
-        }
-        RunArena {
-            chunks,
-            starts,
-            len,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The chunk holding run `id`, and the run's place in it.
-    fn locate(&self, id: usize) -> Option<(&Vec<BlockRun>, usize)> {
-        let k = self.starts.partition_point(|&s| s <= id).checked_sub(1)?;
-        let chunk = self.chunks.get(k)?;
-        let start = *self.starts.get(k)?;
-        Some((chunk, id - start))
-    }
-
-    pub fn get(&self, id: usize) -> Option<&BlockRun> {
-        let (chunk, at) = self.locate(id)?;
-        chunk.get(at)
-    }
-
-    /// The runs of one span (empty if the span is not in the arena).
-    pub fn slice(&self, span: RunSpan) -> &[BlockRun] {
-        if span.len == 0 {
-            return &[];
-        }
-        self.locate(span.start as usize)
-            .and_then(|(chunk, at)| chunk.get(at..at.saturating_add(span.len as usize)))
-            .unwrap_or(&[])
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &BlockRun> {
-        self.chunks.iter().flatten()
-    }
-
-    /// Runs `id`, `id + 1`, … with their numbers.
-    pub fn iter_from(&self, id: usize) -> impl Iterator<Item = (usize, &BlockRun)> {
-        let skip = self.starts.partition_point(|&s| s <= id).saturating_sub(1);
-        let first = self.starts.get(skip).copied().unwrap_or(0);
-        self.chunks
-            .iter()
-            .skip(skip)
-            .flatten()
-            .enumerate()
-            .map(move |(k, r)| (first + k, r))
-            .skip(id.saturating_sub(first))
-    }
-}
-
 /// A slice of [`Filesystem::runs`]: one inode's runs, in the order it maps them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunSpan {
@@ -617,8 +540,8 @@ pub struct Filesystem {
     /// In-use inodes, sorted by number.
     pub inodes: Vec<Inode>,
     pub metadata: Vec<MetadataRegion>,
-    /// Every inode's runs, inode after inode, numbered from 0.
-    pub runs: RunArena,
+    /// Every inode's runs, inode after inode (one allocation for all of them).
+    pub runs: Vec<BlockRun>,
     /// Every name, once; inodes refer to them by [`NameId`].
     pub names: Names,
     /// Blocks the allocation bitmaps mark in use, as sorted, disjoint `(start, len)` runs.
@@ -646,7 +569,10 @@ pub struct Filesystem {
 impl Filesystem {
     /// The runs an inode maps.
     pub fn runs_of(&self, inode: &Inode) -> &[BlockRun] {
-        self.runs.slice(inode.runs)
+        let start = inode.runs.start as usize;
+        self.runs
+            .get(start..start.saturating_add(inode.runs.len as usize))
+            .unwrap_or(&[])
     }
 
     /// Every path of an inode, built from the name tree.
@@ -721,43 +647,6 @@ pub fn name_from_bytes(bytes: &[u8]) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run(start: u64) -> BlockRun {
-        BlockRun {
-            logical: Some(0),
-            start,
-            len: 1,
-            role: Role::Data,
-            unwritten: false,
-        }
-    }
-
-    #[test]
-    fn the_run_arena_numbers_runs_across_chunks() {
-        let arena = RunArena::from_chunks(vec![
-            vec![run(10), run(11)],
-            vec![],
-            vec![run(20), run(21), run(22)],
-        ]);
-        assert_eq!(arena.len(), 5);
-        assert_eq!(arena.get(0).map(|r| r.start), Some(10));
-        assert_eq!(arena.get(2).map(|r| r.start), Some(20));
-        assert_eq!(arena.get(4).map(|r| r.start), Some(22));
-        assert_eq!(arena.get(5), None);
-        let span = RunSpan { start: 3, len: 2 };
-        assert_eq!(
-            arena
-                .slice(span)
-                .iter()
-                .map(|r| r.start)
-                .collect::<Vec<_>>(),
-            vec![21, 22]
-        );
-        assert!(arena.slice(RunSpan { start: 4, len: 5 }).is_empty());
-        let from: Vec<(usize, u64)> = arena.iter_from(1).map(|(i, r)| (i, r.start)).collect();
-        assert_eq!(from, vec![(1, 11), (2, 20), (3, 21), (4, 22)]);
-        assert_eq!(arena.iter().count(), 5);
-    }
 
     #[test]
     fn names_build_paths_from_the_tree() {

@@ -261,7 +261,7 @@ impl ClaimTable<'_> {
         };
         let owner = self.run_owner(id);
         let mut prev_end = first.end();
-        for (k, run) in self.fs.runs.iter_from(id + 1) {
+        for (k, run) in self.fs.runs.iter().enumerate().skip(id + 1) {
             if run.start != prev_end
                 || run.start >= to
                 || run.role != first.role
@@ -284,7 +284,7 @@ impl ClaimTable<'_> {
         };
         let owner = self.run_owner(id);
         let mut best = id;
-        for (k, run) in self.fs.runs.iter_from(id) {
+        for (k, run) in self.fs.runs.iter().enumerate().skip(id) {
             if run.start > at || self.run_owner(k) != owner || run.role != first.role {
                 break;
             }

@@ -22,7 +22,7 @@ use crate::fs::bytes::le32;
 use crate::image::{ReadError, View};
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo,
-    MetaRole, NO_NAME, NameId, Names, Role, RunArena, RunSpan, Severity, name_from_bytes,
+    MetaRole, NO_NAME, NameId, Names, Role, RunSpan, Severity, name_from_bytes,
 };
 
 use groups::GroupDesc;
@@ -89,10 +89,11 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         })
         .collect();
     let mut inodes = Vec::with_capacity(per_group.iter().map(|g| g.inodes.len()).sum());
+    let mut runs = Vec::with_capacity(per_group.iter().map(|g| g.runs.len()).sum());
     let mut xattr_referrers: HashMap<u64, Vec<InodeNo>> = HashMap::new();
     let mut inline_dirs: InlineDirs = HashMap::new();
-    // Number every group's runs after the previous groups' (in parallel): the
-    // arena keeps the groups' chunks as they are.
+    // Shift each group's run spans to where its runs land in the joined arena
+    // (in parallel), so that joining is a plain copy.
     let mut per_group = per_group;
     let mut offset = 0usize;
     let offsets: Vec<usize> = per_group
@@ -111,9 +112,8 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
                 n.runs = n.runs.shifted(at);
             }
         });
-    let mut run_chunks = Vec::with_capacity(per_group.len());
     for group in per_group {
-        run_chunks.push(group.runs);
+        runs.extend(group.runs);
         inodes.extend(group.inodes);
         for (block, referrers) in group.xattr_referrers {
             xattr_referrers.entry(block).or_default().extend(referrers);
@@ -122,7 +122,6 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         findings.extend(group.findings);
     }
 
-    let runs = RunArena::from_chunks(run_chunks);
     let declared_sharing = xattr_sharing(view, &sb, &xattr_referrers, &mut findings);
     progress.step("directories", 0, 1);
     let names = name_inodes(view, &sb, &mut inodes, &runs, &inline_dirs, &mut findings);
@@ -628,7 +627,7 @@ fn name_inodes(
     view: &View<'_>,
     sb: &Superblock,
     inodes: &mut [Inode],
-    arena: &RunArena,
+    arena: &[BlockRun],
     inline_dirs: &InlineDirs,
     findings: &mut Vec<Finding>,
 ) -> Names {
@@ -828,13 +827,17 @@ const MAX_BLOCKS_PER_DIR: usize = 1 << 20;
 fn directory_blocks(
     sb: &Superblock,
     view: &View<'_>,
-    arena: &RunArena,
+    arena: &[BlockRun],
     dir: &Inode,
     parses: &mut HashMap<u64, u32>,
 ) -> (Vec<u64>, bool) {
     let bs = u64::from(sb.block_size);
     let mut runs: Vec<&BlockRun> = arena
-        .slice(dir.runs)
+        .get(
+            dir.runs.start as usize
+                ..(dir.runs.start as usize).saturating_add(dir.runs.len as usize),
+        )
+        .unwrap_or(&[])
         .iter()
         .filter(|r| r.role == Role::Directory && !r.unwritten)
         .collect();
