@@ -92,29 +92,14 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
     let mut runs = Vec::with_capacity(per_group.iter().map(|g| g.runs.len()).sum());
     let mut xattr_referrers: HashMap<u64, Vec<InodeNo>> = HashMap::new();
     let mut inline_dirs: InlineDirs = HashMap::new();
-    // Shift each group's run spans to where its runs land in the joined arena
-    // (in parallel), so that joining is a plain copy.
-    let mut per_group = per_group;
-    let mut offset = 0usize;
-    let offsets: Vec<usize> = per_group
-        .iter()
-        .map(|g| {
-            let at = offset;
-            offset += g.runs.len();
-            at
-        })
-        .collect();
-    per_group
-        .par_iter_mut()
-        .zip(offsets.par_iter())
-        .for_each(|(g, &at)| {
-            for n in &mut g.inodes {
-                n.runs = n.runs.shifted(at);
-            }
-        });
     for group in per_group {
+        // This group's runs land after the previous groups' in the arena.
+        let offset = runs.len();
         runs.extend(group.runs);
-        inodes.extend(group.inodes);
+        inodes.extend(group.inodes.into_iter().map(|mut n| {
+            n.runs = n.runs.shifted(offset);
+            n
+        }));
         for (block, referrers) in group.xattr_referrers {
             xattr_referrers.entry(block).or_default().extend(referrers);
         }
