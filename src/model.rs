@@ -428,6 +428,15 @@ pub struct Names {
 }
 
 impl Names {
+    /// An empty tree with room for `entries` names of `text` bytes in all.
+    pub fn with_capacity(entries: usize, text: usize) -> Names {
+        Names {
+            entries: Vec::with_capacity(entries),
+            text: String::with_capacity(text),
+            more: HashMap::new(),
+        }
+    }
+
     /// Adds `name` under `parent` (None: the root). None when the arena is full
     /// (4 GiB of names) or the parent does not exist.
     pub fn push(&mut self, parent: Option<NameId>, name: &str) -> Option<NameId> {

@@ -617,7 +617,8 @@ fn name_inodes(
     findings: &mut Vec<Finding>,
 ) -> Names {
     let index = InodeIndex::new(inodes);
-    let mut names = Names::default();
+    // About one name per inode, and short names: reserve once.
+    let mut names = Names::with_capacity(inodes.len() + 1, inodes.len().saturating_mul(16));
     let has_filetype = sb.has_incompat(incompat::FILETYPE);
     let mut visited: HashSet<InodeNo> = HashSet::new();
     let mut queue: VecDeque<(InodeNo, NameId)> = VecDeque::new();
