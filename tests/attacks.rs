@@ -125,16 +125,26 @@ fn every_corrupted_checksum_is_a_finding() {
     let pristine = sample("clean-ext4.img");
     let g = geometry(&pristine);
     // Superblock (s_mnt_count), a group descriptor (bg_flags high byte), and an inode (i_atime).
+    let pristine_scan = scan_bytes(&pristine);
+    let fs = pristine_scan.volumes[0].filesystem.as_ref().unwrap();
+    let bitmap_at = |role: &str| {
+        let m = fs.metadata.iter().find(|m| m.role.name() == role).unwrap();
+        m.start as usize * g.block_size
+    };
     for (what, at) in [
         ("superblock", 1024 + 0x34),
         ("group descriptor", 2 * 1024 + 0x13),
         ("inode", g.inode_at(12) + 0x8),
+        // Bytes inside the checksummed part (blocks 800–807, inodes 25–32).
+        ("block bitmap", bitmap_at("block_bitmap") + 100),
+        ("inode bitmap", bitmap_at("inode_bitmap") + 3),
     ] {
         let mut bytes = pristine.clone();
         bytes[at] ^= 0x40;
         let result = scan_bytes(&bytes);
         assert!(
-            result.findings().any(|f| f.code == "checksum_mismatch"),
+            result.findings().any(|f| f.code == "checksum_mismatch"
+                && f.message.contains(what.split(' ').next().unwrap())),
             "{what}: {:?}",
             result.findings().map(|f| f.code).collect::<Vec<_>>()
         );

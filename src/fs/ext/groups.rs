@@ -358,27 +358,14 @@ pub fn read_block_bitmaps(
                 continue;
             }
         };
-        if sb.metadata_csum() {
-            let computed = raw_crc32c(sb.checksum_seed, bitmap);
-            let (stored, computed) = if sb.desc_size >= 64 {
-                (desc.block_bitmap_csum, computed)
-            } else {
-                (desc.block_bitmap_csum & 0xFFFF, computed & 0xFFFF)
-            };
-            if stored != computed {
-                findings.push(
-                    Finding::new(
-                        Severity::Medium,
-                        "checksum_mismatch",
-                        format!(
-                            "block bitmap of group {group} (block {}) checksum is {stored:#x}, computed {computed:#x}",
-                            desc.block_bitmap
-                        ),
-                    )
-                    .with_blocks([[desc.block_bitmap, 1]]),
-                );
-            }
-        }
+        findings.extend(bitmap_checksum_mismatch(
+            sb,
+            bitmap,
+            desc.block_bitmap_csum,
+            "block",
+            desc.group,
+            desc.block_bitmap,
+        ));
         for (bit_start, bit_len) in set_bit_runs(bitmap, u64::from(bits)) {
             let s = first.saturating_add(bit_start.saturating_mul(ratio));
             let e = s.saturating_add(bit_len.saturating_mul(ratio)).min(end);
@@ -410,31 +397,52 @@ pub fn read_inode_bitmaps<'a>(
             if desc.inode_uninit(sb) || desc.inode_bitmap >= sb.blocks_count {
                 return None;
             }
-            let bitmap = view.read(desc.inode_bitmap.saturating_mul(bs), bytes).ok()?;
-            if sb.metadata_csum() {
-                let computed = raw_crc32c(sb.checksum_seed, bitmap);
-                let (stored, computed) = if sb.desc_size >= 64 {
-                    (desc.inode_bitmap_csum, computed)
-                } else {
-                    (desc.inode_bitmap_csum & 0xFFFF, computed & 0xFFFF)
-                };
-                if stored != computed {
-                    findings.push(
-                        Finding::new(
-                            Severity::Medium,
-                            "checksum_mismatch",
-                            format!(
-                                "inode bitmap of group {} (block {}) checksum is {stored:#x}, computed {computed:#x}",
-                                desc.group, desc.inode_bitmap
-                            ),
-                        )
-                        .with_blocks([[desc.inode_bitmap, 1]]),
-                    );
-                }
-            }
+            let bitmap = view
+                .read(desc.inode_bitmap.saturating_mul(bs), bytes)
+                .ok()?;
+            findings.extend(bitmap_checksum_mismatch(
+                sb,
+                bitmap,
+                desc.inode_bitmap_csum,
+                "inode",
+                desc.group,
+                desc.inode_bitmap,
+            ));
             Some(bitmap)
         })
         .collect()
+}
+
+/// Under metadata_csum, the finding for a bitmap whose checksum does not
+/// verify: crc32c(seed, bitmap), stored in 16 bits with 32-byte descriptors and
+/// in 32 (lo and hi halves) with 64-byte ones.
+fn bitmap_checksum_mismatch(
+    sb: &Superblock,
+    bitmap: &[u8],
+    stored: u32,
+    kind: &str,
+    group: u32,
+    block: u64,
+) -> Option<Finding> {
+    if !sb.metadata_csum() {
+        return None;
+    }
+    let computed = raw_crc32c(sb.checksum_seed, bitmap);
+    let (stored, computed) = if sb.desc_size >= 64 {
+        (stored, computed)
+    } else {
+        (stored & 0xFFFF, computed & 0xFFFF)
+    };
+    (stored != computed).then(|| {
+        Finding::new(
+            Severity::Medium,
+            "checksum_mismatch",
+            format!(
+                "{kind} bitmap of group {group} (block {block}) checksum is {stored:#x}, computed {computed:#x}"
+            ),
+        )
+        .with_blocks([[block, 1]])
+    })
 }
 
 /// Runs of set bits among the first `nbits` bits (little-endian bit order, as
