@@ -560,6 +560,9 @@ pub struct Filesystem {
     pub allocation_unknown: Vec<(BlockNo, u64)>,
     /// First block that may hold data (`s_first_data_block` on ext).
     pub first_data_block: BlockNo,
+    /// Blocks per allocation cluster (ext bigalloc); 1 where blocks are
+    /// allocated one by one.
+    pub cluster_blocks: u64,
     /// Sharing the format allows, keyed by block run.
     pub declared_sharing: Vec<DeclaredSharing>,
     /// Inodes that belong to the filesystem's own machinery and whose runs over

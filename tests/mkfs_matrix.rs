@@ -180,3 +180,76 @@ fn clean_mkfs_images_have_no_findings() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn two_inodes_in_one_bigalloc_cluster_are_a_crosslink() {
+    if !common::have_tool("mke2fs") || !common::have_tool("debugfs") || !common::have_tool("e2fsck")
+    {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("a"), vec![0xA1; 8192]).unwrap();
+    std::fs::write(tree.join("b"), vec![0xB2; 4096]).unwrap();
+    let img = work.path().join("bigalloc.img");
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let p = img.to_str().unwrap();
+    let out = common::tool(
+        "mke2fs",
+        &[
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-b",
+            "4096",
+            "-C",
+            "16384",
+            "-O",
+            "bigalloc,^metadata_csum",
+            "-E",
+            "root_owner=0:0",
+            "-d",
+            tree.to_str().unwrap(),
+            p,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // /a holds blocks N, N+1 of a 4-block cluster; point /b at block N+2.
+    let ex = common::tool("debugfs", &["-R", "ex /a", p]);
+    let start: u64 = String::from_utf8_lossy(&ex.stdout)
+        .lines()
+        .last()
+        .and_then(|l| l.split_whitespace().nth(7))
+        .and_then(|n| n.parse().ok())
+        .expect("physical start of /a");
+    let set = format!("sif /b block[5] {}", start + 2);
+    assert!(
+        common::tool("debugfs", &["-w", "-R", &set, p])
+            .status
+            .success()
+    );
+    // e2fsck sees a cluster shared by two inodes (pass 1B).
+    let fsck = common::tool("e2fsck", &["-fn", p]);
+    let report = String::from_utf8_lossy(&fsck.stdout);
+    assert_eq!(fsck.status.code(), Some(4), "{report}");
+    assert!(
+        report.contains("Multiply-claimed block(s) in inode 13"),
+        "{report}"
+    );
+    let json = common::scan_json(&img);
+    let found = json["volumes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "crosslink" && f["inodes"] == serde_json::json!([12, 13]));
+    assert!(found, "{}", json["volumes"][0]["findings"]);
+}

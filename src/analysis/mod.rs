@@ -406,7 +406,10 @@ pub fn analyse(
     // One sort on the start block (most runs arrive nearly sorted), in parallel.
     spans.par_sort_unstable_by_key(|s| (s.start, s.end, s.id));
     let shared = sweep::overlaps_sorted(&spans);
-    let crosslinks = classify(&fs, &claims, &shared, &mut findings);
+    let mut crosslinks = classify(&fs, &claims, &shared, &mut findings);
+    if fs.cluster_blocks > 1 {
+        shared_clusters(&fs, &mut crosslinks, &mut findings);
+    }
     if let Some(allocated) = &fs.allocated {
         bitmap_findings(&fs, &claims, &spans, allocated, &mut findings);
     }
@@ -685,6 +688,101 @@ fn classify(
         );
     }
     crosslinks
+}
+
+/// With bigalloc a cluster is allocated whole and has one owner: two inodes
+/// mapping different blocks of one cluster share it as surely as if they mapped
+/// the same block (e2fsck: "violates cluster allocation rules", then pass 1B).
+/// Clusters that hold a block-level shared run are not judged twice.
+fn shared_clusters(fs: &Filesystem, crosslinks: &mut Vec<Crosslink>, findings: &mut Vec<Finding>) {
+    let per = fs.cluster_blocks;
+    let fs_end = fs.info.block_count;
+    let mut spans: Vec<Span> = Vec::new();
+    for (i, inode) in fs.inodes.iter().enumerate() {
+        for run in fs.runs_of(inode) {
+            let start = run.start.max(fs.first_data_block);
+            let end = run.end().min(fs_end);
+            if start >= end {
+                continue;
+            }
+            let (first, last) = (start / per, (end - 1) / per + 1);
+            match spans.last_mut() {
+                Some(s) if s.id == i && s.end >= first && s.start <= first => {
+                    s.end = s.end.max(last)
+                }
+                _ => spans.push(Span {
+                    start: first,
+                    end: last,
+                    id: i,
+                }),
+            }
+        }
+    }
+    spans.par_sort_unstable_by_key(|s| (s.start, s.end, s.id));
+    // Block-level shared runs (cross-links, and sharing the format declares,
+    // such as one xattr block) have been judged already.
+    let blocklevel: Vec<(BlockNo, BlockNo)> = crosslinks
+        .iter()
+        .map(|c| (c.start_block, c.start_block.saturating_add(c.block_count)))
+        .collect();
+    for shared in sweep::overlaps_sorted(&spans) {
+        let mut owners = shared.ids.clone();
+        owners.sort_unstable();
+        owners.dedup();
+        let (start, end) = (
+            shared.start.saturating_mul(per),
+            shared.end.saturating_mul(per).min(fs_end),
+        );
+        let covered = blocklevel.iter().any(|&(s, e)| s < end && start < e);
+        if owners.len() < 2 || covered {
+            continue;
+        }
+        let inodes: Vec<&Inode> = owners.iter().filter_map(|&i| fs.inodes.get(i)).collect();
+        let claimers: Vec<Claimer> = owners
+            .iter()
+            .filter_map(|&i| {
+                let inode = fs.inodes.get(i)?;
+                let run = fs
+                    .runs_of(inode)
+                    .iter()
+                    .find(|r| r.start < end && start < r.end())?;
+                let c = Claim {
+                    start: run.start,
+                    owner: Owner::Inode(i, run.role),
+                    logical: run.logical,
+                };
+                Some(claimer(fs, &c, run.start.max(start)))
+            })
+            .collect();
+        let who: Vec<String> = inodes.iter().map(|n| describe(fs, n)).collect();
+        let clusters = shared.end - shared.start;
+        findings.push(
+            Finding::new(
+                Severity::Critical,
+                "crosslink",
+                format!(
+                    "{} allocate blocks in the same {} of {per} blocks ({}): with bigalloc a cluster has one owner, so deleting or truncating one frees blocks the other still uses (double free).",
+                    join_and(&who),
+                    if clusters == 1 { "cluster".to_string() } else { format!("{clusters} clusters") },
+                    runs_text(&[[start, end - start]])
+                ),
+            )
+            .with_inodes(inodes.iter().map(|n| n.ino))
+            .with_blocks([[start, end - start]]),
+        );
+        crosslinks.push(Crosslink {
+            start_block: start,
+            block_count: end - start,
+            claimer_count: claimers.len(),
+            claimers,
+            legitimate: false,
+            reason: format!(
+                "{} inodes allocate blocks in the same bigalloc cluster (one owner per cluster)",
+                owners.len()
+            ),
+        });
+    }
+    crosslinks.sort_by_key(|c| c.start_block);
 }
 
 /// The referrer limit the format declares for these claims, if every claim is

@@ -152,6 +152,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         allocated: Some(allocation.allocated),
         allocation_unknown: allocation.unknown,
         first_data_block: u64::from(sb.first_data_block),
+        cluster_blocks: u64::from(sb.cluster_ratio),
         declared_sharing,
         inode_labels: [(1, "bad blocks inode"), (RESIZE_INO as u32, "resize inode")]
             .into_iter()
@@ -212,7 +213,7 @@ fn superblock_findings(view: &View<'_>, sb: &Superblock, findings: &mut Vec<Find
             Severity::Info,
             "bigalloc",
             format!(
-                "bigalloc: blocks are allocated in clusters of {} blocks; sharing is checked per block, and two inodes in one cluster are not yet reported",
+                "bigalloc: blocks are allocated in clusters of {} blocks; sharing is checked per block and per cluster (a cluster has one owner); leaked blocks are not counted",
                 sb.cluster_ratio
             ),
         ));
