@@ -271,15 +271,16 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         }
         lines.push(Line::styled(format::fit(&text, width), style));
     }
+    let runs = s.fs.runs_of(n).len();
     let title = format!(
-        " Inode {}{} — {} runs ",
+        " Inode {}{} — {runs} run{} ",
         n.ino,
         if s.index.crosslinked.contains(&n.ino) {
             " (CROSS-LINKED)"
         } else {
             ""
         },
-        s.fs.runs_of(n).len()
+        if runs == 1 { "" } else { "s" }
     );
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(title)),
