@@ -1,7 +1,7 @@
 //! The TUI's state and what keys do to it. Rendering lives in `views/` and
 //! reads this state only; nothing here draws.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
@@ -243,8 +243,6 @@ impl App {
 pub struct Index {
     /// Inodes that are part of a non-legitimate cross-link.
     pub crosslinked: HashSet<InodeNo>,
-    /// Position of each inode in `Filesystem::inodes`.
-    pub by_ino: HashMap<InodeNo, usize>,
     /// Crosslinks, worst first (metadata overlaps, cross-links, then legitimate).
     pub crosslinks_worst_first: Vec<usize>,
     /// First path of each inode (by position in `Filesystem::inodes`), built
@@ -376,7 +374,7 @@ impl Session {
 
     /// Opens the detail view of an inode, remembering where we came from.
     pub fn jump_to_inode(&mut self, ino: InodeNo) {
-        if self.index.by_ino.contains_key(&ino) {
+        if self.fs.inode(ino).is_some() {
             self.push_history();
             detail::open(self, ino);
             self.view = ViewId::Detail;
@@ -593,12 +591,6 @@ fn build_index(fs: &Filesystem, crosslinks: &[Crosslink]) -> Index {
             }
         }
     }
-    let by_ino = fs
-        .inodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.ino, i))
-        .collect();
     let mut order: Vec<usize> = (0..crosslinks.len()).collect();
     order.sort_by_key(|&i| {
         let c = crosslinks.get(i);
@@ -652,7 +644,6 @@ fn build_index(fs: &Filesystem, crosslinks: &[Crosslink]) -> Index {
         by_uid,
         by_path,
         crosslinked,
-        by_ino,
         crosslinks_worst_first: order,
         first_paths,
         search_text,
