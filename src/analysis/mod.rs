@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use crate::fs::{self, Progress};
 use crate::image::{Image, View};
 use crate::model::{
-    BlockNo, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity, coalesce_runs,
-    mode_string,
+    BlockNo, BlockRun, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity,
+    coalesce_runs, mode_string,
 };
 use sweep::{Shared, Span};
 
@@ -253,46 +253,51 @@ impl ClaimTable<'_> {
         after.checked_sub(1)
     }
 
+    /// The runs `analyse` merged into the span that starts at run `id`: that
+    /// run, then the following runs of the same inode and role, each starting
+    /// where the previous one ends.
+    fn merged_runs(&self, id: usize) -> impl Iterator<Item = (usize, &BlockRun)> {
+        let fs = self.fs;
+        let first = fs.runs.get(id);
+        // The owner's runs end here; no binary search per run.
+        let owner_end = self
+            .run_owner(id)
+            .and_then(|i| fs.inodes.get(i))
+            .map_or(id, |n| n.runs.start as usize + n.runs.len as usize);
+        let mut prev_end = first.map(BlockRun::end);
+        fs.runs
+            .iter()
+            .enumerate()
+            .take(owner_end)
+            .skip(id)
+            .take_while(move |&(k, run)| {
+                let continues = k == id
+                    || (Some(run.start) == prev_end && Some(run.role) == first.map(|f| f.role));
+                prev_end = Some(run.end());
+                continues
+            })
+    }
+
     /// Where, strictly inside `[from, to)`, the span that starts at run `id`
     /// passes from one of its merged runs to the next.
     fn run_boundaries(&self, id: usize, from: BlockNo, to: BlockNo, out: &mut Vec<BlockNo>) {
-        let Some(first) = self.fs.runs.get(id) else {
-            return;
-        };
-        let owner = self.run_owner(id);
-        let mut prev_end = first.end();
-        for (k, run) in self.fs.runs.iter().enumerate().skip(id + 1) {
-            if run.start != prev_end
-                || run.start >= to
-                || run.role != first.role
-                || self.run_owner(k) != owner
-            {
-                break;
-            }
-            if run.start > from {
-                out.push(run.start);
-            }
-            prev_end = run.end();
-        }
+        out.extend(
+            self.merged_runs(id)
+                .skip(1)
+                .map(|(_, run)| run.start)
+                .take_while(|&start| start < to)
+                .filter(|&start| start > from),
+        );
     }
 
     /// The claim of span `id` at block `at`: for a span merged from several
     /// adjacent runs of one inode, the run that holds `at`.
     fn get_at(&self, id: usize, at: BlockNo) -> Option<Claim> {
-        let Some(first) = self.fs.runs.get(id) else {
-            return self.get(id);
-        };
-        let owner = self.run_owner(id);
-        let mut best = id;
-        for (k, run) in self.fs.runs.iter().enumerate().skip(id) {
-            if run.start > at || self.run_owner(k) != owner || run.role != first.role {
-                break;
-            }
-            if at < run.end() {
-                best = k;
-                break;
-            }
-        }
+        let best = self
+            .merged_runs(id)
+            .take_while(|(_, run)| run.start <= at)
+            .find(|(_, run)| at < run.end())
+            .map_or(id, |(k, _)| k);
         self.get(best)
     }
 
