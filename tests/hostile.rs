@@ -176,19 +176,24 @@ fn a_superblock_claiming_billions_of_groups_is_read_only_as_far_as_the_image() {
     assert!(read < 16 * bytes.len() as u64, "read {read} bytes");
 }
 
+/// Byte offset of the first block of /etc in clean-ext4.img (1 KiB blocks).
+fn etc_directory_block(bytes: &[u8]) -> usize {
+    let result = scan_bytes(bytes);
+    let fs = result.volumes[0].filesystem.as_ref().unwrap();
+    let etc = fs
+        .inodes
+        .iter()
+        .find(|n| fs.paths(n).iter().any(|p| p == "/etc"))
+        .expect("/etc");
+    fs.runs_of(etc)[0].start as usize * 1024
+}
+
 #[test]
 fn a_directory_loop_is_walked_once() {
     // clean-ext4.img: make /etc (a subdirectory of /) list the root directory
     // under a new name by renaming one of its entries' inode to 2.
     let mut bytes = sample("clean-ext4.img");
-    let result = scan_bytes(&bytes);
-    let fs = result.volumes[0].filesystem.as_ref().unwrap();
-    let docs = fs
-        .inodes
-        .iter()
-        .find(|n| fs.paths(n).iter().any(|p| p == "/etc"))
-        .expect("/etc");
-    let block = fs.runs_of(docs)[0].start as usize * 1024;
+    let block = etc_directory_block(&bytes);
     // The third entry of /etc (after . and ..) now points at the root.
     let third = block + 12 + 12;
     put32(&mut bytes, third, 2);
@@ -224,14 +229,7 @@ fn a_directory_claiming_billions_of_blocks_costs_what_the_image_holds() {
 fn a_name_longer_than_its_record_is_a_finding() {
     // Without the filetype feature name_len is 16 bits: 65535 in a 12-byte record.
     let mut bytes = sample("clean-ext4.img");
-    let result = scan_bytes(&bytes);
-    let fs = result.volumes[0].filesystem.as_ref().unwrap();
-    let docs = fs
-        .inodes
-        .iter()
-        .find(|n| fs.paths(n).iter().any(|p| p == "/etc"))
-        .unwrap();
-    let block = fs.runs_of(docs)[0].start as usize * 1024;
+    let block = etc_directory_block(&bytes);
     // Clear INCOMPAT_FILETYPE (0x2): name_len becomes the 16-bit field at 6.
     bytes[1024 + 0x60] &= !0x2;
     put16(&mut bytes, block + 24 + 6, 0xFFFF); // name_len of the third entry
