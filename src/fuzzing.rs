@@ -3,9 +3,9 @@
 //! arbitrary bytes and must return without panicking, whatever they hold.
 
 use crate::analysis::{ScanOptions, scan_view};
-use crate::fs::NoProgress;
 use crate::fs::ext::superblock::Superblock;
 use crate::fs::ext::{blockmap, dir, groups, inode::RawInode};
+use crate::fs::{Detail, NoProgress};
 use crate::image::View;
 use crate::model::Role;
 
@@ -20,16 +20,27 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("directory_block", directory_block),
 ];
 
-/// The whole pipeline on an image: parse, analyse, render both reports.
+/// The whole pipeline on an image: parse, analyse, render both reports; the
+/// findings-only scan (`imginspect scan`) must report exactly what the full
+/// model does.
 pub fn whole_scan(data: &[u8]) {
-    let result = scan_view(
-        "fuzz",
-        &View::from_bytes(data),
-        &ScanOptions::default(),
-        &NoProgress,
+    let reports = |detail| {
+        let options = ScanOptions {
+            detail,
+            ..ScanOptions::default()
+        };
+        let result = scan_view("fuzz", &View::from_bytes(data), &options, &NoProgress);
+        (
+            crate::report::text::render(&result),
+            crate::report::json::render(&result),
+        )
+    };
+    let everything = reports(Detail::Everything);
+    let findings_only = reports(Detail::FindingsOnly);
+    assert!(
+        everything == findings_only,
+        "the findings-only scan differs from the full one"
     );
-    let _ = crate::report::text::render(&result);
-    let _ = crate::report::json::render(&result);
 }
 
 /// Superblock, descriptors, metadata regions and bitmaps.

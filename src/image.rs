@@ -40,6 +40,8 @@ pub struct ReadError {
 /// An image file opened for reading only.
 pub struct Image {
     path: PathBuf,
+    /// Opened O_RDONLY; kept for positioned reads ([`View::read_into`]).
+    file: File,
     map: Mmap,
     /// Byte ranges `(start, end)` that hold data, sorted; everything else is a
     /// hole that reads as zeros. `None` when the file system cannot say
@@ -146,6 +148,7 @@ impl Image {
         };
         Ok(Image {
             path: path.to_owned(),
+            file,
             map,
             data_ranges,
         })
@@ -168,6 +171,7 @@ impl Image {
             data_ranges: self.data_ranges.as_deref(),
             meter: None,
             mapped: true,
+            file: Some(&self.file),
         }
     }
 
@@ -195,6 +199,8 @@ pub struct View<'a> {
     /// Whether `data` is the read-only file mapping (then parsed ranges can be
     /// released back to the page cache).
     mapped: bool,
+    /// The image file, for positioned reads of scattered blocks.
+    file: Option<&'a File>,
 }
 
 /// Bytes and reads done through a metered [`View`]: a deterministic measure of
@@ -214,6 +220,7 @@ impl<'a> View<'a> {
             data_ranges: None,
             meter: None,
             mapped: false,
+            file: None,
         }
     }
 
@@ -272,6 +279,31 @@ impl<'a> View<'a> {
         self.data.get(start..end).ok_or_else(err)
     }
 
+    /// Copies `buf.len()` bytes at `offset` into `buf`, or fails like
+    /// [`View::read`]. For blocks scattered over the image (extent nodes,
+    /// indirect and directory blocks): a positioned read from the file copies
+    /// just those bytes, where touching the mapping would make the kernel map
+    /// the pages around each one too (fault-around) and count them all in this
+    /// process's memory.
+    pub fn read_into(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
+        let bytes = self.read(offset, buf.len())?;
+        if let Some(file) = self.file {
+            use std::os::unix::fs::FileExt;
+            // The bounds were checked against the mapping above; a file that
+            // has shrunk since reads short and fails here instead of raising
+            // SIGBUS.
+            return file
+                .read_exact_at(buf, self.base.saturating_add(offset))
+                .map_err(|_| ReadError {
+                    offset: self.base.saturating_add(offset),
+                    len: buf.len() as u64,
+                    size: self.base.saturating_add(self.len()),
+                });
+        }
+        buf.copy_from_slice(bytes);
+        Ok(())
+    }
+
     /// Tells the kernel that the pages wholly inside `len` bytes at `offset`
     /// are no longer needed, so that what was parsed stops counting in this
     /// process's memory. Reading them again simply faults them back in from
@@ -318,6 +350,7 @@ impl<'a> View<'a> {
             data_ranges: self.data_ranges,
             meter: self.meter,
             mapped: self.mapped,
+            file: self.file,
         })
     }
 }

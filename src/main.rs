@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use imginspect::analysis::{self, ScanOptions, ScanResult};
-use imginspect::fs::NoProgress;
+use imginspect::fs::{Detail, NoProgress};
 use imginspect::image::Image;
 use imginspect::model::Severity;
 use imginspect::report::{json, text};
@@ -320,6 +320,7 @@ fn with_filesystem(
             &ScanOptions {
                 hash: false,
                 parse_only,
+                detail: Detail::Everything,
             },
             &NoProgress,
         ),
@@ -349,9 +350,11 @@ fn with_filesystem(
 
 fn open_and_scan(path: &Path, hash: bool) -> Result<ScanResult, String> {
     let image = Image::open(path).map_err(|e| e.to_string())?;
+    // The report names only what the findings involve: the model keeps no more.
     let options = ScanOptions {
         hash,
         parse_only: false,
+        detail: Detail::FindingsOnly,
     };
     Ok(analysis::scan(&image, &options, &NoProgress))
 }

@@ -575,7 +575,24 @@ pub struct Filesystem {
     /// Whether the format declares that blocks may be shared without bookkeeping
     /// (ext `shared_blocks`): reported, never trusted.
     pub shared_blocks_declared: bool,
+    /// In-use inodes a findings-only parse left out of `inodes` (see
+    /// [`Omitted`]); `None` when every in-use inode is in the model.
+    pub omitted: Option<Omitted>,
     pub findings: Vec<Finding>,
+}
+
+/// What a findings-only parse (`fs::Detail::FindingsOnly`) left out of the
+/// model: in-use inodes whose every claim lies inside the filesystem and
+/// overlaps nothing (no other claim, no metadata, no free block), so that no
+/// finding can name them. Their claims are kept as one union, for the
+/// allocated-but-unclaimed comparison with the bitmap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Omitted {
+    /// How many in-use inodes are not in the model.
+    pub inodes: u64,
+    /// The union of their claims, clipped to the filesystem: sorted, disjoint
+    /// `(start, len)` runs.
+    pub claims: Vec<(BlockNo, u64)>,
 }
 
 impl Filesystem {
@@ -629,6 +646,82 @@ pub fn coalesce_runs(sorted: Vec<(BlockNo, u64)>) -> Vec<(BlockNo, u64)> {
             }
         }
         out.push((s, l));
+    }
+    out
+}
+
+/// Runs of blocks as `(start, len)` pairs, sorted and disjoint.
+pub type RunList = Vec<(BlockNo, u64)>;
+
+/// Sorted `(start, end)` half-open claims → their union as sorted, disjoint
+/// `(start, len)` runs (touching claims merged), and the blocks claimed more
+/// than once, as sorted, disjoint `(start, len)` runs. One pass after the sort.
+pub fn union_and_overlaps(mut claims: Vec<(BlockNo, BlockNo)>) -> (RunList, RunList) {
+    claims.sort_unstable();
+    let mut union: Vec<(BlockNo, BlockNo)> = Vec::new();
+    let mut twice: Vec<(BlockNo, u64)> = Vec::new();
+    for (start, end) in claims.into_iter().filter(|&(s, e)| s < e) {
+        if let Some(last) = union.last_mut()
+            && start <= last.1
+        {
+            // Every block of [start, min(end, last end)) is already claimed.
+            let shared_end = end.min(last.1);
+            if start < shared_end {
+                twice.push((start, shared_end - start));
+            }
+            last.1 = last.1.max(end);
+            continue;
+        }
+        union.push((start, end));
+    }
+    twice.sort_unstable();
+    let union = union.into_iter().map(|(s, e)| (s, e - s)).collect();
+    (union, coalesce_runs(twice))
+}
+
+/// The blocks in both of two sorted, disjoint `(start, len)` run lists. A
+/// linear merge.
+pub fn intersect_runs(a: &[(BlockNo, u64)], b: &[(BlockNo, u64)]) -> Vec<(BlockNo, u64)> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while let (Some(&(sa, la)), Some(&(sb, lb))) = (a.get(i), b.get(j)) {
+        let (ea, eb) = (sa.saturating_add(la), sb.saturating_add(lb));
+        let (s, e) = (sa.max(sb), ea.min(eb));
+        if s < e {
+            out.push((s, e - s));
+        }
+        if ea <= eb {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// The blocks of `a` not in `b` (both sorted, disjoint `(start, len)` runs).
+/// A linear merge.
+pub fn subtract_runs(a: &[(BlockNo, u64)], b: &[(BlockNo, u64)]) -> Vec<(BlockNo, u64)> {
+    let mut out = Vec::new();
+    let mut j = 0;
+    for &(start, len) in a {
+        let end = start.saturating_add(len);
+        let mut pos = start;
+        // Skip the runs of b that end before this run of a.
+        while b.get(j).is_some_and(|&(s, l)| s.saturating_add(l) <= pos) {
+            j += 1;
+        }
+        let mut k = j;
+        while let Some(&(s, l)) = b.get(k).filter(|&&(s, _)| s < end) {
+            if s > pos {
+                out.push((pos, s - pos));
+            }
+            pos = pos.max(s.saturating_add(l));
+            k += 1;
+        }
+        if pos < end {
+            out.push((pos, end - pos));
+        }
     }
     out
 }
@@ -690,6 +783,27 @@ mod tests {
             coalesce_runs(vec![(0, 2), (2, 3), (4, 1), (10, 1)]),
             vec![(0, 5), (10, 1)]
         );
+    }
+
+    #[test]
+    fn union_finds_every_block_claimed_twice() {
+        let (union, twice) =
+            union_and_overlaps(vec![(10, 20), (0, 5), (5, 8), (15, 16), (18, 30), (40, 40)]);
+        assert_eq!(union, vec![(0, 8), (10, 20)]);
+        assert_eq!(twice, vec![(15, 1), (18, 2)]);
+        // Three claims on one block are one shared block.
+        let (_, twice) = union_and_overlaps(vec![(1, 4), (2, 3), (2, 3)]);
+        assert_eq!(twice, vec![(2, 1)]);
+    }
+
+    #[test]
+    fn run_lists_intersect_and_subtract() {
+        let a = [(0, 10), (20, 5), (30, 1)];
+        let b = [(5, 20), (30, 2)];
+        assert_eq!(intersect_runs(&a, &b), vec![(5, 5), (20, 5), (30, 1)]);
+        assert_eq!(subtract_runs(&a, &b), vec![(0, 5)]);
+        assert_eq!(subtract_runs(&b, &a), vec![(10, 10), (31, 1)]);
+        assert_eq!(subtract_runs(&a, &[]), a.to_vec());
     }
 
     #[test]

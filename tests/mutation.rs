@@ -4,7 +4,9 @@
 //! plus random bytes anywhere and truncations. Each mutant is scanned through a
 //! metered view: no panic, and the bytes read stay within a fixed multiple of
 //! the image size (the work budget). Every 16th mutant also goes through the
-//! TUI's state machine, view by view. The seed is fixed, so a failure replays;
+//! TUI's state machine, view by view, and every mutant is scanned twice, with
+//! the full model and findings-only (as `imginspect scan` does): the reports
+//! must be identical. The seed is fixed, so a failure replays;
 //! the report names the most expensive case.
 
 mod common;
@@ -16,7 +18,7 @@ use std::sync::atomic::Ordering;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imginspect::analysis::{ScanOptions, scan_view};
-use imginspect::fs::NoProgress;
+use imginspect::fs::{Detail, NoProgress};
 use imginspect::image::{Image, ReadMeter, View};
 use imginspect::model::Role;
 use imginspect::tui::app::App;
@@ -168,20 +170,36 @@ fn thousands_of_seeded_mutants_scan_within_budget() {
         for i in 0..MUTANTS {
             let mut bytes = pristine.clone();
             let what = mutate(&mut rng, &mut bytes, &targets);
-            let meter = ReadMeter::default();
-            let result = scan_view(
-                "mutant",
-                &View::metered(&bytes, &meter),
-                &ScanOptions::default(),
-                &NoProgress,
-            );
-            let _ = imginspect::report::text::render(&result);
-            let _ = imginspect::report::json::render(&result);
-            let read = meter.bytes.load(Ordering::Relaxed);
             let budget = READ_BUDGET_FACTOR * (bytes.len() as u64).max(64 * 1024);
-            assert!(
-                read <= budget,
-                "{name} mutant {i} ({what}): read {read} bytes, budget {budget}"
+            let mut reports = Vec::new();
+            let mut read = 0;
+            for detail in [Detail::Everything, Detail::FindingsOnly] {
+                let meter = ReadMeter::default();
+                let options = ScanOptions {
+                    detail,
+                    ..ScanOptions::default()
+                };
+                let result = scan_view(
+                    "mutant",
+                    &View::metered(&bytes, &meter),
+                    &options,
+                    &NoProgress,
+                );
+                reports.push((
+                    imginspect::report::text::render(&result),
+                    imginspect::report::json::render(&result),
+                ));
+                read = meter.bytes.load(Ordering::Relaxed);
+                assert!(
+                    read <= budget,
+                    "{name} mutant {i} ({what}, {detail:?}): read {read} bytes, budget {budget}"
+                );
+            }
+            // `imginspect scan` models only what findings name: it must report
+            // exactly what the full model does.
+            assert_eq!(
+                reports[0], reports[1],
+                "{name} mutant {i} ({what}): the findings-only report differs from the full one"
             );
             let ratio = read / (bytes.len() as u64).max(1);
             if ratio > worst.0 {

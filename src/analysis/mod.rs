@@ -116,6 +116,9 @@ pub struct ScanOptions {
     /// Parse only: no ownership sweep, no cross-links, no bitmap comparison
     /// (for lookups such as `imginspect block`, which need the model alone).
     pub parse_only: bool,
+    /// How much of the filesystem goes into the model (the findings are the
+    /// same either way).
+    pub detail: fs::Detail,
 }
 
 /// Scans an image: today the whole image is one volume.
@@ -148,7 +151,7 @@ pub fn scan_view(
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> ScanResult {
-    let scan_volume = || match fs::parse(view, progress) {
+    let scan_volume = || match fs::parse(view, options.detail, progress) {
         Ok(filesystem) if options.parse_only => VolumeResult {
             index: 0,
             offset_bytes: 0,
@@ -990,14 +993,18 @@ fn bitmap_findings(
     if fs.info.features.iter().any(|f| f == "bigalloc") {
         return; // allocation is per cluster; per-block leak accounting would mislead
     }
-    // Allocated but unclaimed.
-    let claimed = coalesce_runs(
-        sorted_spans
-            .iter()
-            .filter(|s| s.start < s.end)
-            .map(|s| (s.start, s.end - s.start))
-            .collect(),
-    );
+    // Allocated but unclaimed: claimed by the model or by the inodes a
+    // findings-only parse left out of it.
+    let mut claimed: Vec<(BlockNo, u64)> = sorted_spans
+        .iter()
+        .filter(|s| s.start < s.end)
+        .map(|s| (s.start, s.end - s.start))
+        .collect();
+    if let Some(omitted) = &fs.omitted {
+        claimed.extend(omitted.claims.iter().copied());
+        claimed.sort_unstable();
+    }
+    let claimed = coalesce_runs(claimed);
     let mut leaked: Vec<[u64; 2]> = Vec::new();
     for &(s, l) in allocated {
         for (a, b) in sweep::uncovered(s, s.saturating_add(l), &claimed) {

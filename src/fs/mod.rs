@@ -29,10 +29,30 @@ pub enum FsError {
     Ext(#[from] ext::ExtError),
 }
 
+/// How much of the filesystem a parse puts into the model.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Every in-use inode with its runs and names: for the inspector and for
+    /// lookups, which may be asked about any inode or block.
+    #[default]
+    Everything,
+    /// Only what the findings can name (directories, reserved inodes, inodes
+    /// with claims outside the filesystem or on a block another claim, metadata
+    /// or a free bitmap bit shares); the claims of every other inode are kept
+    /// as one union ([`crate::model::Omitted`]). The findings and cross-links
+    /// are the same as with `Everything`; memory follows the metadata that
+    /// matters, not the number of inodes. For `imginspect scan`.
+    FindingsOnly,
+}
+
 /// Recognises the filesystem on `view` and parses it.
-pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, FsError> {
+pub fn parse(
+    view: &View<'_>,
+    detail: Detail,
+    progress: &dyn Progress,
+) -> Result<Filesystem, FsError> {
     if ext::probe(view) {
-        return Ok(ext::parse(view, progress)?);
+        return Ok(ext::parse(view, detail, progress)?);
     }
     Err(FsError::Unrecognised)
 }

@@ -89,6 +89,18 @@ impl<'r> Mapping<'r> {
     }
 }
 
+/// Where an extent node lies, as findings name it.
+struct NodePlace(Option<u64>);
+
+impl std::fmt::Display for NodePlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(b) => write!(f, "extent block {b}"),
+            None => f.write_str("the in-inode extent root"),
+        }
+    }
+}
+
 /// Whether `block` can be read as part of the filesystem.
 fn in_fs(sb: &Superblock, block: u64) -> bool {
     block >= u64::from(sb.first_data_block) && block < sb.blocks_count
@@ -111,13 +123,29 @@ pub fn map_extents(
         raw_crc32c(crc, &inode.generation.to_le_bytes())
     });
     let mut visited: HashSet<u64> = HashSet::new();
-    // (node bytes, block it was read from (None = in the inode), depth required by the parent)
-    let mut stack: Vec<(&[u8], Option<u64>, Option<u16>)> = vec![(inode.i_block, None, None)];
+    // (block of the node (None = the root in the inode), depth required by the
+    // parent). A node is read when it is walked, into one buffer per inode.
+    let mut stack: Vec<(Option<u64>, Option<u16>)> = vec![(None, None)];
+    let mut buffer: Vec<u8> = Vec::new();
     let mut last_logical_end: u64 = 0;
-    while let Some((node, at, required_depth)) = stack.pop() {
-        let where_ = match at {
-            Some(b) => format!("extent block {b}"),
-            None => "the in-inode extent root".to_string(),
+    while let Some((at, required_depth)) = stack.pop() {
+        // Named only when a finding needs it: no allocation per healthy node.
+        let where_ = NodePlace(at);
+        let node: &[u8] = match at {
+            None => inode.i_block,
+            Some(block) => {
+                buffer.resize(sb.block_size as usize, 0);
+                if let Err(e) = view.read_into(block.saturating_mul(bs), &mut buffer) {
+                    m.finding(
+                        Severity::High,
+                        "truncated_image",
+                        ino,
+                        format!("inode {ino}: extent block {block} cannot be read: {e}"),
+                    );
+                    continue;
+                }
+                &buffer
+            }
         };
         let magic = le16(node, 0);
         let entries = le16(node, 2);
@@ -248,15 +276,7 @@ pub fn map_extents(
                 continue;
             }
             m.push_meta_block(child, Role::ExtentTree);
-            match view.read(child.saturating_mul(bs), sb.block_size as usize) {
-                Ok(bytes) => stack.push((bytes, Some(child), Some(depth - 1))),
-                Err(e) => m.finding(
-                    Severity::High,
-                    "truncated_image",
-                    ino,
-                    format!("inode {ino}: extent block {child} cannot be read: {e}"),
-                ),
-            }
+            stack.push((Some(child), Some(depth - 1)));
         }
     }
     // Children were pushed in reverse; runs come out in walk order, which for a
@@ -276,6 +296,8 @@ pub fn map_indirect(
     let bs = u64::from(sb.block_size);
     let per_block = u64::from(sb.block_size / 4);
     let mut visited: HashSet<u64> = HashSet::new();
+    // Indirect blocks are read one at a time into this buffer.
+    let mut buffer: Vec<u8> = Vec::new();
     for i in 0..12u64 {
         let b = u64::from(le32(inode.i_block, (i * 4) as usize));
         if b != 0 {
@@ -310,8 +332,9 @@ pub fn map_indirect(
             );
             continue;
         }
-        let bytes = match view.read(block.saturating_mul(bs), sb.block_size as usize) {
-            Ok(b) => b,
+        buffer.resize(sb.block_size as usize, 0);
+        let bytes: &[u8] = match view.read_into(block.saturating_mul(bs), &mut buffer) {
+            Ok(()) => &buffer,
             Err(e) => {
                 m.finding(
                     Severity::High,

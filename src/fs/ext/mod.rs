@@ -12,17 +12,19 @@ pub mod groups;
 pub mod inode;
 pub mod superblock;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::fs::Progress;
 use crate::fs::bytes::le32;
+use crate::fs::{Detail, Progress};
 use crate::image::{ReadError, View};
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo,
-    MetaRole, NO_NAME, NameId, Names, Role, RunSpan, Severity, name_from_bytes,
+    MetaRole, NO_NAME, NameId, Names, Omitted, Role, RunList, RunSpan, Severity, coalesce_runs,
+    intersect_runs, name_from_bytes, subtract_runs, union_and_overlaps,
 };
 
 use groups::GroupDesc;
@@ -54,8 +56,12 @@ pub fn probe(view: &View<'_>) -> bool {
         .is_ok_and(|m| m == [0x53, 0xEF])
 }
 
-/// Parses the whole filesystem.
-pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, ExtError> {
+/// Parses the whole filesystem, keeping in the model the inodes `detail` asks for.
+pub fn parse(
+    view: &View<'_>,
+    detail: Detail,
+    progress: &dyn Progress,
+) -> Result<Filesystem, ExtError> {
     let raw_sb = view.read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)?;
     let sb = Superblock::parse(raw_sb)?;
     let mut findings = Vec::new();
@@ -66,50 +72,119 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
     let allocation = groups::read_block_bitmaps(view, &sb, &descs, &metadata, &mut findings);
     let inode_bitmaps = groups::read_inode_bitmaps(view, &sb, &descs, &mut findings);
 
-    // Groups are independent: scan their inode tables in parallel, then join
-    // the results in group order, so the output does not depend on scheduling.
-    let group_total = descs.len() as u64;
-    let groups_done = AtomicU64::new(0);
-    let per_group: Vec<InodeScan> = descs
+    // With bigalloc, sharing is also judged per cluster from every inode's
+    // runs: such filesystems are always modelled whole.
+    let detail = if sb.cluster_ratio > 1 {
+        Detail::Everything
+    } else {
+        detail
+    };
+    let keep = KeepRule {
+        detail,
+        first_data_block: u64::from(sb.first_data_block),
+        fs_end: sb.blocks_count,
+        image_blocks: view.len() / u64::from(sb.block_size),
+        first_ino: u64::from(sb.first_ino),
+        suspects: &[],
+    };
+
+    // Pieces of inode table are independent: scan them in parallel, then join
+    // the results in inode order, so the output does not depend on scheduling.
+    let pieces = table_pieces(&sb, &descs);
+    let piece_total = pieces.len() as u64;
+    let pieces_done = AtomicU64::new(0);
+    let scan = |piece: &Piece, keep: &KeepRule<'_>| {
+        let mut found = InodeScan::default();
+        let desc = descs.get(piece.desc);
+        let bitmap = inode_bitmaps.get(piece.desc).copied().flatten();
+        if let Some(desc) = desc {
+            scan_piece(view, &sb, desc, bitmap, piece, keep, &mut found);
+        }
+        found
+    };
+    let mut per_piece: Vec<InodeScan> = pieces
         .par_iter()
-        .zip(inode_bitmaps.par_iter())
-        .map(|(desc, bitmap)| {
-            let mut found = InodeScan::default();
-            scan_group(view, &sb, desc, *bitmap, &mut found);
-            // The inode table is parsed: its pages need not stay resident.
-            let table_bytes =
-                groups::inode_table_blocks(&sb).saturating_mul(u64::from(sb.block_size));
-            view.release(
-                desc.inode_table.saturating_mul(u64::from(sb.block_size)),
-                table_bytes,
-            );
-            let done = groups_done.fetch_add(1, Ordering::Relaxed) + 1;
-            progress.step("inode tables", done, group_total);
+        .map(|piece| {
+            let found = scan(piece, &keep);
+            // This part of the inode table is parsed: its pages need not stay
+            // resident (a tail that was all holes was never touched).
+            if let (Some(desc), Some(read)) = (descs.get(piece.desc), &found.slots_read) {
+                let isz = u64::from(sb.inode_size);
+                let table_at = desc.inode_table.saturating_mul(u64::from(sb.block_size));
+                view.release(
+                    table_at.saturating_add(read.start.saturating_mul(isz)),
+                    (read.end - read.start).saturating_mul(isz),
+                );
+            }
+            let done = pieces_done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress.step("inode tables", done, piece_total);
             found
         })
         .collect();
-    let mut inodes = Vec::with_capacity(per_group.iter().map(|g| g.inodes.len()).sum());
-    let mut runs = Vec::with_capacity(per_group.iter().map(|g| g.runs.len()).sum());
+
+    let omitted = if detail == Detail::FindingsOnly {
+        // Blocks where an omitted inode's claim meets another claim, metadata
+        // or a free block: findings will name the inodes there, so the pieces
+        // that hold them are read again, keeping every inode that touches one.
+        let (union, suspects) = suspect_blocks(&per_piece, &metadata, &allocation);
+        if !suspects.is_empty() {
+            progress.step("shared blocks", 0, 1);
+            let again = KeepRule {
+                suspects: &suspects,
+                ..keep
+            };
+            per_piece
+                .par_iter_mut()
+                .zip(pieces.par_iter())
+                .filter(|(found, _)| found.folded_touches(&suspects))
+                .for_each(|(found, piece)| {
+                    let rescanned = scan(piece, &again);
+                    found.inodes = rescanned.inodes;
+                    found.runs = rescanned.runs;
+                    found.inline_dirs = rescanned.inline_dirs;
+                });
+            progress.step("shared blocks", 1, 1);
+        }
+        Some(union)
+    } else {
+        None
+    };
+
+    let mut inodes = Vec::with_capacity(per_piece.iter().map(|g| g.inodes.len()).sum());
+    let mut runs = Vec::with_capacity(per_piece.iter().map(|g| g.runs.len()).sum());
     let mut xattr_referrers: HashMap<u64, Vec<InodeNo>> = HashMap::new();
     let mut inline_dirs: InlineDirs = HashMap::new();
-    for group in per_group {
-        // This group's runs land after the previous groups' in the arena.
+    let mut elsewhere = OmittedInodes::default();
+    let mut in_use = 0u64;
+    for piece in per_piece {
+        // This piece's runs land after the previous pieces' in the arena.
         let offset = runs.len();
-        runs.extend(group.runs);
-        inodes.extend(group.inodes.into_iter().map(|mut n| {
+        runs.extend(piece.runs);
+        inodes.extend(piece.inodes.into_iter().map(|mut n| {
             n.runs = n.runs.shifted(offset);
             n
         }));
-        for (block, referrers) in group.xattr_referrers {
+        for (block, referrers) in piece.xattr_referrers {
             xattr_referrers.entry(block).or_default().extend(referrers);
         }
-        inline_dirs.extend(group.inline_dirs);
-        findings.extend(group.findings);
+        inline_dirs.extend(piece.inline_dirs);
+        findings.extend(piece.findings);
+        elsewhere.ranges.extend(piece.omitted_inodes);
+        in_use += piece.in_use;
     }
 
     let declared_sharing = xattr_sharing(view, &sb, &xattr_referrers, &mut findings);
     progress.step("directories", 0, 1);
-    let names = name_inodes(view, &sb, &mut inodes, &runs, &inline_dirs, &mut findings);
+    let names = name_inodes(
+        view,
+        &sb,
+        &descs,
+        &mut inodes,
+        &elsewhere,
+        &runs,
+        &inline_dirs,
+        &mut findings,
+    );
     progress.step("directories", 1, 1);
 
     let (features, unknown) = sb.feature_names();
@@ -141,10 +216,14 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         uuid: format_uuid(&sb.uuid),
         features: features.into_iter().chain(unknown).collect(),
         groups: sb.group_count,
-        inodes_in_use: inodes.len() as u64,
+        inodes_in_use: in_use,
     };
     Ok(Filesystem {
         info,
+        omitted: omitted.map(|claims| Omitted {
+            inodes: in_use.saturating_sub(inodes.len() as u64),
+            claims,
+        }),
         inodes,
         metadata,
         runs,
@@ -167,6 +246,145 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ext
         shared_blocks_declared: shared_blocks,
         findings,
     })
+}
+
+/// Inode-table slots scanned as one unit of parallel work: a piece of one
+/// group's table, so that a filesystem whose inodes all sit in one or two
+/// groups still spreads over every core.
+struct Piece {
+    /// Index into the group descriptors.
+    desc: usize,
+    slots: Range<u64>,
+}
+
+/// Slots per [`Piece`]: 1024 slots are 256 KiB of table at 256-byte inodes.
+const PIECE_SLOTS: u64 = 1024;
+
+/// The pieces of every group's inode table: the slots the group says are
+/// initialised in pieces of [`PIECE_SLOTS`], and the rest (which holds an
+/// inode only if one is hidden there, and is skipped hole by hole) as one.
+fn table_pieces(sb: &Superblock, descs: &[GroupDesc]) -> Vec<Piece> {
+    let ipg = u64::from(sb.inodes_per_group);
+    let mut pieces = Vec::new();
+    for (i, desc) in descs.iter().enumerate() {
+        let used = used_slots(sb, desc);
+        let mut from = 0;
+        while from < used {
+            let to = from.saturating_add(PIECE_SLOTS).min(used);
+            pieces.push(Piece {
+                desc: i,
+                slots: from..to,
+            });
+            from = to;
+        }
+        if used < ipg {
+            pieces.push(Piece {
+                desc: i,
+                slots: used..ipg,
+            });
+        }
+    }
+    pieces
+}
+
+/// The slots of a group's inode table that e2fsprogs and the kernel read:
+/// none in an INODE_UNINIT group, none in the `bg_itable_unused` tail (when
+/// group checksums vouch for the descriptor), all of them otherwise.
+fn used_slots(sb: &Superblock, desc: &GroupDesc) -> u64 {
+    let ipg = u64::from(sb.inodes_per_group);
+    if desc.inode_uninit(sb) && desc.checksum_ok {
+        0
+    } else if groups::has_group_csums(sb) && desc.checksum_ok {
+        ipg.saturating_sub(u64::from(desc.itable_unused))
+    } else {
+        ipg
+    }
+}
+
+/// Which in-use inodes go into the model.
+///
+/// `Everything` keeps all of them. `FindingsOnly` (e2fsck's pass 1, in
+/// spirit) keeps the ones a finding may need: directories (for names),
+/// reserved inodes (the journal, the resize inode over its reserved GDT
+/// blocks), inodes with a claim outside the filesystem or the image, and,
+/// on a second reading, every inode with a claim on a suspect block. The
+/// claims of the others are folded into one union.
+#[derive(Clone, Copy)]
+struct KeepRule<'s> {
+    detail: Detail,
+    first_data_block: u64,
+    fs_end: u64,
+    image_blocks: u64,
+    first_ino: u64,
+    /// Sorted, disjoint `(start, len)` runs of suspect blocks.
+    suspects: &'s [(u64, u64)],
+}
+
+impl KeepRule<'_> {
+    /// The part of a run the analysis counts as a claim: clipped to the filesystem.
+    fn clipped(&self, run: &BlockRun) -> (u64, u64) {
+        (
+            run.start.max(self.first_data_block),
+            run.end().min(self.fs_end),
+        )
+    }
+
+    fn keeps(&self, inode: &Inode, runs: &[BlockRun]) -> bool {
+        if self.detail == Detail::Everything
+            || inode.file_type == FileType::Directory
+            || inode.ino < self.first_ino
+        {
+            return true;
+        }
+        runs.iter().any(|run| {
+            let (start, end) = self.clipped(run);
+            let outside = run.start < self.first_data_block
+                || run.end() > self.fs_end
+                || run.end() == u64::MAX
+                || (start < end && end > self.image_blocks);
+            outside || (start < end && touches(self.suspects, start, end))
+        })
+    }
+}
+
+/// Whether `[start, end)` meets any of the sorted, disjoint `(start, len)` runs.
+fn touches(runs: &[(u64, u64)], start: u64, end: u64) -> bool {
+    let k = runs.partition_point(|&(s, l)| s.saturating_add(l) <= start);
+    runs.get(k).is_some_and(|&(s, _)| s < end)
+}
+
+/// The union of every omitted claim, and the suspect blocks: where omitted
+/// claims meet each other (inside a piece or between pieces), metadata, the
+/// claims of kept inodes, or blocks the bitmap does not mark in use.
+fn suspect_blocks(
+    pieces: &[InodeScan],
+    metadata: &[crate::model::MetadataRegion],
+    allocation: &groups::Allocation,
+) -> (RunList, RunList) {
+    let as_ends = |runs: &[(u64, u64)]| -> Vec<(u64, u64)> {
+        runs.iter()
+            .map(|&(s, l)| (s, s.saturating_add(l)))
+            .collect()
+    };
+    let (union, between) =
+        union_and_overlaps(pieces.iter().flat_map(|p| as_ends(&p.folded)).collect());
+    let mut suspects: Vec<(u64, u64)> = between;
+    suspects.extend(pieces.iter().flat_map(|p| p.twice.iter().copied()));
+    let (meta, _) = union_and_overlaps(metadata.iter().map(|m| (m.start, m.end())).collect());
+    suspects.extend(intersect_runs(&union, &meta));
+    let (kept, _) = union_and_overlaps(
+        pieces
+            .iter()
+            .flat_map(|p| p.runs.iter().map(|r| (r.start, r.end())))
+            .collect(),
+    );
+    suspects.extend(intersect_runs(&union, &kept));
+    let mut known: Vec<(u64, u64)> = allocation.allocated.clone();
+    known.extend(allocation.unknown.iter().copied());
+    known.sort_unstable();
+    suspects.extend(subtract_runs(&union, &coalesce_runs(known)));
+    suspects.sort_unstable();
+    (union, coalesce_runs(suspects))
 }
 
 fn superblock_findings(view: &View<'_>, sb: &Superblock, findings: &mut Vec<Finding>) {
@@ -243,30 +461,91 @@ fn format_uuid(u: &[u8; 16]) -> String {
 /// `i_block` after the 4-byte parent inode number, and the `system.data` value.
 type InlineDirs = HashMap<InodeNo, (Vec<u8>, Vec<u8>)>;
 
-/// What the inode-table scan of one group finds.
+/// What the scan of one piece of inode table finds.
 #[derive(Default)]
 struct InodeScan {
+    /// The in-use inodes the [`KeepRule`] keeps.
     inodes: Vec<Inode>,
-    /// The runs of this group's inodes; spans are relative to it.
+    /// The runs of the kept inodes; spans are relative to it.
     runs: Vec<BlockRun>,
     /// xattr block → the inodes whose `i_file_acl` points at it.
     xattr_referrers: HashMap<u64, Vec<InodeNo>>,
     inline_dirs: InlineDirs,
     findings: Vec<Finding>,
+    /// Every in-use inode, kept or not.
+    in_use: u64,
+    /// The slots whose bytes were read, first to last.
+    slots_read: Option<Range<u64>>,
+    /// The inodes left out, as `(first, count)` ranges of inode numbers.
+    omitted_inodes: Vec<(InodeNo, u64)>,
+    /// The union of the left-out inodes' claims, and the blocks among them
+    /// claimed twice: sorted, disjoint `(start, len)` runs.
+    folded: Vec<(u64, u64)>,
+    twice: Vec<(u64, u64)>,
 }
 
-/// Scans every inode-table slot of one group.
+impl InodeScan {
+    /// Whether any left-out claim of this piece may lie on a suspect block.
+    fn folded_touches(&self, suspects: &[(u64, u64)]) -> bool {
+        match (self.folded.first(), self.folded.last()) {
+            (Some(&(first, _)), Some(&(s, l))) => touches(suspects, first, s.saturating_add(l)),
+            _ => false,
+        }
+    }
+}
+
+/// In-use inodes a findings-only parse left out of the model, for the
+/// directory walk: sorted `(first, count)` ranges of inode numbers.
+#[derive(Default)]
+struct OmittedInodes {
+    ranges: Vec<(InodeNo, u64)>,
+}
+
+impl OmittedInodes {
+    fn contains(&self, ino: InodeNo) -> bool {
+        let k = self
+            .ranges
+            .partition_point(|&(s, n)| s.saturating_add(n) <= ino);
+        self.ranges.get(k).is_some_and(|&(s, _)| s <= ino)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = InodeNo> + '_ {
+        self.ranges
+            .iter()
+            .flat_map(|&(s, n)| s..s.saturating_add(n))
+    }
+}
+
+/// Scans the inode-table slots of one piece of one group.
 ///
 /// e2fsprogs and the kernel skip INODE_UNINIT groups and the `bg_itable_unused`
 /// tail; an attacker can hide an inode there and reach it with a directory
 /// entry. Those slots are read too (all-zero slots cost a compare), and any
 /// live inode found there is reported as hidden.
-fn scan_group(
+fn scan_piece(
     view: &View<'_>,
     sb: &Superblock,
     desc: &GroupDesc,
     bitmap: Option<&[u8]>,
+    piece: &Piece,
+    keep: &KeepRule<'_>,
     found: &mut InodeScan,
+) {
+    let mut claims: Vec<(u64, u64)> = Vec::new();
+    scan_slots(view, sb, desc, bitmap, piece, keep, found, &mut claims);
+    (found.folded, found.twice) = union_and_overlaps(claims);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan_slots(
+    view: &View<'_>,
+    sb: &Superblock,
+    desc: &GroupDesc,
+    bitmap: Option<&[u8]>,
+    piece: &Piece,
+    keep: &KeepRule<'_>,
+    found: &mut InodeScan,
+    claims: &mut Vec<(u64, u64)>,
 ) {
     let InodeScan {
         inodes,
@@ -274,6 +553,10 @@ fn scan_group(
         xattr_referrers,
         inline_dirs,
         findings,
+        in_use: in_use_count,
+        omitted_inodes,
+        slots_read,
+        ..
     } = found;
     let bs = u64::from(sb.block_size);
     let isz = u64::from(sb.inode_size);
@@ -285,21 +568,24 @@ fn scan_group(
         return; // reported by metadata_regions
     }
     let table_at = desc.inode_table.saturating_mul(bs);
-    let used_slots = if desc.inode_uninit(sb) && desc.checksum_ok {
-        0
-    } else if groups::has_group_csums(sb) && desc.checksum_ok {
-        ipg.saturating_sub(u64::from(desc.itable_unused))
-    } else {
-        ipg
-    };
+    let used_slots = used_slots(sb, desc);
     let first_ino = u64::from(desc.group) * ipg + 1;
     // Most initialised slots hold a live inode with about one run: reserve
     // for that once instead of growing by doubling.
-    let expected = usize::try_from(used_slots).unwrap_or(0);
-    inodes.reserve(expected);
-    run_arena.reserve(expected);
-    let mut next_slot = 0;
-    while next_slot < ipg {
+    let expected = usize::try_from(
+        used_slots
+            .min(piece.slots.end)
+            .saturating_sub(piece.slots.start),
+    )
+    .unwrap_or(0);
+    if keep.detail == Detail::Everything {
+        inodes.reserve(expected);
+        run_arena.reserve(expected);
+    } else {
+        claims.reserve(expected);
+    }
+    let mut next_slot = piece.slots.start;
+    while next_slot < piece.slots.end.min(ipg) {
         let slot = next_slot;
         let at = table_at + slot * isz;
         if slot >= used_slots {
@@ -316,18 +602,25 @@ fn scan_group(
             }
         }
         next_slot += 1;
+        *slots_read = Some(slots_read.as_ref().map_or(slot, |r| r.start)..slot + 1);
         let ino = first_ino + slot;
         let raw = match view.read(at, isz as usize) {
             Ok(raw) => raw,
             Err(e) => {
-                findings.push(Finding::new(
-                    Severity::High,
-                    "truncated_image",
-                    format!(
-                        "group {}: the inode table is cut short at inode {ino} ({e})",
-                        desc.group
-                    ),
-                ));
+                // Said once per group: by the piece that holds the cut.
+                let cut_here = slot == 0
+                    || slot > piece.slots.start
+                    || view.read(at.saturating_sub(isz), isz as usize).is_ok();
+                if cut_here {
+                    findings.push(Finding::new(
+                        Severity::High,
+                        "truncated_image",
+                        format!(
+                            "group {}: the inode table is cut short at inode {ino} ({e})",
+                            desc.group
+                        ),
+                    ));
+                }
                 return;
             }
         };
@@ -399,7 +692,8 @@ fn scan_group(
                 ),
             );
         }
-        inodes.push(Inode {
+        *in_use_count += 1;
+        let inode = Inode {
             ino,
             file_type,
             mode: u32::from(ri.mode),
@@ -416,7 +710,27 @@ fn scan_group(
             first_name: NO_NAME,
             runs,
             hidden,
-        });
+        };
+        let own_runs = run_arena.get(runs.start as usize..).unwrap_or(&[]);
+        if keep.keeps(&inode, own_runs) {
+            inodes.push(inode);
+            continue;
+        }
+        // Left out: its claims join the piece's union, its runs leave the arena.
+        // A claim that starts where the previous one ends extends it, so a
+        // fragmented file laid out in order costs one claim, not one per extent.
+        for run in own_runs {
+            let (start, end) = keep.clipped(run);
+            match claims.last_mut() {
+                Some(last) if last.1 == start && start < end => last.1 = end,
+                _ => claims.push((start, end)),
+            }
+        }
+        run_arena.truncate(runs.start as usize);
+        match omitted_inodes.last_mut() {
+            Some((first, count)) if first.saturating_add(*count) == ino => *count += 1,
+            _ => omitted_inodes.push((ino, 1)),
+        }
     }
 }
 
@@ -582,37 +896,117 @@ fn xattr_sharing(
     out
 }
 
-/// Position of each inode in the (sorted) inode list, by inode number: a dense
-/// table, since inode numbers are dense. Bounded by the highest inode found,
-/// which is bounded by the inode tables actually read.
-struct InodeIndex(Vec<u32>);
+/// Position of each inode in the (sorted) inode list, by inode number: a
+/// dense table when inode numbers are dense (every inode modelled), a binary
+/// search when the model holds few of them (findings-only), so that it never
+/// costs more than the model itself. The dense table is bounded by the
+/// highest inode found, which is bounded by the inode tables actually read.
+enum InodeIndex {
+    Dense(Vec<u32>),
+    Sorted(Vec<InodeNo>),
+}
 
 impl InodeIndex {
     fn new(inodes: &[Inode]) -> InodeIndex {
         let top = inodes.last().map_or(0, |n| n.ino as usize + 1);
+        if top / 4 > inodes.len() {
+            return InodeIndex::Sorted(inodes.iter().map(|n| n.ino).collect());
+        }
         let mut table = vec![u32::MAX; top];
         for (i, n) in inodes.iter().enumerate() {
             if let (Some(slot), Ok(i)) = (table.get_mut(n.ino as usize), u32::try_from(i)) {
                 *slot = i;
             }
         }
-        InodeIndex(table)
+        InodeIndex::Dense(table)
     }
 
     fn get(&self, ino: InodeNo) -> Option<usize> {
-        let i = *self.0.get(usize::try_from(ino).ok()?)?;
-        (i != u32::MAX).then_some(i as usize)
+        match self {
+            InodeIndex::Dense(table) => {
+                let i = *table.get(usize::try_from(ino).ok()?)?;
+                (i != u32::MAX).then_some(i as usize)
+            }
+            InodeIndex::Sorted(inos) => inos.binary_search(&ino).ok(),
+        }
     }
+}
+
+/// How often the directory walk named each in-use inode that is not in the
+/// model: a bit per inode number for the first name (hard links are rare),
+/// a map for the rest.
+struct NamedElsewhere {
+    once: Vec<u64>,
+    more: BTreeMap<InodeNo, u64>,
+}
+
+impl NamedElsewhere {
+    fn new(elsewhere: &OmittedInodes) -> NamedElsewhere {
+        // Bounded like the inodes: by the inode tables actually read.
+        let top = elsewhere
+            .ranges
+            .last()
+            .map_or(0, |&(s, n)| s.saturating_add(n));
+        NamedElsewhere {
+            once: vec![0; usize::try_from(top.div_ceil(64)).unwrap_or(0)],
+            more: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, ino: InodeNo) {
+        let Some(word) = self.once.get_mut((ino / 64) as usize) else {
+            return;
+        };
+        let bit = 1u64 << (ino % 64);
+        if *word & bit == 0 {
+            *word |= bit;
+        } else {
+            *self.more.entry(ino).or_default() += 1;
+        }
+    }
+
+    fn named(&self, ino: InodeNo) -> bool {
+        self.once
+            .get((ino / 64) as usize)
+            .is_some_and(|w| w & (1 << (ino % 64)) != 0)
+    }
+}
+
+/// The inode-table slot of inode `ino`, read again (for an inode a
+/// findings-only parse left out of the model).
+fn read_raw_inode<'a>(
+    view: &View<'a>,
+    sb: &Superblock,
+    descs: &[GroupDesc],
+    ino: InodeNo,
+) -> Option<RawInode<'a>> {
+    let ipg = u64::from(sb.inodes_per_group);
+    let index = ino.checked_sub(1)?;
+    let group = u32::try_from(index / ipg.max(1)).ok()?;
+    let desc = descs
+        .binary_search_by_key(&group, |d| d.group)
+        .ok()
+        .and_then(|i| descs.get(i))?;
+    let isz = u64::from(sb.inode_size);
+    let at = desc
+        .inode_table
+        .checked_mul(u64::from(sb.block_size))?
+        .checked_add((index % ipg.max(1)).checked_mul(isz)?)?;
+    let raw = view.read(at, isz as usize).ok()?;
+    Some(RawInode::parse(sb, ino, raw))
 }
 
 /// Walks the directory tree from the root, breadth-first, giving every inode
 /// all its names (stored once, in a parent-pointer tree). Directories are
 /// visited once (loops are cut), each directory block of a directory is read
 /// once, and every entry is checked against the inodes found in use.
+#[allow(clippy::too_many_arguments)]
 fn name_inodes(
     view: &View<'_>,
     sb: &Superblock,
+    descs: &[GroupDesc],
     inodes: &mut [Inode],
+    elsewhere: &OmittedInodes,
     arena: &[BlockRun],
     inline_dirs: &InlineDirs,
     findings: &mut Vec<Finding>,
@@ -638,10 +1032,12 @@ fn name_inodes(
             "inode 2 is not an in-use directory: no names can be resolved",
         )),
     }
-    let mut extra_names: HashMap<InodeNo, u64> = HashMap::new();
+    let mut extra_names: BTreeMap<InodeNo, u64> = BTreeMap::new();
+    let mut named_elsewhere = NamedElsewhere::new(elsewhere);
     let mut parses: HashMap<u64, u32> = HashMap::new();
     let bs = u64::from(sb.block_size);
     let mut children: Vec<(InodeNo, NameId)> = Vec::new();
+    let mut buffer: Vec<u8> = Vec::new();
     while let Some((dir_ino, dir_name)) = queue.pop_front() {
         let Some(dir) = index.get(dir_ino).and_then(|i| inodes.get(i)) else {
             continue;
@@ -664,19 +1060,28 @@ fn name_inodes(
         let mut problems = 0usize;
         children.clear();
         // Entries in blocks, then inline ones (no block: they live in the inode).
-        let mut sources: Vec<(Option<u64>, &[u8])> = Vec::new();
-        for physical in blocks {
-            if let Ok(block) = view.read(physical.saturating_mul(bs), sb.block_size as usize) {
-                sources.push((Some(physical), block));
-            }
-        }
+        let mut sources: Vec<(Option<u64>, &[u8])> = blocks
+            .into_iter()
+            .map(|physical| (Some(physical), &[][..]))
+            .collect();
         if let Some((in_iblock, in_xattr)) = inline_dirs.get(&dir_ino) {
             sources.push((None, in_iblock));
             if !in_xattr.is_empty() {
                 sources.push((None, in_xattr));
             }
         }
-        for (physical, block) in sources {
+        for (physical, inline) in sources {
+            // Directory blocks are read one at a time into one buffer.
+            let block: &[u8] = match physical {
+                Some(b) => {
+                    buffer.resize(sb.block_size as usize, 0);
+                    if view.read_into(b.saturating_mul(bs), &mut buffer).is_err() {
+                        continue;
+                    }
+                    &buffer
+                }
+                None => inline,
+            };
             let (entries, problem) = dir::parse_block(block, has_filetype);
             if problem.is_some() {
                 problems += 1;
@@ -703,6 +1108,11 @@ fn name_inodes(
                     continue;
                 }
                 let child = u64::from(e.inode);
+                if index.get(child).is_none() && elsewhere.contains(child) {
+                    // In use but left out of the model: counted, not stored.
+                    named_elsewhere.add(child);
+                    continue;
+                }
                 let name = name_from_bytes(e.name);
                 if index.get(child).is_none() {
                     findings.push(
@@ -757,6 +1167,13 @@ fn name_inodes(
             }
         }
     }
+    // Inodes left out of the model carry all their names in the count.
+    for (&ino, &more) in &named_elsewhere.more {
+        let total = more + 1;
+        if total > MAX_NAMES_PER_INODE as u64 {
+            *extra_names.entry(ino).or_default() += total - MAX_NAMES_PER_INODE as u64;
+        }
+    }
     for (ino, extra) in extra_names {
         findings.push(
             Finding::new(
@@ -767,14 +1184,39 @@ fn name_inodes(
             .with_inodes([ino]),
         );
     }
-    for node in inodes.iter() {
+    // Unreachable inodes, in inode order: the model's, and those left out of
+    // it that no entry named (read again for what the finding says of them).
+    let unnamed_elsewhere = elsewhere
+        .iter()
+        .filter(|&ino| !named_elsewhere.named(ino) && index.get(ino).is_none())
+        .filter_map(|ino| read_raw_inode(view, sb, descs, ino))
+        .map(|ri| Unnamed {
+            ino: ri.ino,
+            file_type: FileType::from_mode(u32::from(ri.mode)),
+            size: ri.size,
+            links: u32::from(ri.links),
+            flags: ri.flags,
+        });
+    let unnamed_here = inodes
+        .iter()
+        .filter(|n| n.first_name == NO_NAME)
+        .map(|n| Unnamed {
+            ino: n.ino,
+            file_type: n.file_type,
+            size: n.size,
+            links: n.links,
+            flags: n.flags,
+        });
+    let mut unnamed: Vec<Unnamed> = unnamed_here.chain(unnamed_elsewhere).collect();
+    unnamed.sort_by_key(|u| u.ino);
+    for node in unnamed {
         let special = node.ino < u64::from(sb.first_ino)
             || node.flags & flags::EA_INODE != 0
             || sb
                 .special_inodes
                 .iter()
                 .any(|&(s, _)| u64::from(s) == node.ino);
-        if node.first_name == NO_NAME && !special {
+        if !special {
             findings.push(
                 Finding::new(
                     Severity::Medium,
@@ -789,6 +1231,15 @@ fn name_inodes(
         }
     }
     names
+}
+
+/// What the unreachable-inode finding says of an inode no directory names.
+struct Unnamed {
+    ino: InodeNo,
+    file_type: FileType,
+    size: u64,
+    links: u32,
+    flags: u32,
 }
 
 /// Structural problems reported per directory; past it one line says how many
