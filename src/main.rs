@@ -275,7 +275,7 @@ fn run(command: Command) -> u8 {
             image,
             block,
             format,
-        } => with_filesystem(&image, true, |result| {
+        } => with_filesystem(&image, true, Detail::Claiming(block), |result| {
             let fs = result.volumes.iter().find_map(|v| v.filesystem.as_ref())?;
             Some(match format {
                 Format::Text => text::block(fs, block),
@@ -293,7 +293,7 @@ fn run(command: Command) -> u8 {
             image,
             inode,
             format,
-        } => with_filesystem(&image, false, |result| {
+        } => with_filesystem(&image, false, Detail::Everything, |result| {
             let volume = result.volumes.iter().find(|v| v.filesystem.is_some())?;
             let fs = volume.filesystem.as_ref()?;
             Some(match (fs.inode(inode), format) {
@@ -308,10 +308,12 @@ fn run(command: Command) -> u8 {
     }
 }
 
-/// Scans `image` (parse only when `parse_only`) and prints what `f` makes of it.
+/// Scans `image` (parse only when `parse_only`; the model as `detail` asks)
+/// and prints what `f` makes of it.
 fn with_filesystem(
     image: &Path,
     parse_only: bool,
+    detail: Detail,
     f: impl FnOnce(&ScanResult) -> Option<String>,
 ) -> u8 {
     let result = match Image::open(image) {
@@ -320,7 +322,7 @@ fn with_filesystem(
             &ScanOptions {
                 hash: false,
                 parse_only,
-                detail: Detail::Everything,
+                detail,
             },
             &NoProgress,
         ),

@@ -188,3 +188,55 @@ fn the_block_index_answers_like_a_full_scan_of_the_runs() {
         }
     }
 }
+
+/// `imginspect block` parses with `Detail::Claiming(block)`: only directories,
+/// reserved inodes and the inodes over that block are modelled. Its answer must
+/// be the full model's, for every claimed block and for a sample of the rest.
+#[test]
+fn a_lookup_that_models_only_the_claimers_answers_like_the_full_model() {
+    use imginspect::analysis::{ScanOptions, claimers_of, scan_view};
+    use imginspect::fs::{Detail, NoProgress};
+    use imginspect::image::View;
+    for (name, _, _) in common::expected() {
+        let bytes = sample(&name);
+        let result = scan_bytes(&bytes);
+        let fs = result.volumes[0].filesystem.as_ref().unwrap();
+        let mut blocks: Vec<u64> = fs.runs.iter().map(|r| r.start).collect();
+        blocks.extend((0..fs.info.block_count + 4).step_by(97));
+        blocks.sort_unstable();
+        blocks.dedup();
+        // Inodes kept whatever the block: out-of-range claims are findings.
+        let out_of_range: Vec<u64> = result
+            .findings()
+            .filter(|f| f.code == "out_of_range")
+            .flat_map(|f| f.inodes.iter().copied())
+            .collect();
+        for block in blocks {
+            let options = ScanOptions {
+                parse_only: true,
+                detail: Detail::Claiming(block),
+                ..ScanOptions::default()
+            };
+            let lookup = scan_view("lookup", &View::from_bytes(&bytes), &options, &NoProgress);
+            let small = lookup.volumes[0].filesystem.as_ref().unwrap();
+            let claimers = claimers_of(fs, block);
+            assert_eq!(claimers_of(small, block), claimers, "{name} block {block}");
+            // The point of the lookup: no regular file is modelled unless it
+            // claims the block (or claims blocks outside the filesystem, or is
+            // one of the filesystem's reserved inodes).
+            for n in &small.inodes {
+                let claims = claimers.iter().any(
+                    |c| matches!(c, imginspect::analysis::Claimer::Inode { inode, .. } if *inode == n.ino),
+                );
+                assert!(
+                    n.file_type != imginspect::model::FileType::Regular
+                        || n.ino < 11 // reserved inodes (journal, resize inode) are kept
+                        || claims
+                        || out_of_range.contains(&n.ino),
+                    "{name} block {block}: inode {} modelled but not a claimer",
+                    n.ino
+                );
+            }
+        }
+    }
+}

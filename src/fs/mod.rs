@@ -5,7 +5,7 @@ pub mod bytes;
 pub mod ext;
 
 use crate::image::View;
-use crate::model::Filesystem;
+use crate::model::{BlockNo, Filesystem};
 
 /// Reports how far a long parse has got. Called from the parsing thread.
 pub trait Progress: Sync {
@@ -43,6 +43,9 @@ pub enum Detail {
     /// are the same as with `Everything`; memory follows the metadata that
     /// matters, not the number of inodes. For `imginspect scan`.
     FindingsOnly,
+    /// Only directories (for names), reserved inodes and the inodes with a
+    /// claim on this block: everything `imginspect block` says of it.
+    Claiming(BlockNo),
 }
 
 /// Recognises the filesystem on `view` and parses it.

@@ -79,13 +79,17 @@ pub fn parse(
     } else {
         detail
     };
+    let asked = match detail {
+        Detail::Claiming(block) => vec![(block, 1)],
+        _ => Vec::new(),
+    };
     let keep = KeepRule {
         detail,
         first_data_block: u64::from(sb.first_data_block),
         fs_end: sb.blocks_count,
         image_blocks: view.len() / u64::from(sb.block_size),
         first_ino: u64::from(sb.first_ino),
-        suspects: &[],
+        suspects: &asked,
     };
 
     // Pieces of inode table are independent: scan them in parallel, then join
@@ -308,7 +312,8 @@ fn used_slots(sb: &Superblock, desc: &GroupDesc) -> u64 {
 /// reserved inodes (the journal, the resize inode over its reserved GDT
 /// blocks), inodes with a claim outside the filesystem or the image, and,
 /// on a second reading, every inode with a claim on a suspect block. The
-/// claims of the others are folded into one union.
+/// claims of the others are folded into one union. `Claiming(block)` keeps
+/// the same, with the one block as the suspect, and folds nothing.
 #[derive(Clone, Copy)]
 struct KeepRule<'s> {
     detail: Detail,
@@ -719,7 +724,8 @@ fn scan_slots(
         // Left out: its claims join the piece's union, its runs leave the arena.
         // A claim that starts where the previous one ends extends it, so a
         // fragmented file laid out in order costs one claim, not one per extent.
-        for run in own_runs {
+        let folds = keep.detail == Detail::FindingsOnly;
+        for run in own_runs.iter().filter(|_| folds) {
             let (start, end) = keep.clipped(run);
             match claims.last_mut() {
                 Some(last) if last.1 == start && start < end => last.1 = end,
