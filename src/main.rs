@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use imginspect::analysis::{self, ScanOptions, ScanResult};
+use imginspect::analysis::{self, ScanOptions, ScanResult, VolumeResult};
 use imginspect::fs::{Detail, NoProgress};
 use imginspect::image::Image;
 use imginspect::model::Severity;
@@ -70,6 +70,10 @@ enum Command {
         block: u64,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// On a partitioned disk, the partition (as numbered in `scan`);
+        /// default: the first one that holds a filesystem.
+        #[arg(long)]
+        partition: Option<u32>,
     },
     /// Show one inode: stat fields, names and its block map.
     Inode {
@@ -77,6 +81,10 @@ enum Command {
         inode: u64,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// On a partitioned disk, the partition (as numbered in `scan`);
+        /// default: the first one that holds a filesystem.
+        #[arg(long)]
+        partition: Option<u32>,
     },
     /// Open the inspector on a teaching image built into the binary
     /// (/etc/shadow cross-linked with a world-readable file).
@@ -275,8 +283,9 @@ fn run(command: Command) -> u8 {
             image,
             block,
             format,
+            partition,
         } => with_filesystem(&image, true, Detail::Claiming(block), |result| {
-            let fs = result.volumes.iter().find_map(|v| v.filesystem.as_ref())?;
+            let fs = chosen_volume(result, partition)?.filesystem.as_ref()?;
             Some(match format {
                 Format::Text => text::block(fs, block),
                 Format::Json => json::block(fs, block),
@@ -293,8 +302,9 @@ fn run(command: Command) -> u8 {
             image,
             inode,
             format,
+            partition,
         } => with_filesystem(&image, false, Detail::Everything, |result| {
-            let volume = result.volumes.iter().find(|v| v.filesystem.is_some())?;
+            let volume = chosen_volume(result, partition)?;
             let fs = volume.filesystem.as_ref()?;
             Some(match (fs.inode(inode), format) {
                 (Some(n), Format::Text) => text::inode(fs, &volume.crosslinks, n),
@@ -347,6 +357,18 @@ fn with_filesystem(
             eprintln!("imginspect: {}: {why}", image.display());
             exit::OPERATIONAL
         }
+    }
+}
+
+/// The volume `--partition` names, or the first that holds a filesystem.
+fn chosen_volume(result: &ScanResult, partition: Option<u32>) -> Option<&VolumeResult> {
+    match partition {
+        Some(n) => result
+            .volumes
+            .iter()
+            .find(|v| v.partition.as_ref().is_some_and(|p| p.number == n))
+            .filter(|v| v.filesystem.is_some()),
+        None => result.volumes.iter().find(|v| v.filesystem.is_some()),
     }
 }
 

@@ -72,9 +72,29 @@ pub enum MetaRole {
     InodeBitmap,
     InodeTable,
     Mmp,
+    /// FAT: the boot sector and the rest of the reserved sectors (FSInfo,
+    /// backup boot sector).
+    FatReserved,
+    /// FAT: one copy of the file allocation table (the region's `group` is
+    /// the copy number, from 0).
+    Fat,
+    /// FAT12/16: the fixed root-directory region.
+    FatRootDirectory,
 }
 
 impl MetaRole {
+    /// "the inode table of group 3", "FAT #2": the region in words.
+    pub fn describe(self, group: Option<u32>) -> String {
+        match (self, group) {
+            (MetaRole::Fat, Some(copy)) => format!("FAT #{}", u64::from(copy) + 1),
+            (MetaRole::Fat, None) => "the FAT".into(),
+            (MetaRole::FatReserved, _) => "the reserved sectors (boot sector)".into(),
+            (MetaRole::FatRootDirectory, _) => "the root directory region".into(),
+            (_, Some(g)) => format!("the {} of group {g}", self.name().replace('_', " ")),
+            (_, None) => format!("the {}", self.name().replace('_', " ")),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             MetaRole::Superblock => "superblock",
@@ -84,6 +104,9 @@ impl MetaRole {
             MetaRole::InodeBitmap => "inode_bitmap",
             MetaRole::InodeTable => "inode_table",
             MetaRole::Mmp => "mmp",
+            MetaRole::FatReserved => "fat_reserved",
+            MetaRole::Fat => "fat",
+            MetaRole::FatRootDirectory => "fat_root_directory",
         }
     }
 }
@@ -578,7 +601,29 @@ pub struct Filesystem {
     /// In-use inodes a findings-only parse left out of `inodes` (see
     /// [`Omitted`]); `None` when every in-use inode is in the model.
     pub omitted: Option<Omitted>,
+    /// How reports name this format's blocks and allocation map.
+    pub units: Units,
     pub findings: Vec<Finding>,
+}
+
+/// How reports name a format's blocks and its allocation map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Units {
+    /// "block", or "sector" where block numbers are sectors (FAT).
+    pub block: &'static str,
+    /// "block bitmap", "FAT".
+    pub allocation_map: &'static str,
+}
+
+impl Units {
+    pub const EXT: Units = Units {
+        block: "block",
+        allocation_map: "block bitmap",
+    };
+    pub const FAT: Units = Units {
+        block: "sector",
+        allocation_map: "FAT",
+    };
 }
 
 /// What a findings-only parse (`fs::Detail::FindingsOnly`) left out of the

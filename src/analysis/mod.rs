@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fs::{self, Progress};
 use crate::image::{Image, View};
+use crate::volume::{self, Partition, PartitionTable};
 use crate::model::{
     BlockNo, BlockRun, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity,
     coalesce_runs, mode_string,
@@ -61,6 +62,8 @@ pub struct VolumeResult {
     pub index: usize,
     pub offset_bytes: u64,
     pub length_bytes: u64,
+    /// The partition this volume is, on a partitioned disk.
+    pub partition: Option<Partition>,
     pub filesystem: Option<Filesystem>,
     /// Why no filesystem could be parsed.
     pub error: Option<String>,
@@ -80,13 +83,18 @@ pub struct ImageInfo {
 #[derive(Debug, Clone)]
 pub struct ScanResult {
     pub image: ImageInfo,
+    /// The partition table, on a partitioned disk.
+    pub partition_table: Option<PartitionTable>,
     pub volumes: Vec<VolumeResult>,
 }
 
 impl ScanResult {
-    /// All findings of all volumes.
+    /// All findings: the partition table's, then every volume's.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.volumes.iter().flat_map(|v| v.findings.iter())
+        self.partition_table
+            .iter()
+            .flat_map(|t| t.findings.iter())
+            .chain(self.volumes.iter().flat_map(|v| v.findings.iter()))
     }
 
     /// True if no volume holds a recognised filesystem.
@@ -121,7 +129,8 @@ pub struct ScanOptions {
     pub detail: fs::Detail,
 }
 
-/// Scans an image: today the whole image is one volume.
+/// Scans an image: each partition of its partition table is a volume, or the
+/// whole image is one when it has no table.
 pub fn scan(image: &Image, options: &ScanOptions, progress: &dyn Progress) -> ScanResult {
     let mut result = scan_view(
         &image.path().display().to_string(),
@@ -151,33 +160,22 @@ pub fn scan_view(
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> ScanResult {
-    let scan_volume = || match fs::parse(view, options.detail, progress) {
-        Ok(filesystem) if options.parse_only => VolumeResult {
-            index: 0,
-            offset_bytes: 0,
-            length_bytes: view.len(),
-            findings: filesystem.findings.clone(),
-            filesystem: Some(filesystem),
-            error: None,
-            crosslinks: Vec::new(),
-        },
-        Ok(filesystem) => analyse(0, 0, view.len(), filesystem, view.len()),
-        Err(e) => VolumeResult {
-            index: 0,
-            offset_bytes: 0,
-            length_bytes: view.len(),
-            filesystem: None,
-            error: Some(e.to_string()),
-            crosslinks: Vec::new(),
-            findings: Vec::new(),
-        },
+    let table = volume::read(view);
+    let scan_volumes = || match &table {
+        None => vec![scan_volume(0, view, None, options, progress)],
+        Some(t) => t
+            .partitions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| scan_volume(i, view, Some((p, t.sector_size)), options, progress))
+            .collect(),
     };
     // The hash reads the whole image: it runs beside the scan, not after it.
-    let (volume, sha256) = if options.hash {
-        let (volume, digest) = rayon::join(scan_volume, || sha256(view, progress));
-        (volume, Some(digest))
+    let (volumes, sha256) = if options.hash {
+        let (volumes, digest) = rayon::join(scan_volumes, || sha256(view, progress));
+        (volumes, Some(digest))
     } else {
-        (scan_volume(), None)
+        (scan_volumes(), None)
     };
     ScanResult {
         image: ImageInfo {
@@ -185,8 +183,58 @@ pub fn scan_view(
             size_bytes: view.len(),
             sha256,
         },
-        volumes: vec![volume],
+        partition_table: table,
+        volumes,
     }
+}
+
+/// Parses and analyses one volume: the whole view, or one partition of it
+/// (clipped to the image; a partition wholly past its end is not scanned).
+fn scan_volume(
+    index: usize,
+    image: &View<'_>,
+    partition: Option<(&Partition, u32)>,
+    options: &ScanOptions,
+    progress: &dyn Progress,
+) -> VolumeResult {
+    let (offset, wanted) = match partition {
+        Some((p, ss)) => (
+            p.start_lba.saturating_mul(u64::from(ss)),
+            p.sectors.saturating_mul(u64::from(ss)),
+        ),
+        None => (0, image.len()),
+    };
+    let length = wanted.min(image.len().saturating_sub(offset));
+    let failed = |error: String| VolumeResult {
+        index,
+        offset_bytes: offset,
+        length_bytes: length,
+        partition: partition.map(|(p, _)| p.clone()),
+        filesystem: None,
+        error: Some(error),
+        crosslinks: Vec::new(),
+        findings: Vec::new(),
+    };
+    let view = match image.sub(offset, length) {
+        Ok(view) if length > 0 => view,
+        _ => return failed("the partition lies beyond the end of the image".into()),
+    };
+    let mut result = match fs::parse(&view, options.detail, progress) {
+        Ok(filesystem) if options.parse_only => VolumeResult {
+            index,
+            offset_bytes: offset,
+            length_bytes: length,
+            partition: None,
+            findings: filesystem.findings.clone(),
+            filesystem: Some(filesystem),
+            error: None,
+            crosslinks: Vec::new(),
+        },
+        Ok(filesystem) => analyse(index, offset, length, filesystem, length),
+        Err(e) => failed(e.to_string()),
+    };
+    result.partition = partition.map(|(p, _)| p.clone());
+    result
 }
 
 /// The SHA-256 of a view, read in bounded chunks. Holes in a sparse image
@@ -388,7 +436,7 @@ pub fn analyse(
                         plural(outside.len(), "run"),
                         fs.first_data_block,
                         fs_end,
-                        runs_text(&outside)
+                        runs_text(fs.units.block, &outside)
                     ),
                 )
                 .with_inodes([inode.ino])
@@ -403,7 +451,7 @@ pub fn analyse(
                     format!(
                         "{} maps blocks past the end of the image file ({image_blocks} blocks): {}",
                         describe(&fs, inode),
-                        runs_text(&beyond_image)
+                        runs_text(fs.units.block, &beyond_image)
                     ),
                 )
                 .with_inodes([inode.ino])
@@ -426,6 +474,7 @@ pub fn analyse(
         index,
         offset_bytes,
         length_bytes,
+        partition: None,
         filesystem: Some(fs),
         error: None,
         crosslinks,
@@ -635,10 +684,7 @@ fn classify(
         let metas: Vec<String> = owners
             .iter()
             .filter_map(|o| match o {
-                Owner::Metadata(role, group) => Some(match group {
-                    Some(g) => format!("the {} of group {g}", role.name().replace('_', " ")),
-                    None => format!("the {}", role.name().replace('_', " ")),
-                }),
+                Owner::Metadata(role, group) => Some(role.describe(*group)),
                 Owner::Inode(..) => None,
             })
             .collect();
@@ -656,15 +702,15 @@ fn classify(
         let mut message = format!(
             "{} share {} ({})",
             join_and(&who),
-            plural(total as usize, "block"),
-            runs_text(&runs)
+            plural(total as usize, fs.units.block),
+            runs_text(fs.units.block, &runs)
         );
         if who.len() == 1 {
             message = format!(
                 "{} maps {} twice ({})",
                 join_and(&who),
-                plural(total as usize, "block"),
-                runs_text(&runs)
+                plural(total as usize, fs.units.block),
+                runs_text(fs.units.block, &runs)
             );
         }
         let roles: Vec<(InodeNo, Role)> = members
@@ -772,7 +818,7 @@ fn shared_clusters(fs: &Filesystem, crosslinks: &mut Vec<Crosslink>, findings: &
                     "{} allocate blocks in the same {} of {per} blocks ({}): with bigalloc a cluster has one owner, so deleting or truncating one frees blocks the other still uses (double free).",
                     join_and(&who),
                     if clusters == 1 { "cluster".to_string() } else { format!("{clusters} clusters") },
-                    runs_text(&[[start, end - start]])
+                    runs_text(fs.units.block, &[[start, end - start]])
                 ),
             )
             .with_inodes(inodes.iter().map(|n| n.ino))
@@ -981,9 +1027,10 @@ fn bitmap_findings(
                 Severity::High,
                 "claimed_but_free",
                 format!(
-                    "{who} uses {} that the block bitmap marks free ({}): the next allocation hands them to another file, cross-linking them",
-                    plural(total as usize, "block"),
-                    runs_text(&runs)
+                    "{who} uses {} that the {} marks free ({}): the next allocation hands them to another file, cross-linking them",
+                    plural(total as usize, fs.units.block),
+                    fs.units.allocation_map,
+                    runs_text(fs.units.block, &runs)
                 ),
             )
             .with_inodes(inodes)
@@ -1018,9 +1065,10 @@ fn bitmap_findings(
                 Severity::Low,
                 "allocated_but_unclaimed",
                 format!(
-                    "{} marked in use in the block bitmap belong to no inode or metadata ({}): leaked space, or data left by a deleted or hidden file",
-                    plural(total as usize, "block"),
-                    runs_text(&leaked)
+                    "{} marked in use in the {} belong to no inode or metadata ({}): leaked space, or data left by a deleted or hidden file",
+                    plural(total as usize, fs.units.block),
+                    fs.units.allocation_map,
+                    runs_text(fs.units.block, &leaked)
                 ),
             )
             .with_blocks(leaked),
@@ -1046,16 +1094,16 @@ fn name_of(fs: &Filesystem, n: &Inode) -> String {
 }
 
 /// "12–15, 20" — runs as block ranges, at most a handful listed.
-pub fn runs_text(runs: &[[u64; 2]]) -> String {
+pub fn runs_text(unit: &str, runs: &[[u64; 2]]) -> String {
     const SHOWN: usize = 8;
     let mut parts: Vec<String> = runs
         .iter()
         .take(SHOWN)
         .map(|&[s, l]| {
             if l <= 1 {
-                format!("block {s}")
+                format!("{unit} {s}")
             } else {
-                format!("blocks {s}–{}", s.saturating_add(l - 1))
+                format!("{unit}s {s}–{}", s.saturating_add(l - 1))
             }
         })
         .collect();

@@ -1,7 +1,6 @@
 //! Filesystem formats: recognising one on a volume and parsing it into the
 //! common [`Filesystem`](crate::model::Filesystem) model. One module per format.
 
-pub mod bytes;
 pub mod ext;
 
 use crate::image::View;

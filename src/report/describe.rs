@@ -3,6 +3,7 @@
 //! and the role of the claim. Image strings are made terminal-safe here.
 
 use crate::analysis::Claimer;
+use crate::model::MetaRole;
 use crate::report::sanitize::for_terminal;
 
 /// "/etc/shadow (inode 14, -rw------- 0:0, data at file block 0)" or
@@ -34,9 +35,12 @@ pub fn claimer(c: &Claimer) -> String {
                 role.name()
             )
         }
-        Claimer::Metadata { role, group } => match group {
-            Some(g) => format!("filesystem metadata: {} of group {g}", role.name()),
-            None => format!("filesystem metadata: {}", role.name()),
+        Claimer::Metadata { role, group } => match (role, group) {
+            (MetaRole::Fat | MetaRole::FatReserved | MetaRole::FatRootDirectory, _) => {
+                format!("filesystem metadata: {}", role.describe(*group))
+            }
+            (_, Some(g)) => format!("filesystem metadata: {} of group {g}", role.name()),
+            (_, None) => format!("filesystem metadata: {}", role.name()),
         },
     }
 }

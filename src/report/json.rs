@@ -5,11 +5,14 @@ use serde::Serialize;
 
 use crate::analysis::{self, Claimer, Crosslink, ImageInfo, ScanResult};
 use crate::model::{BlockNo, Filesystem, Finding, FsInfo, Inode, Severity};
+use crate::volume::{Partition, PartitionTable};
 
 #[derive(Serialize)]
 struct Report<'a> {
     tool: Tool,
     image: &'a ImageInfo,
+    /// The partition table, null for a bare filesystem.
+    partition_table: Option<&'a PartitionTable>,
     volumes: Vec<Volume<'a>>,
     summary: Summary,
     /// Present when the image could not be scanned at all.
@@ -28,8 +31,8 @@ struct Volume<'a> {
     index: usize,
     offset_bytes: u64,
     length_bytes: u64,
-    /// Always null until partition tables are parsed.
-    partition: Option<()>,
+    /// The partition this volume is; null for a bare filesystem.
+    partition: Option<&'a Partition>,
     filesystem: Option<&'a FsInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
@@ -62,7 +65,7 @@ pub fn render(result: &ScanResult) -> String {
             index: v.index,
             offset_bytes: v.offset_bytes,
             length_bytes: v.length_bytes,
-            partition: None,
+            partition: v.partition.as_ref(),
             filesystem: v.filesystem.as_ref().map(|f| &f.info),
             error: v.error.as_deref(),
             crosslinks: &v.crosslinks,
@@ -72,6 +75,7 @@ pub fn render(result: &ScanResult) -> String {
     let report = Report {
         tool: tool(),
         image: &result.image,
+        partition_table: result.partition_table.as_ref(),
         volumes,
         summary: Summary {
             volumes: result.volumes.len(),
@@ -147,6 +151,7 @@ pub fn render_error(path: &str, error: &str) -> String {
     struct Failed<'a> {
         tool: Tool,
         image: ImageInfo,
+        partition_table: Option<()>,
         volumes: [(); 0],
         summary: Summary,
         error: &'a str,
@@ -158,6 +163,7 @@ pub fn render_error(path: &str, error: &str) -> String {
             size_bytes: 0,
             sha256: None,
         },
+        partition_table: None,
         volumes: [],
         summary: Summary {
             volumes: 0,

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use crate::analysis::{self, Claimer, ScanResult, VolumeResult};
-use crate::model::{BlockNo, Filesystem, Inode, Severity, mode_string};
+use crate::model::{BlockNo, Filesystem, Finding, Inode, Severity, mode_string};
+use crate::volume::{Partition, PartitionTable};
 use crate::report::describe;
 use crate::report::sanitize::for_terminal as safe;
 
@@ -18,6 +19,9 @@ pub fn render(result: &ScanResult) -> String {
     );
     if let Some(h) = &result.image.sha256 {
         let _ = writeln!(out, "sha256   {h}");
+    }
+    if let Some(t) = &result.partition_table {
+        partition_table(&mut out, t);
     }
     for v in &result.volumes {
         volume(&mut out, v);
@@ -35,7 +39,59 @@ pub fn render(result: &ScanResult) -> String {
     out
 }
 
+fn partition_table(out: &mut String, t: &PartitionTable) {
+    let _ = writeln!(
+        out,
+        "table    {}, {}-byte sectors, {} partition{}{}",
+        t.scheme.name(),
+        t.sector_size,
+        t.partitions.len(),
+        if t.partitions.len() == 1 { "" } else { "s" },
+        t.disk_guid
+            .as_ref()
+            .map(|g| format!(", disk GUID {g}"))
+            .unwrap_or_default()
+    );
+    for p in &t.partitions {
+        let _ = writeln!(out, "         {}", partition_line(p));
+    }
+    for f in &t.findings {
+        finding_line(out, f);
+    }
+}
+
+/// "p2  sectors 2048–6143 (4096)  Linux filesystem [0FC6…]  "root"".
+fn partition_line(p: &Partition) -> String {
+    format!(
+        "p{:<3} sectors {}–{} ({})  {} [{}]{}",
+        p.number,
+        p.start_lba,
+        p.end_lba().saturating_sub(1),
+        p.sectors,
+        p.type_name,
+        p.type_id,
+        if p.name.is_empty() {
+            String::new()
+        } else {
+            format!("  \"{}\"", safe(&p.name))
+        }
+    )
+}
+
+fn finding_line(out: &mut String, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "  {:<8} {:<24} {}",
+        f.severity.name().to_uppercase(),
+        f.code,
+        safe(&f.message)
+    );
+}
+
 fn volume(out: &mut String, v: &VolumeResult) {
+    if let Some(p) = &v.partition {
+        let _ = writeln!(out, "\npartition {}", partition_line(p));
+    }
     let Some(fs) = &v.filesystem else {
         let _ = writeln!(
             out,
@@ -70,13 +126,7 @@ fn volume(out: &mut String, v: &VolumeResult) {
     }
     let _ = writeln!(out, "\nfindings ({}):", v.findings.len());
     for f in &v.findings {
-        let _ = writeln!(
-            out,
-            "  {:<8} {:<24} {}",
-            f.severity.name().to_uppercase(),
-            f.code,
-            safe(&f.message)
-        );
+        finding_line(out, f);
     }
     let real: Vec<_> = v.crosslinks.iter().collect();
     if !real.is_empty() {

@@ -291,7 +291,7 @@ pub struct Session {
 
 impl Session {
     pub fn new(result: ScanResult, source: Arc<Source>) -> Result<Session, String> {
-        let ScanResult { image, volumes } = result;
+        let ScanResult { image, volumes, .. } = result;
         let why = volumes
             .iter()
             .find_map(|v| v.error.clone())

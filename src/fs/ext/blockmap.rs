@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use crate::fs::bytes::{le16, le32};
+use crate::bytes::{le16, le32};
 use crate::fs::ext::csum::raw_crc32c;
 use crate::fs::ext::inode::RawInode;
 use crate::fs::ext::superblock::Superblock;

@@ -5,7 +5,7 @@
 //! entry (inode 0, rec_len = block size) and its root block like `.` and a `..`
 //! whose rec_len covers the dx_root, so a linear reader sees every real entry once.
 
-use crate::fs::bytes::{le16, le32, u8_at};
+use crate::bytes::{le16, le32, u8_at};
 
 /// A directory entry as found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]

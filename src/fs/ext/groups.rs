@@ -6,7 +6,7 @@
 //! checksums.rst; e2fsprogs lib/ext2fs/closefs.c (`ext2fs_super_and_bgd_loc2`),
 //! lib/ext2fs/csum.c; fs/ext4/super.c (`descriptor_loc`), fs/ext4/balloc.c.
 
-use crate::fs::bytes::{hi_lo, le16, le32};
+use crate::bytes::{hi_lo, le16, le32};
 use crate::fs::ext::csum::{crc16, raw_crc32c};
 use crate::fs::ext::superblock::{Superblock, incompat, ro_compat};
 use crate::image::View;

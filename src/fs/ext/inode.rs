@@ -3,7 +3,7 @@
 //! Sources: Documentation/filesystems/ext4/inodes.rst; fs/ext4/ext4.h;
 //! e2fsprogs lib/ext2fs/csum.c (`ext2fs_inode_csum`).
 
-use crate::fs::bytes::{hi_lo, le16, le32, u8_at};
+use crate::bytes::{hi_lo, le16, le32, u8_at};
 use crate::fs::ext::csum::raw_crc32c;
 use crate::fs::ext::superblock::{Superblock, ro_compat};
 

@@ -18,12 +18,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::fs::bytes::le32;
+use crate::bytes::le32;
 use crate::fs::{Detail, Progress};
 use crate::image::{ReadError, View};
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo,
-    MetaRole, NO_NAME, NameId, Names, Omitted, Role, RunList, RunSpan, Severity, coalesce_runs,
+    MetaRole, NO_NAME, NameId, Names, Omitted, Role, RunList, Units, RunSpan, Severity, coalesce_runs,
     intersect_runs, name_from_bytes, subtract_runs, union_and_overlaps,
 };
 
@@ -248,6 +248,7 @@ pub fn parse(
             Vec::new()
         },
         shared_blocks_declared: shared_blocks,
+        units: Units::EXT,
         findings,
     })
 }

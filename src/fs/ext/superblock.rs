@@ -3,7 +3,7 @@
 //! Sources: Documentation/filesystems/ext4/super.rst; fs/ext4/ext4.h;
 //! e2fsprogs lib/ext2fs/ext2_fs.h.
 
-use crate::fs::bytes::{hi_lo, le16, le32, le64};
+use crate::bytes::{hi_lo, le16, le32, le64};
 use crate::fs::ext::ExtError;
 use crate::fs::ext::csum::raw_crc32c;
 

@@ -31,12 +31,17 @@ pub struct State {
 
 pub fn open(s: &mut Session, block: BlockNo) {
     let bs = u64::from(s.fs.info.block_size);
-    let view = s.source.view();
+    // Block numbers are relative to the volume (a partition of a disk).
+    let image = s.source.view();
     let (bytes, error) = match block
         .checked_mul(bs)
         .ok_or_else(|| "block number overflows".to_string())
-        .and_then(|at| view.read(at, bs as usize).map_err(|e| e.to_string()))
-    {
+        .and_then(|at| {
+            image
+                .sub(s.vol.offset_bytes, s.vol.length_bytes)
+                .and_then(|volume| volume.read(at, bs as usize))
+                .map_err(|e| e.to_string())
+        }) {
         Ok(b) => (b.to_vec(), None),
         Err(e) => (Vec::new(), Some(e)),
     };
