@@ -15,11 +15,11 @@ use sha2::{Digest, Sha256};
 
 use crate::fs::{self, Progress};
 use crate::image::{Image, View};
-use crate::volume::{self, Partition, PartitionTable};
 use crate::model::{
     BlockNo, BlockRun, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity,
     coalesce_runs, mode_string,
 };
+use crate::volume::{self, Partition, PartitionTable};
 use sweep::{Shared, Span};
 
 /// Who claims a block.

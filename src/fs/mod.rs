@@ -2,6 +2,7 @@
 //! common [`Filesystem`](crate::model::Filesystem) model. One module per format.
 
 pub mod ext;
+pub mod fat;
 
 use crate::image::View;
 use crate::model::{BlockNo, Filesystem};
@@ -22,10 +23,12 @@ impl Progress for NoProgress {
 /// Why no filesystem model could be built for a volume.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
-    #[error("no supported filesystem recognised (ext2/3/4 looked for)")]
+    #[error("no supported filesystem recognised (ext2/3/4 and FAT12/16/32 looked for)")]
     Unrecognised,
     #[error("ext2/3/4: {0}")]
     Ext(#[from] ext::ExtError),
+    #[error("FAT: {0}")]
+    Fat(#[from] fat::FatError),
 }
 
 /// How much of the filesystem a parse puts into the model.
@@ -55,6 +58,10 @@ pub fn parse(
 ) -> Result<Filesystem, FsError> {
     if ext::probe(view) {
         return Ok(ext::parse(view, detail, progress)?);
+    }
+    // FAT volumes are small next to their metadata: always modelled whole.
+    if fat::probe(view) {
+        return Ok(fat::parse(view, progress)?);
     }
     Err(FsError::Unrecognised)
 }

@@ -4,9 +4,9 @@ use std::fmt::Write;
 
 use crate::analysis::{self, Claimer, ScanResult, VolumeResult};
 use crate::model::{BlockNo, Filesystem, Finding, Inode, Severity, mode_string};
-use crate::volume::{Partition, PartitionTable};
 use crate::report::describe;
 use crate::report::sanitize::for_terminal as safe;
+use crate::volume::{Partition, PartitionTable};
 
 /// The `scan` report.
 pub fn render(result: &ScanResult) -> String {
@@ -105,14 +105,19 @@ fn volume(out: &mut String, v: &VolumeResult) {
     let i = &fs.info;
     let _ = writeln!(
         out,
-        "volume {}  {} label \"{}\" uuid {}\n         {} blocks of {} bytes, {} groups, {} of {} inodes in use\n         features: {}",
+        "volume {}  {} label \"{}\" uuid {}\n         {} {}s of {} bytes, {}{} of {} inodes in use\n         features: {}",
         v.index,
         i.fs_type,
         safe(&i.label),
         i.uuid,
         i.block_count,
+        fs.units.block,
         i.block_size,
-        i.groups,
+        if i.groups > 0 {
+            format!("{} groups, ", i.groups)
+        } else {
+            String::new()
+        },
         i.inodes_in_use,
         i.inode_count,
         i.features.join(" ")

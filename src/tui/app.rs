@@ -8,10 +8,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use rayon::prelude::*;
 
 use crate::analysis::{BlockIndex, Claimer, Crosslink, ImageInfo, ScanResult, VolumeResult};
-use crate::model::{BlockNo, Filesystem, Inode, InodeNo};
+use crate::model::{BlockNo, Filesystem, Inode, InodeNo, Severity};
 use crate::tui::source::Source;
 use crate::tui::theme::Theme;
 use crate::tui::views::{block, crosslinks, detail, explain, heatmap, inodes, overview};
+use crate::volume::{Partition, PartitionTable};
 
 /// The views, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,6 +101,125 @@ pub enum Screen {
         error: String,
     },
     Ready(Box<Session>),
+    /// A partitioned disk: the volume list, and the volume being explored.
+    Disk(Box<Disk>),
+}
+
+/// A partitioned disk in the inspector: one row per partition, each volume
+/// with a filesystem explorable as a [`Session`] of its own.
+pub struct Disk {
+    pub image: ImageInfo,
+    pub table: PartitionTable,
+    pub volumes: Vec<DiskVolume>,
+    /// The row under the cursor.
+    pub selected: usize,
+    /// The volume being explored; None shows the list.
+    pub open: Option<usize>,
+}
+
+/// One partition of a [`Disk`].
+pub struct DiskVolume {
+    pub partition: Option<Partition>,
+    pub offset_bytes: u64,
+    pub length_bytes: u64,
+    /// "ext4", "fat16", or why nothing could be read.
+    pub what: String,
+    pub findings: usize,
+    pub worst: Option<Severity>,
+    pub crosslinked_blocks: u64,
+    pub session: Option<Box<Session>>,
+}
+
+impl Disk {
+    pub fn new(result: ScanResult, table: PartitionTable, source: &Arc<Source>) -> Disk {
+        let image = result.image.clone();
+        let volumes = result
+            .volumes
+            .into_iter()
+            .map(|v| {
+                let what = match (&v.filesystem, &v.error) {
+                    (Some(fs), _) => fs.info.fs_type.clone(),
+                    (None, Some(e)) => e.clone(),
+                    (None, None) => "no filesystem".into(),
+                };
+                let crosslinked_blocks = v
+                    .crosslinks
+                    .iter()
+                    .filter(|c| !c.legitimate)
+                    .map(|c| c.block_count)
+                    .sum();
+                DiskVolume {
+                    partition: v.partition.clone(),
+                    offset_bytes: v.offset_bytes,
+                    length_bytes: v.length_bytes,
+                    what,
+                    findings: v.findings.len(),
+                    worst: v.findings.iter().map(|f| f.severity).max(),
+                    crosslinked_blocks,
+                    session: Session::for_volume(image.clone(), v, Arc::clone(source))
+                        .ok()
+                        .map(Box::new),
+                }
+            })
+            .collect();
+        Disk {
+            image,
+            table,
+            volumes,
+            selected: 0,
+            open: None,
+        }
+    }
+
+    /// The session being explored, if one is open.
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        let i = self.open?;
+        self.volumes.get_mut(i)?.session.as_deref_mut()
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        let i = self.open?;
+        self.volumes.get(i)?.session.as_deref()
+    }
+
+    /// Keys of the volume list. Returns true to quit.
+    fn list_key(&mut self, key: KeyEvent) -> bool {
+        let last = self.volumes.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Char('q') => return true,
+            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(last),
+            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
+            KeyCode::End | KeyCode::Char('G') => self.selected = last,
+            KeyCode::Enter
+                if self
+                    .volumes
+                    .get(self.selected)
+                    .is_some_and(|v| v.session.is_some()) =>
+            {
+                self.open = Some(self.selected);
+            }
+            _ => {}
+        }
+        false
+    }
+}
+
+/// What the scan thread hands to the UI: one volume to explore, or a disk.
+pub enum Opened {
+    Session(Result<Box<Session>, String>),
+    Disk(Box<Disk>),
+}
+
+impl Opened {
+    /// A partitioned disk opens on its volume list (its table's findings are
+    /// there); a bare filesystem opens straight on its overview.
+    pub fn new(mut result: ScanResult, source: Arc<Source>) -> Opened {
+        match result.partition_table.take() {
+            Some(table) => Opened::Disk(Box::new(Disk::new(result, table, &source))),
+            None => Opened::Session(Session::new(result, source).map(Box::new)),
+        }
+    }
 }
 
 pub struct App {
@@ -134,7 +254,19 @@ impl App {
     /// Hands the finished scan to the UI.
     pub fn scan_done(&mut self, result: ScanResult, source: Arc<Source>) {
         let name = source.name();
-        self.session_ready(name, Session::new(result, source).map(Box::new));
+        self.opened(name, Opened::new(result, source));
+    }
+
+    /// Hands over what the scan thread built: a session or a disk.
+    pub fn opened(&mut self, name: String, opened: Opened) {
+        match opened {
+            Opened::Session(session) => self.session_ready(name, session),
+            Opened::Disk(disk) => {
+                self.screen = Screen::Disk(disk);
+                let size = self.size;
+                self.resize(size.0, size.1);
+            }
+        }
     }
 
     /// Hands over a session built elsewhere (the scan thread builds it, so that
@@ -161,17 +293,33 @@ impl App {
         }
     }
 
+    /// Every session on screen: the one, or each volume's of a disk.
+    fn sessions(&mut self) -> Vec<&mut Session> {
+        match &mut self.screen {
+            Screen::Ready(session) => vec![session.as_mut()],
+            Screen::Disk(disk) => disk
+                .volumes
+                .iter_mut()
+                .filter_map(|v| v.session.as_deref_mut())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn hash_progress(&mut self, done_mib: u64, total_mib: u64) {
-        if let Screen::Ready(session) = &mut self.screen
-            && session.image.sha256.is_none()
-        {
-            session.hashing = Some((done_mib, total_mib));
+        for session in self.sessions() {
+            if session.image.sha256.is_none() {
+                session.hashing = Some((done_mib, total_mib));
+            }
         }
     }
 
     pub fn hash_done(&mut self, digest: String) {
-        if let Screen::Ready(session) = &mut self.screen {
-            session.image.sha256 = Some(digest);
+        if let Screen::Disk(disk) = &mut self.screen {
+            disk.image.sha256 = Some(digest.clone());
+        }
+        for session in self.sessions() {
+            session.image.sha256 = Some(digest.clone());
             session.hashing = None;
         }
     }
@@ -183,7 +331,7 @@ impl App {
 
     fn relayout(&mut self) {
         let size = self.size;
-        if let Screen::Ready(session) = &mut self.screen {
+        for session in self.sessions() {
             session.relayout(size);
         }
     }
@@ -194,11 +342,36 @@ impl App {
             self.quit = true;
             return;
         }
-        let Screen::Ready(session) = &mut self.screen else {
-            if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
-                self.quit = true;
+        let session = match &mut self.screen {
+            Screen::Ready(session) => session.as_mut(),
+            Screen::Disk(disk) => {
+                if disk.open.is_none() {
+                    self.quit = disk.list_key(key);
+                    return;
+                }
+                // `v`, or Esc with nothing to go back to, returns to the list.
+                let leave = disk.session().is_some_and(|s| {
+                    s.prompt.is_none()
+                        && !s.help
+                        && (key.code == KeyCode::Char('v')
+                            || (key.code == KeyCode::Esc && s.at_history_start()))
+                });
+                if leave {
+                    disk.open = None;
+                    return;
+                }
+                let Some(session) = disk.session_mut() else {
+                    disk.open = None;
+                    return;
+                };
+                session
             }
-            return;
+            _ => {
+                if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
+                    self.quit = true;
+                }
+                return;
+            }
         };
         if session.prompt.is_some() {
             session.prompt_key(key);
@@ -224,15 +397,17 @@ impl App {
                 _ => session.key(key),
             }
         }
-        let size = self.size;
-        if let Screen::Ready(session) = &mut self.screen {
-            session.relayout(size);
-        }
+        session.relayout(self.size);
     }
 
     pub fn on_mouse(&mut self, event: MouseEvent) {
         let size = self.size;
-        if let Screen::Ready(session) = &mut self.screen {
+        let session = match &mut self.screen {
+            Screen::Ready(session) => Some(session.as_mut()),
+            Screen::Disk(disk) => disk.session_mut(),
+            _ => None,
+        };
+        if let Some(session) = session {
             session.mouse(event);
             session.relayout(size);
         }
@@ -290,17 +465,29 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session of the first volume that holds a filesystem.
     pub fn new(result: ScanResult, source: Arc<Source>) -> Result<Session, String> {
         let ScanResult { image, volumes, .. } = result;
         let why = volumes
             .iter()
             .find_map(|v| v.error.clone())
             .unwrap_or_else(|| "no filesystem recognised".into());
-        let Some(mut vol) = volumes.into_iter().find(|v| v.filesystem.is_some()) else {
+        let Some(vol) = volumes.into_iter().find(|v| v.filesystem.is_some()) else {
             return Err(why);
         };
+        Session::for_volume(image, vol, source)
+    }
+
+    /// The session of one volume (Err if it holds no filesystem).
+    pub fn for_volume(
+        image: ImageInfo,
+        mut vol: VolumeResult,
+        source: Arc<Source>,
+    ) -> Result<Session, String> {
         let Some(fs) = vol.filesystem.take() else {
-            return Err(why);
+            return Err(vol
+                .error
+                .unwrap_or_else(|| "no filesystem recognised".into()));
         };
         let index = build_index(&fs, &vol.crosslinks);
         let mut session = Session {
@@ -354,6 +541,11 @@ impl Session {
         if self.history.len() > MAX_HISTORY {
             self.history.remove(0);
         }
+    }
+
+    /// Whether Esc has nowhere to go back to in this session.
+    pub fn at_history_start(&self) -> bool {
+        self.history.is_empty()
     }
 
     fn back(&mut self) {

@@ -18,7 +18,7 @@ use crossterm::execute;
 
 use crate::analysis::{self, ScanOptions};
 use crate::fs::Progress;
-use app::{App, Session};
+use app::{App, Opened};
 use source::Source;
 use theme::Theme;
 
@@ -32,7 +32,7 @@ pub struct Options {
 enum Message {
     Progress(String, u64, u64),
     /// The scan and the session's indexes, built off the UI thread.
-    Done(Result<Box<Session>, String>),
+    Done(Opened),
     /// Hashing after the scan: MiB done of total, then the digest.
     HashProgress(u64, u64),
     Hash(String),
@@ -74,8 +74,8 @@ pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
                     &progress,
                 );
                 progress.step("indexing", 0, 1);
-                let session = Session::new(result, Arc::clone(&source)).map(Box::new);
-                let _ = tx.send(Message::Done(session));
+                let opened = Opened::new(result, Arc::clone(&source));
+                let _ = tx.send(Message::Done(opened));
                 // Then the image's hash for the overview: a full read, so it
                 // comes last and the UI never waits for it.
                 let digest = analysis::sha256(&source.view(), &progress);
@@ -123,7 +123,7 @@ fn event_loop(
         while let Ok(msg) = rx.try_recv() {
             match msg {
                 Message::Progress(phase, done, total) => app.progress(phase, done, total),
-                Message::Done(session) => app.session_ready(source.name(), session),
+                Message::Done(opened) => app.opened(source.name(), opened),
                 Message::HashProgress(done, total) => app.hash_progress(done, total),
                 Message::Hash(digest) => app.hash_done(digest),
             }

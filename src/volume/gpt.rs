@@ -66,14 +66,18 @@ fn read_header(view: &View<'_>, ss: u64, lba: u64) -> Option<Header> {
         copy.get_mut(16..20)?.fill(0);
         crc32fast::hash(&copy) == stored_crc
     } else {
-        broken = Some(format!("HeaderSize is {header_size}, not {HEADER_MIN}..{ss}"));
+        broken = Some(format!(
+            "HeaderSize is {header_size}, not {HEADER_MIN}..{ss}"
+        ));
         false
     };
     let entry_count = le32(raw, 80);
     let entry_size = le32(raw, 84);
     let array_bytes = u64::from(entry_count) * u64::from(entry_size);
     if entry_size < 128 || !entry_size.is_power_of_two() {
-        broken = Some(format!("SizeOfPartitionEntry is {entry_size}, not 128 × 2^n"));
+        broken = Some(format!(
+            "SizeOfPartitionEntry is {entry_size}, not 128 × 2^n"
+        ));
     } else if array_bytes > MAX_ARRAY_BYTES {
         broken = Some(format!(
             "{entry_count} entries of {entry_size} bytes ({array_bytes} bytes) is past the {MAX_ARRAY_BYTES}-byte bound"
@@ -302,7 +306,12 @@ fn entries(h: &Header, findings: &mut Vec<Finding>) -> Vec<Partition> {
             .get(56..128)
             .unwrap_or(&[])
             .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0)]))
+            .map(|c| {
+                u16::from_le_bytes([
+                    c.first().copied().unwrap_or(0),
+                    c.get(1).copied().unwrap_or(0),
+                ])
+            })
             .take_while(|&u| u != 0)
             .collect();
         let name = char::decode_utf16(units)

@@ -125,7 +125,9 @@ pub fn read(view: &View<'_>, mbr: &MbrSector) -> Option<PartitionTable> {
             logical_chain(view, e, &mut next_logical, &mut table);
             continue;
         }
-        table.partitions.push(partition(i as u32 + 1, e, u64::from(e.start)));
+        table
+            .partitions
+            .push(partition(i as u32 + 1, e, u64::from(e.start)));
     }
     table.partitions.sort_by_key(|p| p.number);
     Some(table)

@@ -130,7 +130,8 @@ fn check_layout(view: &View<'_>, table: &mut PartitionTable) {
         for region in &table.regions {
             let (start, end) = (
                 a.start_lba.max(region.start_lba),
-                a.end_lba().min(region.start_lba.saturating_add(region.sectors)),
+                a.end_lba()
+                    .min(region.start_lba.saturating_add(region.sectors)),
             );
             if start < end {
                 table.findings.push(
@@ -176,7 +177,12 @@ fn check_layout(view: &View<'_>, table: &mut PartitionTable) {
 /// A GUID as text: the first three fields are little-endian on disk.
 pub fn guid_string(b: &[u8]) -> String {
     let byte = |i: usize| b.get(i).copied().unwrap_or(0);
-    let hex = |range: &[usize]| range.iter().map(|&i| format!("{:02X}", byte(i))).collect::<String>();
+    let hex = |range: &[usize]| {
+        range
+            .iter()
+            .map(|&i| format!("{:02X}", byte(i)))
+            .collect::<String>()
+    };
     format!(
         "{}-{}-{}-{}-{}",
         hex(&[3, 2, 1, 0]),

@@ -23,8 +23,8 @@ use crate::fs::{Detail, Progress};
 use crate::image::{ReadError, View};
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo,
-    MetaRole, NO_NAME, NameId, Names, Omitted, Role, RunList, Units, RunSpan, Severity, coalesce_runs,
-    intersect_runs, name_from_bytes, subtract_runs, union_and_overlaps,
+    MetaRole, NO_NAME, NameId, Names, Omitted, Role, RunList, RunSpan, Severity, Units,
+    coalesce_runs, intersect_runs, name_from_bytes, subtract_runs, union_and_overlaps,
 };
 
 use groups::GroupDesc;

@@ -5,6 +5,7 @@
 pub mod block;
 pub mod crosslinks;
 pub mod detail;
+pub mod disk;
 pub mod explain;
 pub mod heatmap;
 pub mod help;
@@ -59,6 +60,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         } => loading(frame, &app.theme, name, phase, *done, *total),
         Screen::Failed { name, error } => failed(frame, &app.theme, name, error),
         Screen::Ready(session) => ready(frame, &app.theme, session),
+        Screen::Disk(d) => match d.session() {
+            Some(session) => ready(frame, &app.theme, session),
+            None => disk::render(frame, &app.theme, d),
+        },
     }
 }
 

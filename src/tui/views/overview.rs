@@ -71,15 +71,35 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         Line::from(vec![
             Span::styled("fs     ", theme.title()),
             Span::raw(format!(
-                "{} label \"{}\" uuid {}",
+                "{} label \"{}\" uuid {}{}",
                 info.fs_type,
                 safe(&info.label),
-                info.uuid
+                info.uuid,
+                s.vol
+                    .partition
+                    .as_ref()
+                    .map(|p| format!(
+                        "  on {} partition {} (sectors {}–{}; v: all volumes)",
+                        p.scheme.name(),
+                        p.number,
+                        p.start_lba,
+                        p.end_lba().saturating_sub(1)
+                    ))
+                    .unwrap_or_default()
             )),
         ]),
         Line::raw(format!(
-            "       {} blocks of {} bytes, {} groups, {} of {} inodes in use",
-            info.block_count, info.block_size, info.groups, info.inodes_in_use, info.inode_count
+            "       {} {}s of {} bytes, {}{} of {} inodes in use",
+            info.block_count,
+            s.fs.units.block,
+            info.block_size,
+            if info.groups > 0 {
+                format!("{} groups, ", info.groups)
+            } else {
+                String::new()
+            },
+            info.inodes_in_use,
+            info.inode_count
         )),
         Line::raw(format!("       features: {}", info.features.join(" "))),
         Line::raw(""),

@@ -1,0 +1,211 @@
+//! The volume list of a partitioned disk: a map of the whole disk
+//! (partitions by number, table structures, gaps, overlaps), one row per
+//! partition, and the partition table's own findings.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::app::Disk;
+use crate::tui::theme::{Kind, Theme};
+use crate::tui::views::safe;
+use crate::volume::Partition;
+
+/// What one cell of the disk map shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    Gap,
+    Table,
+    Partition(u32),
+    Overlap,
+}
+
+impl Cell {
+    pub fn glyph(self) -> char {
+        match self {
+            Cell::Gap => '·',
+            Cell::Table => 'm',
+            Cell::Partition(n) => char::from_digit(n % 10, 10).unwrap_or('?'),
+            Cell::Overlap => 'X',
+        }
+    }
+}
+
+/// The disk in `width` cells, each covering an equal share of the sectors:
+/// two partitions in one cell's sectors is an overlap only if they overlap
+/// there, not merely meet.
+pub fn map(disk: &Disk, width: usize) -> Vec<Cell> {
+    let ss = u64::from(disk.table.sector_size).max(1);
+    let parts: Vec<&Partition> = disk.table.partitions.iter().collect();
+    let total = parts
+        .iter()
+        .map(|p| p.end_lba())
+        .chain([disk.image.size_bytes / ss])
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let width = width.max(1) as u64;
+    (0..width)
+        .map(|i| {
+            let (from, to) = (
+                i * total / width,
+                ((i + 1) * total / width).max(i * total / width + 1),
+            );
+            let inside: Vec<&&Partition> = parts
+                .iter()
+                .filter(|p| p.start_lba < to && from < p.end_lba())
+                .collect();
+            let overlapping = inside.iter().enumerate().any(|(k, a)| {
+                inside.iter().skip(k + 1).any(|b| {
+                    a.start_lba.max(b.start_lba).max(from) < a.end_lba().min(b.end_lba()).min(to)
+                })
+            });
+            let table = disk
+                .table
+                .regions
+                .iter()
+                .any(|r| r.start_lba < to && from < r.start_lba.saturating_add(r.sectors));
+            match inside.first() {
+                _ if overlapping => Cell::Overlap,
+                _ if table => Cell::Table,
+                Some(p) => Cell::Partition(p.number),
+                None => Cell::Gap,
+            }
+        })
+        .collect()
+}
+
+pub fn render(frame: &mut Frame, theme: &Theme, disk: &Disk) {
+    let area = frame.area();
+    let t = &disk.table;
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "imginspect — {} — {} disk, {} partition{}, {}-byte sectors",
+                safe(&disk.image.path),
+                t.scheme.name(),
+                t.partitions.len(),
+                if t.partitions.len() == 1 { "" } else { "s" },
+                t.sector_size
+            ),
+            theme.title(),
+        ),
+        Line::raw(""),
+    ];
+    let cells = map(disk, usize::from(area.width.saturating_sub(2)));
+    lines.push(Line::from(
+        cells
+            .iter()
+            .map(|c| {
+                let style = match c {
+                    Cell::Overlap => theme.kind(Kind::Crosslink),
+                    Cell::Table => theme.dim(),
+                    _ => Style::new(),
+                };
+                Span::styled(c.glyph().to_string(), style)
+            })
+            .collect::<Vec<_>>(),
+    ));
+    lines.push(Line::styled(
+        "digits: partition number   m: partition table   ·: unpartitioned   X: partitions overlap",
+        theme.dim(),
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!(
+            "  {:<4} {:>10} {:>10}  {:<22} {:<10} {:<9} {}",
+            "part", "start", "sectors", "type", "fs", "findings", "name"
+        ),
+        theme.title(),
+    ));
+    for (i, v) in disk.volumes.iter().enumerate() {
+        let (number, start, sectors, kind, name) = match &v.partition {
+            Some(p) => (
+                format!("p{}", p.number),
+                p.start_lba.to_string(),
+                p.sectors.to_string(),
+                p.type_name.clone(),
+                safe(&p.name),
+            ),
+            None => (
+                "-".into(),
+                "0".into(),
+                "-".into(),
+                "-".into(),
+                String::new(),
+            ),
+        };
+        let findings = match v.worst {
+            Some(w) if v.crosslinked_blocks > 0 => {
+                format!("{} {}, X", v.findings, w.name())
+            }
+            Some(w) => format!("{} {}", v.findings, w.name()),
+            None => "none".into(),
+        };
+        let row = format!(
+            "{} {:<4} {:>10} {:>10}  {:<22} {:<10} {:<9} {}",
+            if i == disk.selected { '>' } else { ' ' },
+            number,
+            start,
+            sectors,
+            truncate(&kind, 22),
+            truncate(&safe(&v.what), 10),
+            findings,
+            name
+        );
+        let style = if i == disk.selected {
+            theme.selected()
+        } else if v.crosslinked_blocks > 0 {
+            theme.kind(Kind::Crosslink)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::styled(row, style));
+    }
+    if !t.findings.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("partition table findings ({}):", t.findings.len()),
+            theme.title(),
+        ));
+        for f in &t.findings {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<8} ", f.severity.name().to_uppercase()),
+                    theme.severity(f.severity),
+                ),
+                Span::raw(format!("{}: {}", f.code, safe(&f.message))),
+            ]));
+        }
+    }
+    let body = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        body,
+    );
+    let footer = Rect {
+        y: area.y + area.height.saturating_sub(1),
+        height: 1,
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            "j/k move  Enter explore the volume  v or Esc (in a volume) back here  q quit",
+            theme.dim(),
+        )),
+        footer,
+    );
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
+    }
+}
