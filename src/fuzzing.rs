@@ -5,6 +5,7 @@
 use crate::analysis::{ScanOptions, scan_view};
 use crate::fs::ext::superblock::Superblock;
 use crate::fs::ext::{blockmap, dir, groups, inode::RawInode};
+use crate::fs::fat::{self, bpb::FatKind};
 use crate::fs::{Detail, NoProgress};
 use crate::image::View;
 use crate::model::Role;
@@ -18,6 +19,9 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("groups", groups),
     ("block_map", block_map),
     ("directory_block", directory_block),
+    ("partition_table", partition_table),
+    ("fat_directory", fat_directory),
+    ("fat_chain", fat_chain),
 ];
 
 /// The whole pipeline on an image: parse, analyse, render both reports; the
@@ -106,4 +110,43 @@ pub fn block_map(data: &[u8]) {
 pub fn directory_block(data: &[u8]) {
     let _ = dir::parse_block(data, true);
     let _ = dir::parse_block(data, false);
+}
+
+/// An MBR or GPT (and the EBR chain) read from the start of a disk.
+pub fn partition_table(data: &[u8]) {
+    let _ = crate::volume::read(&View::from_bytes(data));
+}
+
+/// Directory slots of a FAT directory, FAT12/16 and FAT32 layouts.
+pub fn fat_directory(data: &[u8]) {
+    for fat32 in [false, true] {
+        let mut reader = fat::dir::Reader::default();
+        for slot in data.chunks(fat::dir::ENTRY) {
+            if reader.slot(slot, fat32).0 == fat::dir::Slot::End {
+                break;
+            }
+        }
+    }
+}
+
+/// Chain walks over a FAT made of the input, from every start cluster the
+/// first bytes name, in all three widths, within one budget.
+pub fn fat_chain(data: &[u8]) {
+    let Some((starts, table)) = data.split_at_checked(8) else {
+        return;
+    };
+    for kind in [FatKind::Fat12, FatKind::Fat16, FatKind::Fat32] {
+        let fat = fat::table::Fat { bytes: table, kind };
+        let max = (table.len() as u64).saturating_mul(2) / 3 + 1;
+        let mut budget = max.saturating_mul(4);
+        for s in starts.chunks(2) {
+            let start = u32::from(u16::from_le_bytes([
+                s.first().copied().unwrap_or(0),
+                s.get(1).copied().unwrap_or(0),
+            ]));
+            if start >= 2 {
+                let _ = fat::table::walk(&fat, start, max, &mut budget);
+            }
+        }
+    }
 }

@@ -211,3 +211,32 @@ fn a_tui_session_leaves_the_image_unchanged() {
     assert!(screen.contains("EXITED:0"), "{screen}");
     assert!(std::fs::read(&path).unwrap() == before, "the image changed");
 }
+
+#[test]
+fn a_partitioned_disk_lists_its_volumes_and_explores_each() {
+    if !common::have_tool("tmux") {
+        return;
+    }
+    let image = common::samples_dir().join("gpt-two-partitions.img");
+    let command = format!(
+        "{} '{}'; echo EXITED:$?; sleep 30",
+        env!("CARGO_BIN_EXE_imginspect"),
+        image.display()
+    );
+    let tmux = Tmux::start(&command, 100, 30);
+    let screen = tmux.wait_for("GPT disk, 2 partitions");
+    assert!(screen.contains("linux-shadow"), "{screen}");
+    tmux.keys(&["j", "Enter"]);
+    let screen = tmux.wait_for("on GPT partition 2");
+    assert!(screen.contains("/etc/shadow"), "{screen}");
+    tmux.keys(&["v"]);
+    tmux.wait_for("GPT disk, 2 partitions");
+    tmux.keys(&["k", "Enter"]);
+    let screen = tmux.wait_for("on GPT partition 1");
+    assert!(screen.contains("fat12"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("GPT disk, 2 partitions");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXITED:");
+    assert!(screen.contains("EXITED:0"), "{screen}");
+}

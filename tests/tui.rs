@@ -255,3 +255,43 @@ fn typing_a_filter_narrows_and_settings_still_apply() {
         _ => panic!(),
     }
 }
+
+/// A partitioned disk opens on its volume list: the disk map, one row per
+/// partition (the cross-linked one marked), and Enter explores a volume
+/// whose block numbers and bytes are its own; `v` comes back.
+#[test]
+fn a_partitioned_disk_opens_on_its_volume_list() {
+    let size = (100, 24);
+    let mut app = app_for("gpt-two-partitions.img", true, size);
+    let screen = screen_text(&draw(&app, size));
+    insta::assert_snapshot!("disk", screen);
+    assert!(screen.contains("GPT disk, 2 partitions"), "{screen}");
+    assert!(screen.contains("fat12-data") && screen.contains("linux-shadow"));
+    // The map shows both partitions and the table at both ends.
+    let map = screen.lines().nth(2).unwrap();
+    assert!(
+        map.contains('1') && map.contains('2') && map.contains('m'),
+        "{map}"
+    );
+    press(&mut app, "j\n");
+    let inside = screen_text(&draw(&app, size));
+    assert!(inside.contains("on GPT partition 2"), "{inside}");
+    assert!(inside.contains("crosslink"), "{inside}");
+    // Block 13 of the volume is /etc/shadow's first block, not the disk's.
+    press(&mut app, ":13\n");
+    let block = screen_text(&draw(&app, size));
+    assert!(block.contains("root:$6$"), "{block}");
+    assert!(block.contains("image byte 0x20d000"), "{block}");
+    press(&mut app, "v");
+    let back = screen_text(&draw(&app, size));
+    assert!(back.contains("GPT disk, 2 partitions"), "{back}");
+    // Overlapping partitions show as X on the map, in bold red.
+    let mut app = app_for("mbr-overlap.img", true, size);
+    let terminal = draw(&app, size);
+    let map = screen_text(&terminal).lines().nth(2).unwrap().to_string();
+    assert!(map.contains('X'), "{map}");
+    let x = map.chars().position(|c| c == 'X').unwrap() as u16;
+    assert_eq!(terminal.backend().buffer()[(x, 2)].fg, Color::Red);
+    press(&mut app, "q");
+    assert!(app.quit);
+}

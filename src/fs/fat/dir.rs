@@ -84,7 +84,9 @@ impl Reader {
         let short = e.get(..11).unwrap_or(&[]);
         let long = self.take_long(short);
         if attr & ATTR_VOLUME_ID != 0 {
-            self.label = Some(short_name(e));
+            // A label is the 11 bytes as they are: no dot between 8 and 3.
+            let end = short.iter().rposition(|&b| b != b' ').map_or(0, |p| p + 1);
+            self.label = Some(name_from_bytes(short.get(..end).unwrap_or(&[])).into_owned());
             return (Slot::Skip, long.err());
         }
         if short == b".          " || short == b"..         " {

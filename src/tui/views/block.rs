@@ -120,12 +120,18 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     let bs = u64::from(s.fs.info.block_size);
     let state = match st.allocated {
         Some(true) => "allocated",
-        Some(false) => "free in the bitmap",
+        Some(false) => "free in the allocation map",
         None => "allocation unknown",
     };
+    let at = block.saturating_mul(bs);
+    let in_image = if s.vol.offset_bytes > 0 {
+        format!(" (image byte {:#x})", at.saturating_add(s.vol.offset_bytes))
+    } else {
+        String::new()
+    };
     let mut lines = vec![Line::raw(format!(
-        "block {block} at byte {:#x} — {state}",
-        block.saturating_mul(bs)
+        "{} {block} at byte {at:#x}{in_image} — {state}",
+        s.fs.units.block
     ))];
     let shared = st.claimers.len() > 1;
     if st.claimers.is_empty() {

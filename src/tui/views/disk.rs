@@ -109,13 +109,13 @@ pub fn render(frame: &mut Frame, theme: &Theme, disk: &Disk) {
             .collect::<Vec<_>>(),
     ));
     lines.push(Line::styled(
-        "digits: partition number   m: partition table   ·: unpartitioned   X: partitions overlap",
+        "map: digit = partition, m = table, · = unpartitioned, X = overlap; rows: X = cross-linked",
         theme.dim(),
     ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         format!(
-            "  {:<4} {:>10} {:>10}  {:<22} {:<10} {:<9} {}",
+            "    {:<4} {:>10} {:>10}  {:<22} {:<10} {:<12} {}",
             "part", "start", "sectors", "type", "fs", "findings", "name"
         ),
         theme.title(),
@@ -138,15 +138,14 @@ pub fn render(frame: &mut Frame, theme: &Theme, disk: &Disk) {
             ),
         };
         let findings = match v.worst {
-            Some(w) if v.crosslinked_blocks > 0 => {
-                format!("{} {}, X", v.findings, w.name())
-            }
             Some(w) => format!("{} {}", v.findings, w.name()),
             None => "none".into(),
         };
+        // X marks a volume with cross-linked blocks, as in the inode table.
         let row = format!(
-            "{} {:<4} {:>10} {:>10}  {:<22} {:<10} {:<9} {}",
+            "{} {} {:<4} {:>10} {:>10}  {:<22} {:<10} {:<12} {}",
             if i == disk.selected { '>' } else { ' ' },
+            if v.crosslinked_blocks > 0 { 'X' } else { ' ' },
             number,
             start,
             sectors,

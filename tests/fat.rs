@@ -1,0 +1,272 @@
+//! FAT12/16/32 against independent tools, on the crafted samples of
+//! sample-images/build-disks.sh: The Sleuth Kit (`fls`, `istat`, `ifind`)
+//! for names, inode numbers and sectors, `fsck.fat -n` for shared clusters,
+//! loops and lost clusters.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{have_tool, samples_dir, tool};
+use imginspect::analysis::{Claimer, ScanOptions, ScanResult, scan};
+use imginspect::fs::NoProgress;
+use imginspect::image::Image;
+use imginspect::model::FileType;
+
+/// The bare FAT samples (no partition table).
+const BARE: &[&str] = &[
+    "fat12-clean.img",
+    "fat16-clean.img",
+    "fat16-crosslink.img",
+    "fat16-fats-disagree.img",
+    "fat32-loop.img",
+];
+
+fn model(name: &str) -> ScanResult {
+    let image = Image::open(&samples_dir().join(name)).expect("sample image");
+    scan(&image, &ScanOptions::default(), &NoProgress)
+}
+
+fn path_of(name: &str) -> String {
+    samples_dir().join(name).to_str().unwrap().to_string()
+}
+
+/// `fls -r -p`: (inode, "/path") of every allocated entry (deleted entries,
+/// marked `*`, TSK's virtual files and the volume label entry, which TSK
+/// lists as a file, are left out).
+fn fls(name: &str) -> BTreeSet<(u64, String)> {
+    let out = tool("fls", &["-r", "-p", &path_of(name)]);
+    assert!(out.status.success(), "fls {name}: {:?}", out);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("v/v") && !l.starts_with("V/V"))
+        .filter_map(|l| {
+            let (kind, rest) = l.split_once(' ')?;
+            let _ = kind;
+            if rest.starts_with('*') {
+                return None;
+            }
+            let (ino, path) = rest.split_once(":\t")?;
+            if path.ends_with(" (Volume Label Entry)") {
+                return None;
+            }
+            Some((ino.trim().parse().ok()?, format!("/{path}")))
+        })
+        .collect()
+}
+
+#[test]
+fn names_and_inode_numbers_are_the_sleuth_kits() {
+    if !have_tool("fls") {
+        return;
+    }
+    for name in BARE {
+        let result = model(name);
+        let fs = result.volumes[0].filesystem.as_ref().unwrap();
+        let ours: BTreeSet<(u64, String)> = fs
+            .inodes
+            .iter()
+            .filter(|n| n.ino != 2)
+            .flat_map(|n| fs.paths(n).into_iter().map(move |p| (n.ino, p)))
+            .collect();
+        let theirs = fls(name);
+        assert!(theirs.len() >= 4, "{name}: fls listed {theirs:?}");
+        assert_eq!(ours, theirs, "{name}");
+    }
+}
+
+#[test]
+fn every_files_sectors_start_as_istat_lists_them() {
+    if !have_tool("istat") {
+        return;
+    }
+    let mut checked = 0;
+    for name in BARE {
+        let result = model(name);
+        let fs = result.volumes[0].filesystem.as_ref().unwrap();
+        for n in fs
+            .inodes
+            .iter()
+            .filter(|n| n.file_type == FileType::Regular && n.size > 0)
+        {
+            let out = tool("istat", &[&path_of(name), &n.ino.to_string()]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            let Some((_, list)) = text.split_once("Sectors:") else {
+                panic!("{name} inode {}: istat gave no sectors: {text}", n.ino);
+            };
+            let theirs: Vec<u64> = list
+                .split_whitespace()
+                .map_while(|w| w.parse().ok())
+                // Sectors of the last cluster past the size are listed as 0.
+                .filter(|&s| s != 0)
+                .collect();
+            let ours: Vec<u64> = fs
+                .runs_of(n)
+                .iter()
+                .flat_map(|r| r.start..r.start + r.len)
+                .collect();
+            // istat lists the chain as far as the size reaches (and stops a
+            // loop there); the claims are the whole chain.
+            assert!(
+                !theirs.is_empty() && ours.starts_with(&theirs),
+                "{name} inode {} ({}): istat {theirs:?}, ours {ours:?}",
+                n.ino,
+                fs.display_name(n)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} files checked");
+}
+
+/// fsck.fat -n: the pairs of files it says share clusters, and the clusters
+/// it would reclaim.
+fn fsck_fat(name: &str) -> (BTreeSet<(String, String)>, u64, i32) {
+    let out = tool("fsck.fat", &["-n", &path_of(name)]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut pairs = BTreeSet::new();
+    for (i, l) in lines.iter().enumerate() {
+        if let Some(first) = l.strip_suffix("  and")
+            && lines
+                .get(i + 2)
+                .is_some_and(|s| s.trim() == "share clusters.")
+        {
+            let second = lines[i + 1].trim().to_string();
+            pairs.insert((first.trim().to_string(), second));
+        }
+    }
+    let reclaimed = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Reclaimed "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (pairs, reclaimed, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn shared_clusters_and_lost_clusters_agree_with_fsck_fat() {
+    if !have_tool("fsck.fat") {
+        return;
+    }
+    let result = model("fat16-crosslink.img");
+    let volume = &result.volumes[0];
+    let fs = volume.filesystem.as_ref().unwrap();
+    let (pairs, reclaimed, exit) = fsck_fat("fat16-crosslink.img");
+    assert_eq!(exit, 1, "fsck.fat -n finds errors");
+    assert_eq!(pairs.len(), 2, "{pairs:?}");
+    // fsck.fat truncates the second file of a pair as it goes, so it names
+    // fewer pairs than share; every pair it names shares a run here.
+    let sharing: Vec<BTreeSet<String>> = volume
+        .crosslinks
+        .iter()
+        .map(|c| {
+            c.claimers
+                .iter()
+                .filter_map(|cl| match cl {
+                    Claimer::Inode { paths, .. } => paths.first().cloned(),
+                    Claimer::Metadata { .. } => None,
+                })
+                .collect()
+        })
+        .collect();
+    for (a, b) in &pairs {
+        assert!(
+            sharing.iter().any(|s| s.contains(a) && s.contains(b)),
+            "fsck.fat: {a} and {b} share clusters; ours: {sharing:?}"
+        );
+    }
+    let named: BTreeSet<&String> = pairs.iter().flat_map(|(a, b)| [a, b]).collect();
+    let ours: BTreeSet<&String> = sharing.iter().flatten().collect();
+    assert_eq!(named, ours);
+    // Lost clusters: what fsck.fat would reclaim is what the FAT allocates
+    // and no chain reaches.
+    let spc = fs.info.block_size as u64; // bytes per sector
+    let lost: u64 = volume
+        .findings
+        .iter()
+        .filter(|f| f.code == "allocated_but_unclaimed")
+        .flat_map(|f| f.blocks.iter().map(|b| b[1]))
+        .sum();
+    let cluster_sectors = fs
+        .info
+        .features
+        .iter()
+        .find_map(|f| f.strip_suffix("-byte clusters"))
+        .and_then(|b| b.parse::<u64>().ok())
+        .unwrap()
+        / spc;
+    assert_eq!(lost / cluster_sectors, reclaimed);
+}
+
+#[test]
+fn ifind_names_every_claimer_of_every_shared_sector() {
+    if !have_tool("ifind") {
+        return;
+    }
+    let result = model("fat16-crosslink.img");
+    let volume = &result.volumes[0];
+    assert!(!volume.crosslinks.is_empty());
+    for c in &volume.crosslinks {
+        let ours: BTreeSet<u64> = c
+            .claimers
+            .iter()
+            .filter_map(|cl| match cl {
+                Claimer::Inode { inode, .. } => Some(*inode),
+                Claimer::Metadata { .. } => None,
+            })
+            .collect();
+        for sector in c.start_block..c.start_block + c.block_count {
+            let out = tool(
+                "ifind",
+                &[
+                    "-a",
+                    "-d",
+                    &sector.to_string(),
+                    &path_of("fat16-crosslink.img"),
+                ],
+            );
+            let theirs: BTreeSet<u64> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.trim().parse().ok())
+                .collect();
+            assert_eq!(ours, theirs, "sector {sector}");
+        }
+    }
+}
+
+#[test]
+fn loops_and_disagreeing_fats_are_reported_where_fsck_fat_fails() {
+    let fsck = have_tool("fsck.fat");
+    let mut codes: BTreeMap<&str, Vec<&'static str>> = BTreeMap::new();
+    for name in BARE {
+        let result = model(name);
+        let mut found: Vec<&'static str> = result.findings().map(|f| f.code).collect();
+        found.sort_unstable();
+        found.dedup();
+        if fsck {
+            let (_, _, exit) = fsck_fat(name);
+            assert_eq!(
+                exit != 0,
+                !found.is_empty(),
+                "{name}: fsck.fat -n exit {exit}, our findings {found:?}"
+            );
+        }
+        codes.insert(name, found);
+    }
+    assert_eq!(codes["fat12-clean.img"], Vec::<&str>::new());
+    assert_eq!(codes["fat16-clean.img"], Vec::<&str>::new());
+    assert_eq!(codes["fat32-loop.img"], ["bad_cluster_chain"]);
+    assert_eq!(codes["fat16-fats-disagree.img"], ["fat_mismatch"]);
+    assert_eq!(
+        codes["fat16-crosslink.img"],
+        ["allocated_but_unclaimed", "crosslink"]
+    );
+    let result = model("fat32-loop.img");
+    let looped = result
+        .findings()
+        .find(|f| f.code == "bad_cluster_chain")
+        .unwrap();
+    assert!(looped.message.contains("/LOOP.BIN") && looped.message.contains("loops"));
+}
