@@ -613,17 +613,44 @@ pub struct Units {
     pub block: &'static str,
     /// "block bitmap", "FAT".
     pub allocation_map: &'static str,
+    /// Where blocks are sectors grouped in clusters (FAT): the first sector
+    /// of cluster 2 and the sectors per cluster, so that reports can give
+    /// cluster numbers too, as fsck.fat does.
+    pub clusters: Option<(BlockNo, u64)>,
 }
 
 impl Units {
     pub const EXT: Units = Units {
         block: "block",
         allocation_map: "block bitmap",
+        clusters: None,
     };
-    pub const FAT: Units = Units {
-        block: "sector",
-        allocation_map: "FAT",
-    };
+
+    /// FAT: sectors, with cluster 2 at `first_data_sector`.
+    pub fn fat(first_data_sector: BlockNo, sectors_per_cluster: u64) -> Units {
+        Units {
+            block: "sector",
+            allocation_map: "FAT",
+            clusters: Some((first_data_sector, sectors_per_cluster.max(1))),
+        }
+    }
+
+    /// " [clusters 5–7]" for a run of sectors in the data area; "" elsewhere.
+    pub fn cluster_note(&self, start: BlockNo, len: u64) -> String {
+        let Some((first, per)) = self.clusters else {
+            return String::new();
+        };
+        if start < first || len == 0 {
+            return String::new();
+        }
+        let a = (start - first) / per + 2;
+        let b = (start.saturating_add(len - 1) - first) / per + 2;
+        if a == b {
+            format!(" [cluster {a}]")
+        } else {
+            format!(" [clusters {a}–{b}]")
+        }
+    }
 }
 
 /// What a findings-only parse (`fs::Detail::FindingsOnly`) left out of the

@@ -143,7 +143,8 @@ fn golden_json() {
     let golden_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let update = std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1");
     let mut failures = Vec::new();
-    for (name, _, _) in common::expected() {
+    let ext = common::expected().into_iter().map(|(name, _, _)| name);
+    for name in ext.chain(common::disk_samples()) {
         let path = common::samples_dir().join(&name);
         let mut json = common::scan_json(&path);
         json["image"]["path"] = serde_json::Value::String(format!("sample-images/{name}"));

@@ -440,8 +440,13 @@ fn e2fsck_exit_codes_match_expected_tsv() {
         return;
     }
     let expected = common::expected();
-    // expected.tsv documents every committed image.
-    let listed: BTreeSet<String> = expected.iter().map(|(n, _, _)| n.clone()).collect();
+    // expected.tsv (ext) and disks.tsv (disks and FAT) document every
+    // committed image.
+    let listed: BTreeSet<String> = expected
+        .iter()
+        .map(|(n, _, _)| n.clone())
+        .chain(common::disk_samples())
+        .collect();
     let on_disk: BTreeSet<String> = std::fs::read_dir(common::samples_dir())
         .expect("read sample-images")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -449,7 +454,7 @@ fn e2fsck_exit_codes_match_expected_tsv() {
         .collect();
     assert_eq!(
         listed, on_disk,
-        "expected.tsv (left) vs *.img files (right)"
+        "expected.tsv + disks.tsv (left) vs *.img files (right)"
     );
 
     let tmp = tempfile::tempdir().expect("tempdir");

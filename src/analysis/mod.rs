@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::fs::{self, Progress};
 use crate::image::{Image, View};
 use crate::model::{
-    BlockNo, BlockRun, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity,
+    BlockNo, BlockRun, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity, Units,
     coalesce_runs, mode_string,
 };
 use crate::volume::{self, Partition, PartitionTable};
@@ -436,7 +436,7 @@ pub fn analyse(
                         plural(outside.len(), "run"),
                         fs.first_data_block,
                         fs_end,
-                        runs_text(fs.units.block, &outside)
+                        runs_text(&fs.units, &outside)
                     ),
                 )
                 .with_inodes([inode.ino])
@@ -451,7 +451,7 @@ pub fn analyse(
                     format!(
                         "{} maps blocks past the end of the image file ({image_blocks} blocks): {}",
                         describe(&fs, inode),
-                        runs_text(fs.units.block, &beyond_image)
+                        runs_text(&fs.units, &beyond_image)
                     ),
                 )
                 .with_inodes([inode.ino])
@@ -703,14 +703,14 @@ fn classify(
             "{} share {} ({})",
             join_and(&who),
             plural(total as usize, fs.units.block),
-            runs_text(fs.units.block, &runs)
+            runs_text(&fs.units, &runs)
         );
         if who.len() == 1 {
             message = format!(
                 "{} maps {} twice ({})",
                 join_and(&who),
                 plural(total as usize, fs.units.block),
-                runs_text(fs.units.block, &runs)
+                runs_text(&fs.units, &runs)
             );
         }
         let roles: Vec<(InodeNo, Role)> = members
@@ -818,7 +818,7 @@ fn shared_clusters(fs: &Filesystem, crosslinks: &mut Vec<Crosslink>, findings: &
                     "{} allocate blocks in the same {} of {per} blocks ({}): with bigalloc a cluster has one owner, so deleting or truncating one frees blocks the other still uses (double free).",
                     join_and(&who),
                     if clusters == 1 { "cluster".to_string() } else { format!("{clusters} clusters") },
-                    runs_text(fs.units.block, &[[start, end - start]])
+                    runs_text(&fs.units, &[[start, end - start]])
                 ),
             )
             .with_inodes(inodes.iter().map(|n| n.ino))
@@ -974,6 +974,11 @@ fn crosslink_consequence(fs: &Filesystem, inodes: &[&Inode], roles: &[(InodeNo, 
             }
         }
     }
+    if sentences.is_empty() {
+        // Same owner and mode (or a format without permissions, such as
+        // FAT): no privilege is crossed, but the files are still one.
+        sentences.push("Writing any of them changes what the others read".into());
+    }
     sentences.push(
         "Deleting or truncating one frees blocks the other still uses, and the allocator hands them out again (double free)".into(),
     );
@@ -1030,7 +1035,7 @@ fn bitmap_findings(
                     "{who} uses {} that the {} marks free ({}): the next allocation hands them to another file, cross-linking them",
                     plural(total as usize, fs.units.block),
                     fs.units.allocation_map,
-                    runs_text(fs.units.block, &runs)
+                    runs_text(&fs.units, &runs)
                 ),
             )
             .with_inodes(inodes)
@@ -1068,7 +1073,7 @@ fn bitmap_findings(
                     "{} marked in use in the {} belong to no inode or metadata ({}): leaked space, or data left by a deleted or hidden file",
                     plural(total as usize, fs.units.block),
                     fs.units.allocation_map,
-                    runs_text(fs.units.block, &leaked)
+                    runs_text(&fs.units, &leaked)
                 ),
             )
             .with_blocks(leaked),
@@ -1094,16 +1099,18 @@ fn name_of(fs: &Filesystem, n: &Inode) -> String {
 }
 
 /// "12–15, 20" — runs as block ranges, at most a handful listed.
-pub fn runs_text(unit: &str, runs: &[[u64; 2]]) -> String {
+pub fn runs_text(units: &Units, runs: &[[u64; 2]]) -> String {
     const SHOWN: usize = 8;
+    let unit = units.block;
     let mut parts: Vec<String> = runs
         .iter()
         .take(SHOWN)
         .map(|&[s, l]| {
+            let clusters = units.cluster_note(s, l);
             if l <= 1 {
-                format!("{unit} {s}")
+                format!("{unit} {s}{clusters}")
             } else {
-                format!("{unit}s {s}–{}", s.saturating_add(l - 1))
+                format!("{unit}s {s}–{}{clusters}", s.saturating_add(l - 1))
             }
         })
         .collect();

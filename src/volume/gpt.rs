@@ -327,7 +327,7 @@ fn entries(h: &Header, findings: &mut Vec<Finding>) -> Vec<Partition> {
                         h.first_usable, h.last_usable
                     ),
                 )
-                .with_blocks([[first, last - first + 1]]),
+                .with_blocks([[first, (last - first).saturating_add(1)]]),
             );
         }
         out.push(Partition {
@@ -337,7 +337,7 @@ fn entries(h: &Header, findings: &mut Vec<Finding>) -> Vec<Partition> {
             type_id,
             name,
             start_lba: first,
-            sectors: last - first + 1,
+            sectors: (last - first).saturating_add(1),
         });
     }
     out

@@ -175,7 +175,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
         inode_labels: Vec::new(),
         shared_blocks_declared: false,
         omitted: None,
-        units: Units::FAT,
+        units: Units::fat(bpb.first_data_sector, u64::from(bpb.sectors_per_cluster)),
         findings,
     })
 }

@@ -49,10 +49,9 @@ pub fn map(disk: &Disk, width: usize) -> Vec<Cell> {
     let width = width.max(1) as u64;
     (0..width)
         .map(|i| {
-            let (from, to) = (
-                i * total / width,
-                ((i + 1) * total / width).max(i * total / width + 1),
-            );
+            // In u128: a hostile partition can end near u64::MAX.
+            let at = |k: u64| (u128::from(k) * u128::from(total) / u128::from(width)) as u64;
+            let (from, to) = (at(i), at(i + 1).max(at(i).saturating_add(1)));
             let inside: Vec<&&Partition> = parts
                 .iter()
                 .filter(|p| p.start_lba < to && from < p.end_lba())

@@ -123,7 +123,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         lines.push(Line::raw(""));
         lines.push(Line::raw(format!(
             "Blocks: {}",
-            crate::analysis::runs_text(s.fs.units.block, &f.blocks)
+            crate::analysis::runs_text(&s.fs.units, &f.blocks)
         )));
     }
     frame.render_widget(
