@@ -270,3 +270,28 @@ fn loops_and_disagreeing_fats_are_reported_where_fsck_fat_fails() {
         .unwrap();
     assert!(looped.message.contains("/LOOP.BIN") && looped.message.contains("loops"));
 }
+
+#[test]
+fn fsinfo_hints_are_checked_against_the_fat() {
+    let pristine = common::sample_bytes("fat32-loop.img");
+    let codes = |bytes: &[u8]| -> Vec<&'static str> {
+        common::scan_bytes(bytes)
+            .findings()
+            .map(|f| f.code)
+            .filter(|c| c.contains("fsinfo"))
+            .collect()
+    };
+    assert!(codes(&pristine).is_empty());
+    // FSInfo is sector 1: a free count that the FAT does not bear out...
+    let mut wrong_count = pristine.clone();
+    wrong_count[512 + 488..512 + 492].copy_from_slice(&5u32.to_le_bytes());
+    assert_eq!(codes(&wrong_count), ["fsinfo_mismatch"]);
+    // ...unknown (0xFFFFFFFF) is allowed...
+    let mut unknown = pristine.clone();
+    unknown[512 + 488..512 + 492].fill(0xFF);
+    assert!(codes(&unknown).is_empty());
+    // ...and a broken signature makes the hints worthless.
+    let mut unsigned = pristine;
+    unsigned[512] ^= 1;
+    assert_eq!(codes(&unsigned), ["bad_fsinfo"]);
+}

@@ -21,6 +21,7 @@ pub mod table;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use crate::bytes::le32;
 use crate::fs::Progress;
 use crate::image::{ReadError, View};
 use crate::model::{
@@ -121,7 +122,10 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
         kind: bpb.kind,
     };
     compare_copies(&bpb, &copies, followed, &mut findings);
-    let allocated = allocation(&bpb, &fat, &mut findings);
+    let (allocated, free) = allocation(&bpb, &fat, &mut findings);
+    if bpb.kind == FatKind::Fat32 && !fat_bytes.is_empty() {
+        check_fsinfo(view, &bpb, free, &mut findings);
+    }
 
     let mut walk = Walk::new(view, &bpb, fat, findings);
     walk.tree(progress);
@@ -292,17 +296,69 @@ fn compare_copies(
     }
 }
 
+/// FSInfo (FAT32, spec section 5): lead signature 0x41615252 (0), structure
+/// signature 0x61417272 (484), free cluster count (488), next free hint
+/// (492), trail signature 0xAA550000 (508). Its counts are hints, but a
+/// driver that trusts a wrong free count misjudges the space left.
+fn check_fsinfo(view: &View<'_>, bpb: &Bpb, free: u64, findings: &mut Vec<Finding>) {
+    let ss = u64::from(bpb.bytes_per_sector);
+    let at = u64::from(bpb.fsinfo_sector);
+    if at == 0 || at >= bpb.reserved_sectors {
+        findings.push(Finding::new(
+            Severity::Low,
+            "bad_fsinfo",
+            format!(
+                "BPB_FSInfo is {at}: the FSInfo sector must lie in the reserved sectors (1–{})",
+                bpb.reserved_sectors.saturating_sub(1)
+            ),
+        ));
+        return;
+    }
+    let Ok(sector) = view.read(at.saturating_mul(ss), 512) else {
+        return;
+    };
+    let signatures = (le32(sector, 0), le32(sector, 484), le32(sector, 508));
+    if signatures != (0x4161_5252, 0x6141_7272, 0xAA55_0000) {
+        findings.push(
+            Finding::new(
+                Severity::Low,
+                "bad_fsinfo",
+                format!(
+                    "the FSInfo sector ({at}) has signatures {:#010x} {:#010x} {:#010x}, not 0x41615252 0x61417272 0xaa550000: drivers ignore its hints",
+                    signatures.0, signatures.1, signatures.2
+                ),
+            )
+            .with_blocks([[at, 1]]),
+        );
+        return;
+    }
+    let stored = le32(sector, 488);
+    if stored != u32::MAX && u64::from(stored) != free {
+        findings.push(
+            Finding::new(
+                Severity::Low,
+                "fsinfo_mismatch",
+                format!(
+                    "FSInfo says {stored} clusters are free but the FAT has {free} free: a driver that trusts the hint misjudges the space left (fsck.fat corrects it)"
+                ),
+            )
+            .with_blocks([[at, 1]]),
+        );
+    }
+}
+
 /// The sectors in use, as the FAT says: the filesystem's own regions and
 /// every cluster whose entry is not free (bad clusters are not in use, they
-/// are withdrawn; they are reported).
-fn allocation(bpb: &Bpb, fat: &Fat<'_>, findings: &mut Vec<Finding>) -> Vec<(u64, u64)> {
+/// are withdrawn; they are reported). Also the count of free clusters.
+fn allocation(bpb: &Bpb, fat: &Fat<'_>, findings: &mut Vec<Finding>) -> (Vec<(u64, u64)>, u64) {
     let spc = u64::from(bpb.sectors_per_cluster);
     let mut runs = vec![(0, bpb.first_data_sector)];
     let mut bad = 0u64;
+    let mut free = 0u64;
     for c in 2..=u32::try_from(bpb.max_cluster()).unwrap_or(u32::MAX) {
         match fat.next(c) {
             None => break,
-            Some(Next::Free) => {}
+            Some(Next::Free) => free += 1,
             Some(Next::Bad) => bad += 1,
             Some(_) => {
                 let start = bpb.cluster_sector(c);
@@ -322,7 +378,7 @@ fn allocation(bpb: &Bpb, fat: &Fat<'_>, findings: &mut Vec<Finding>) -> Vec<(u64
             ),
         ));
     }
-    coalesce_runs(runs)
+    (coalesce_runs(runs), free)
 }
 
 /// One directory entry turned into an inode of the model.
