@@ -273,6 +273,10 @@ pub struct Inode {
     /// says otherwise (e.g. hidden in an uninitialised inode-table tail).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden: Option<Hidden>,
+    /// A deleted entry kept as evidence (FAT 0xE5): its runs are where its
+    /// data was, history, not claims; the analysis never counts them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// Why an inode that the format's bookkeeping calls unused was found live.

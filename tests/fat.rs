@@ -31,10 +31,10 @@ fn path_of(name: &str) -> String {
     samples_dir().join(name).to_str().unwrap().to_string()
 }
 
-/// `fls -r -p`: (inode, "/path") of every allocated entry (deleted entries,
-/// marked `*`, TSK's virtual files and the volume label entry, which TSK
-/// lists as a file, are left out).
-fn fls(name: &str) -> BTreeSet<(u64, String)> {
+/// `fls -r -p`: (inode, "/path", deleted) of every entry (TSK's virtual
+/// files, its orphan directory and the volume label entry, which TSK lists
+/// as a file, are left out).
+fn fls(name: &str) -> BTreeSet<(u64, String, bool)> {
     let out = tool("fls", &["-r", "-p", &path_of(name)]);
     assert!(out.status.success(), "fls {name}: {:?}", out);
     String::from_utf8_lossy(&out.stdout)
@@ -43,14 +43,12 @@ fn fls(name: &str) -> BTreeSet<(u64, String)> {
         .filter_map(|l| {
             let (kind, rest) = l.split_once(' ')?;
             let _ = kind;
-            if rest.starts_with('*') {
+            let deleted = rest.starts_with('*');
+            let (ino, path) = rest.trim_start_matches("* ").split_once(":\t")?;
+            if path.ends_with(" (Volume Label Entry)") || path.starts_with("$OrphanFiles") {
                 return None;
             }
-            let (ino, path) = rest.split_once(":\t")?;
-            if path.ends_with(" (Volume Label Entry)") {
-                return None;
-            }
-            Some((ino.trim().parse().ok()?, format!("/{path}")))
+            Some((ino.trim().parse().ok()?, format!("/{path}"), deleted))
         })
         .collect()
 }
@@ -63,11 +61,11 @@ fn names_and_inode_numbers_are_the_sleuth_kits() {
     for name in BARE {
         let result = model(name);
         let fs = result.volumes[0].filesystem.as_ref().unwrap();
-        let ours: BTreeSet<(u64, String)> = fs
+        let ours: BTreeSet<(u64, String, bool)> = fs
             .inodes
             .iter()
             .filter(|n| n.ino != 2)
-            .flat_map(|n| fs.paths(n).into_iter().map(move |p| (n.ino, p)))
+            .flat_map(|n| fs.paths(n).into_iter().map(move |p| (n.ino, p, n.deleted)))
             .collect();
         let theirs = fls(name);
         assert!(theirs.len() >= 4, "{name}: fls listed {theirs:?}");

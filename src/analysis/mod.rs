@@ -392,7 +392,8 @@ pub fn analyse(
             id: claims.metadata_base() + k,
         });
     }
-    for inode in &fs.inodes {
+    // Deleted entries' runs are history, not claims.
+    for inode in fs.inodes.iter().filter(|n| !n.deleted) {
         let mut outside: Vec<[u64; 2]> = Vec::new();
         let mut beyond_image: Vec<[u64; 2]> = Vec::new();
         let first_run = inode.runs.start as usize;
@@ -752,7 +753,7 @@ fn shared_clusters(fs: &Filesystem, crosslinks: &mut Vec<Crosslink>, findings: &
     let per = fs.cluster_blocks;
     let fs_end = fs.info.block_count;
     let mut spans: Vec<Span> = Vec::new();
-    for (i, inode) in fs.inodes.iter().enumerate() {
+    for (i, inode) in fs.inodes.iter().enumerate().filter(|(_, n)| !n.deleted) {
         for run in fs.runs_of(inode) {
             let start = run.start.max(fs.first_data_block);
             let end = run.end().min(fs_end);
@@ -1155,7 +1156,7 @@ pub fn claimers_of(fs: &Filesystem, block: BlockNo) -> Vec<Claimer> {
             });
         }
     }
-    for (i, inode) in fs.inodes.iter().enumerate() {
+    for (i, inode) in fs.inodes.iter().enumerate().filter(|(_, n)| !n.deleted) {
         for run in fs.runs_of(inode) {
             if run.start <= block && block < run.end() {
                 let c = Claim {
@@ -1184,10 +1185,16 @@ impl BlockIndex {
     pub fn new(fs: &Filesystem) -> BlockIndex {
         let base = fs.runs.len();
         let mut spans: Vec<(BlockNo, BlockNo, usize)> = fs
-            .runs
+            .inodes
             .iter()
-            .enumerate()
-            .map(|(i, r)| (r.start, r.end(), i))
+            .filter(|n| !n.deleted)
+            .flat_map(|n| {
+                let first = n.runs.start as usize;
+                fs.runs_of(n)
+                    .iter()
+                    .enumerate()
+                    .map(move |(k, r)| (r.start, r.end(), first + k))
+            })
             .chain(
                 fs.metadata
                     .iter()

@@ -226,6 +226,12 @@ pub fn inode(fs: &Filesystem, crosslinks: &[analysis::Crosslink], n: &Inode) -> 
             .map(|c| format!("  crtime {c}"))
             .unwrap_or_default()
     );
+    if n.deleted {
+        let _ = writeln!(
+            out,
+            "  DELETED: its runs are where its data was (guessed contiguous), not claims"
+        );
+    }
     if let Some(h) = n.hidden.map(|h| h.reason()) {
         let _ = writeln!(out, "  HIDDEN: {h}");
     }

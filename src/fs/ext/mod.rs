@@ -716,6 +716,7 @@ fn scan_slots(
             first_name: NO_NAME,
             runs,
             hidden,
+            deleted: false,
         };
         let own_runs = run_arena.get(runs.start as usize..).unwrap_or(&[]);
         if keep.keeps(&inode, own_runs) {

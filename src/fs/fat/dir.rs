@@ -44,9 +44,12 @@ impl Entry {
 pub enum Slot {
     /// 0x00: no entries follow.
     End,
-    /// Nothing live: deleted, `.`/`..`, a long-name part, a volume label.
+    /// Nothing to list: `.`/`..`, a long-name part, a volume label.
     Skip,
     Entry(Entry),
+    /// A deleted (0xE5) entry, named as The Sleuth Kit names it: the 8.3
+    /// name with `_` for the lost first character.
+    Deleted(Entry),
 }
 
 /// Walks the slots of one directory in order, assembling long names.
@@ -76,7 +79,14 @@ impl Reader {
         let attr = e.get(11).copied().unwrap_or(0);
         if first == DELETED {
             let problem = self.orphans("a deleted entry");
-            return (Slot::Skip, problem);
+            let attr = e.get(11).copied().unwrap_or(0);
+            if attr & 0x3F == ATTR_LFN || attr & ATTR_VOLUME_ID != 0 {
+                return (Slot::Skip, problem);
+            }
+            let mut named = [0u8; ENTRY];
+            named.copy_from_slice(e.get(..ENTRY).unwrap_or(&[0; ENTRY]));
+            named[0] = b'_';
+            return (Slot::Deleted(entry(&named, is_fat32)), problem);
         }
         if attr & 0x3F == ATTR_LFN {
             return (Slot::Skip, self.long_part(e));
@@ -97,17 +107,13 @@ impl Reader {
             Ok(None) => (short_name(e), None),
             Err(p) => (short_name(e), Some(p)),
         };
-        let hi = if is_fat32 { u32::from(le16(e, 20)) } else { 0 };
-        let entry = Entry {
-            name,
-            attr,
-            start_cluster: (hi << 16) | u32::from(le16(e, 26)),
-            size: le32(e, 28),
-            mtime: dos_time(le16(e, 24), le16(e, 22)),
-            atime: dos_time(le16(e, 18), 0),
-            crtime: dos_time(le16(e, 16), le16(e, 14)),
-        };
-        (Slot::Entry(entry), problem)
+        (
+            Slot::Entry(Entry {
+                name,
+                ..entry(e, is_fat32)
+            }),
+            problem,
+        )
     }
 
     fn long_part(&mut self, e: &[u8]) -> Option<Problem> {
@@ -183,6 +189,20 @@ impl Reader {
                 .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
                 .collect(),
         ))
+    }
+}
+
+/// The fields of a short entry, named by its 8.3 name.
+fn entry(e: &[u8], is_fat32: bool) -> Entry {
+    let hi = if is_fat32 { u32::from(le16(e, 20)) } else { 0 };
+    Entry {
+        name: short_name(e),
+        attr: e.get(11).copied().unwrap_or(0),
+        start_cluster: (hi << 16) | u32::from(le16(e, 26)),
+        size: le32(e, 28),
+        mtime: dos_time(le16(e, 24), le16(e, 22)),
+        atime: dos_time(le16(e, 18), 0),
+        crtime: dos_time(le16(e, 16), le16(e, 14)),
     }
 }
 

@@ -162,7 +162,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
             format!("follows FAT #{}", followed + 1),
         ],
         groups: 0,
-        inodes_in_use: inodes.len() as u64,
+        inodes_in_use: inodes.iter().filter(|n| !n.deleted).count() as u64,
     };
     Ok(Filesystem {
         info,
@@ -655,6 +655,7 @@ impl<'v, 'b> Walk<'v, 'b> {
                                 subdirs.push(sub);
                             }
                         }
+                        Slot::Deleted(e) => self.deleted(dir, ino, e),
                     }
                 }
             }
@@ -802,6 +803,59 @@ impl<'v, 'b> Walk<'v, 'b> {
     }
 }
 
+impl Walk<'_, '_> {
+    /// A deleted entry: listed, with where its data was, never a claim. Its
+    /// clusters are guessed contiguous from its first one, for as many as
+    /// its size needs (the FAT chain is freed), as The Sleuth Kit does.
+    fn deleted(&mut self, dir: &Pending, ino: InodeNo, e: dir::Entry) {
+        if self.by_ino.contains_key(&ino) {
+            return;
+        }
+        let Some(name_id) = self.names.push(Some(dir.name), &e.name) else {
+            return;
+        };
+        let max = self.bpb.max_cluster();
+        let start = u64::from(e.start_cluster);
+        let wanted = if e.is_dir() {
+            1
+        } else {
+            u64::from(e.size).div_ceil(self.bpb.cluster_bytes())
+        };
+        let clusters = if start >= 2 && start <= max {
+            wanted.min(max - start + 1)
+        } else {
+            0
+        };
+        let spc = u64::from(self.bpb.sectors_per_cluster);
+        let runs: Vec<BlockRun> = (clusters > 0)
+            .then(|| BlockRun {
+                logical: Some(0),
+                start: self.bpb.cluster_sector(e.start_cluster),
+                len: clusters * spc,
+                role: if e.is_dir() {
+                    Role::Directory
+                } else {
+                    Role::Data
+                },
+                unwritten: false,
+            })
+            .into_iter()
+            .collect();
+        let mut inode = blank_inode(ino, e.attr, u64::from(e.size));
+        inode.deleted = true;
+        inode.mtime = e.mtime;
+        inode.atime = e.atime;
+        inode.ctime = e.mtime;
+        inode.crtime = Some(e.crtime);
+        self.names.add_to(&mut inode, name_id);
+        self.add(Found {
+            inode,
+            runs,
+            size_problem: None,
+        });
+    }
+}
+
 /// An inode for a directory entry, before its times, name and claims.
 fn blank_inode(ino: InodeNo, attr: u8, size: u64) -> Inode {
     let dir = attr & ATTR_DIRECTORY != 0;
@@ -832,5 +886,6 @@ fn blank_inode(ino: InodeNo, attr: u8, size: u64) -> Inode {
         first_name: NO_NAME,
         runs: RunSpan::default(),
         hidden: None,
+        deleted: false,
     }
 }

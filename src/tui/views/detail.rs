@@ -182,6 +182,12 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
                 .unwrap_or_default()
         )),
     ];
+    if n.deleted {
+        lines.push(Line::styled(
+            "DELETED: a deleted entry; its runs are where its data was (guessed contiguous), not claims",
+            theme.dim(),
+        ));
+    }
     if let Some(h) = n.hidden.map(|h| h.reason()) {
         lines.push(Line::styled(
             format!("HIDDEN: {h}"),

@@ -243,7 +243,14 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             continue;
         };
         let crosslinked = s.index.crosslinked.contains(&n.ino);
-        let mark = if crosslinked { 'X' } else { ' ' };
+        // X: cross-linked; *: deleted (as fls marks it).
+        let mark = if crosslinked {
+            'X'
+        } else if n.deleted {
+            '*'
+        } else {
+            ' '
+        };
         let path = match s.index.first_paths.get(i).and_then(Option::as_deref) {
             Some(p) => safe(p),
             None => s.fs.display_name(n),
