@@ -80,6 +80,9 @@ pub enum MetaRole {
     Fat,
     /// FAT12/16: the fixed root-directory region.
     FatRootDirectory,
+    /// EROFS: a block holding the superblock, inode slots (with their inline
+    /// xattrs, tails and chunk indexes) or shared xattrs.
+    ErofsMetadata,
 }
 
 impl MetaRole {
@@ -90,6 +93,9 @@ impl MetaRole {
             (MetaRole::Fat, None) => "the FAT".into(),
             (MetaRole::FatReserved, _) => "the reserved sectors (boot sector)".into(),
             (MetaRole::FatRootDirectory, _) => "the root directory region".into(),
+            (MetaRole::ErofsMetadata, _) => {
+                "the EROFS metadata (superblock, inode slots, xattrs)".into()
+            }
             (_, Some(g)) => format!("the {} of group {g}", self.name().replace('_', " ")),
             (_, None) => format!("the {}", self.name().replace('_', " ")),
         }
@@ -107,6 +113,7 @@ impl MetaRole {
             MetaRole::FatReserved => "fat_reserved",
             MetaRole::Fat => "fat",
             MetaRole::FatRootDirectory => "fat_root_directory",
+            MetaRole::ErofsMetadata => "erofs_metadata",
         }
     }
 }
@@ -607,6 +614,10 @@ pub struct Filesystem {
     pub omitted: Option<Omitted>,
     /// How reports name this format's blocks and allocation map.
     pub units: Units,
+    /// Whether the format is read-only by design (EROFS): data shared
+    /// between files leaks or tampers with nothing, so it is not a
+    /// cross-link; data over metadata still is.
+    pub immutable: bool,
     pub findings: Vec<Finding>,
 }
 

@@ -601,6 +601,26 @@ fn classify(
                 false,
                 "an inode maps blocks that the filesystem uses for its own metadata".to_string(),
             )
+        } else if fs.immutable {
+            // Nothing writes through shared blocks of an immutable image:
+            // dedupe shares whole chunks on purpose. A share that starts
+            // inside one claimer's run is not what dedupe makes.
+            if in_run.iter().all(|c| c.start == m.start) {
+                (
+                    "shared_legitimately",
+                    true,
+                    format!(
+                        "{} files share whole chunks of an immutable image (deduplicated data: nothing can write through it)",
+                        distinct_inodes.len()
+                    ),
+                )
+            } else {
+                (
+                    "partial_overlap",
+                    true,
+                    "one file's data starts inside another's: not whole-chunk deduplication, but on an immutable image nothing writes through it".to_string(),
+                )
+            }
         } else if let Some(limit) = declared_limit(fs, &inode_claims, m.start, len) {
             if distinct_inodes.len() as u64 <= limit && distinct_inodes.len() == inode_claims.len()
             {
@@ -692,6 +712,7 @@ fn classify(
         let total: u64 = runs.iter().map(|r| r[1]).sum();
         let severity = match code {
             "shared_legitimately" => Severity::Info,
+            "partial_overlap" => Severity::Medium,
             "metadata_collision" => Severity::High,
             _ => Severity::Critical,
         };
@@ -894,6 +915,16 @@ fn consequence(
         "shared_legitimately" => String::new(),
         "metadata_collision" => {
             "Writing either structure corrupts the other; the kernel may refuse to mount or misread the filesystem".into()
+        }
+        "partial_overlap" => {
+            "The image is never written, so nothing leaks or is tampered with through it; but reading one file returns part of another's contents, which dedupe never produces: the image was crafted or damaged".into()
+        }
+        "metadata_overlap" if fs.immutable => {
+            let readers: Vec<String> = inodes.iter().map(|n| name_of(fs, n)).collect();
+            format!(
+                "The image is never written, so nobody can rewrite the metadata through {}; but reading it returns the filesystem's own structures (inode slots, the superblock), and a tool that trusts the file's contents or repacks the image carries them along. On a writable filesystem this would be critical for the opposite reason: writing the file would forge the metadata",
+                join_or(&readers)
+            )
         }
         "metadata_overlap" => {
             let target = metas.first().cloned().unwrap_or_else(|| "the journal".into());

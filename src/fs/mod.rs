@@ -1,6 +1,7 @@
 //! Filesystem formats: recognising one on a volume and parsing it into the
 //! common [`Filesystem`](crate::model::Filesystem) model. One module per format.
 
+pub mod erofs;
 pub mod ext;
 pub mod fat;
 
@@ -23,12 +24,14 @@ impl Progress for NoProgress {
 /// Why no filesystem model could be built for a volume.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
-    #[error("no supported filesystem recognised (ext2/3/4 and FAT12/16/32 looked for)")]
+    #[error("no supported filesystem recognised (ext2/3/4, EROFS and FAT12/16/32 looked for)")]
     Unrecognised,
     #[error("ext2/3/4: {0}")]
     Ext(#[from] ext::ExtError),
     #[error("FAT: {0}")]
     Fat(#[from] fat::FatError),
+    #[error("EROFS: {0}")]
+    Erofs(#[from] erofs::ErofsError),
 }
 
 /// How much of the filesystem a parse puts into the model.
@@ -59,7 +62,10 @@ pub fn parse(
     if ext::probe(view) {
         return Ok(ext::parse(view, detail, progress)?);
     }
-    // FAT volumes are small next to their metadata: always modelled whole.
+    // EROFS and FAT volumes are always modelled whole.
+    if erofs::probe(view) {
+        return Ok(erofs::parse(view, progress)?);
+    }
     if fat::probe(view) {
         return Ok(fat::parse(view, progress)?);
     }

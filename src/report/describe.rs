@@ -36,7 +36,13 @@ pub fn claimer(c: &Claimer) -> String {
             )
         }
         Claimer::Metadata { role, group } => match (role, group) {
-            (MetaRole::Fat | MetaRole::FatReserved | MetaRole::FatRootDirectory, _) => {
+            (
+                MetaRole::Fat
+                | MetaRole::FatReserved
+                | MetaRole::FatRootDirectory
+                | MetaRole::ErofsMetadata,
+                _,
+            ) => {
                 format!("filesystem metadata: {}", role.describe(*group))
             }
             (_, Some(g)) => format!("filesystem metadata: {} of group {g}", role.name()),

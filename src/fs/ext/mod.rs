@@ -249,6 +249,7 @@ pub fn parse(
         },
         shared_blocks_declared: shared_blocks,
         units: Units::EXT,
+        immutable: false,
         findings,
     })
 }

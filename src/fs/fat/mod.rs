@@ -180,6 +180,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
         shared_blocks_declared: false,
         omitted: None,
         units: Units::fat(bpb.first_data_sector, u64::from(bpb.sectors_per_cluster)),
+        immutable: false,
         findings,
     })
 }

@@ -63,6 +63,30 @@ pub fn explanation(code: &str) -> [&'static str; 4] {
             "e2fsck reports the mismatch and recomputes the checksum; the kernel refuses to use the structure.",
             "The kernel verifies checksums on read-only mounts too.",
         ],
+        "partial_overlap" => [
+            "On an immutable image (EROFS), one file's data starts inside another file's: a share that deduplication, which shares whole chunks, never makes.",
+            "Nothing can be written through it: reading one file returns part of the other's contents. On ext4 the same layout is a critical cross-link (read, tamper, double free); here it is a sign that the image was crafted or damaged.",
+            "fsck.erofs checks no ownership at all and passes the image.",
+            "This is the immutable case: the sharing is harmless at run time, but the image is not what mkfs.erofs writes.",
+        ],
+        "partition_overlap" => [
+            "Two partitions share sectors, or a partition covers the partition table itself.",
+            "Writing one filesystem corrupts the other; a filesystem over the table can rewrite the partition layout. Tools disagree on what the disk holds (`mmls` lists both without a word; `sfdisk --verify` complains but exits 0).",
+            "fsck only sees one filesystem at a time and cannot notice; sfdisk --verify and sgdisk -v report the overlap.",
+            "Read-only use of one partition is safe, but the disk was not laid out by a partitioning tool: reject it.",
+        ],
+        "bad_cluster_chain" => [
+            "A FAT cluster chain loops, reaches a free, bad or reserved cluster, or leaves the volume.",
+            "A looping chain makes a file endless (tools hang or read the same clusters forever); a chain into a free cluster is a cross-link waiting for the next allocation.",
+            "fsck.fat truncates circular and broken chains (\"Circular cluster chain. Truncating…\").",
+            "Nothing is allocated on a read-only mount, but readers still follow the chain: reject the image.",
+        ],
+        "fat_mismatch" => [
+            "The copies of the FAT disagree.",
+            "Linux follows FAT #1; another driver or a repair tool may take another copy: the same image then holds different files for different readers — a way to show a checker one file and the victim another.",
+            "fsck.fat says \"FATs differ\" and lets you pick a copy.",
+            "Read-only mounts still read one copy: which one decides what is seen.",
+        ],
         _ => [
             "A structural problem in the filesystem.",
             "Depends on the structure: treat the image as untrusted.",

@@ -1,0 +1,143 @@
+//! EROFS against erofs-utils, on the samples of sample-images/build-erofs.sh:
+//! nids and block maps equal `dump.erofs`, the bytes read through our map
+//! equal what `fsck.erofs --extract` writes, and every crafted image gives
+//! its finding while `fsck.erofs` (which checks no ownership) passes it.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{have_tool, samples_dir, scan_bytes, tool};
+use imginspect::model::FileType;
+
+fn path_of(name: &str) -> String {
+    samples_dir().join(name).to_str().unwrap().to_string()
+}
+
+/// `dump.erofs --path=P -e IMG`: the nid and the block-aligned extents as
+/// (physical block, blocks), leaving out the inline tail (not block aligned).
+fn dump(image: &str, path: &str, block: u64) -> (u64, Vec<(u64, u64)>) {
+    let out = tool("dump.erofs", &[&format!("--path={path}"), "-e", &path_of(image)]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let nid = text
+        .split_whitespace()
+        .skip_while(|w| *w != "NID:")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("dump.erofs {path}: {text}"));
+    let mut extents = Vec::new();
+    for line in text.lines() {
+        // "   0:        0..    4096 |    4096 :       4096..      8192 |    4096"
+        let Some((_, rest)) = line.split_once(':') else { continue };
+        let cols: Vec<&str> = rest.split('|').collect();
+        let Some(physical) = cols.get(1).and_then(|c| c.split(':').nth(1)) else {
+            continue;
+        };
+        let Some((from, to)) = physical.trim().split_once("..") else {
+            continue;
+        };
+        let (Ok(from), Ok(to)) = (from.trim().parse::<u64>(), to.trim().parse::<u64>()) else {
+            continue;
+        };
+        if from % block == 0 && (to - from) % block == 0 {
+            extents.push((from / block, (to - from) / block));
+        }
+    }
+    (nid, extents)
+}
+
+#[test]
+fn nids_and_block_maps_are_dump_erofs() {
+    if !have_tool("dump.erofs") {
+        return;
+    }
+    let mut checked = 0;
+    for image in ["erofs-plain.img", "erofs-chunked-dedup.img"] {
+        let result = scan_bytes(&common::sample_bytes(image));
+        let fs = result.volumes[0].filesystem.as_ref().unwrap();
+        let bs = u64::from(fs.info.block_size);
+        for n in fs.inodes.iter().filter(|n| n.file_type == FileType::Regular) {
+            let path = fs.first_path(n).unwrap();
+            let (nid, theirs) = dump(image, &path, bs);
+            assert_eq!(nid, n.ino, "{image} {path}");
+            // Expand both to blocks: chunks may be listed one by one.
+            let ours: Vec<u64> = fs
+                .runs_of(n)
+                .iter()
+                .flat_map(|r| r.start..r.start + r.len)
+                .collect();
+            let theirs: Vec<u64> = theirs.iter().flat_map(|&(s, l)| s..s + l).collect();
+            assert_eq!(ours, theirs, "{image} {path} (nid {nid})");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} files checked");
+}
+
+#[test]
+fn bytes_through_our_map_are_what_fsck_erofs_extracts() {
+    if !have_tool("fsck.erofs") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("x");
+    let out = tool(
+        "fsck.erofs",
+        &[&format!("--extract={}", out_dir.display()), &path_of("erofs-plain.img")],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let bytes = common::sample_bytes("erofs-plain.img");
+    let result = scan_bytes(&bytes);
+    let fs = result.volumes[0].filesystem.as_ref().unwrap();
+    let bs = u64::from(fs.info.block_size);
+    let mut compared = 0;
+    for n in fs.inodes.iter().filter(|n| n.file_type == FileType::Regular) {
+        let path = fs.first_path(n).unwrap();
+        let extracted = std::fs::read(out_dir.join(path.trim_start_matches('/'))).unwrap();
+        assert_eq!(extracted.len() as u64, n.size, "{path}");
+        // The whole blocks of the file, read through our runs in logical order.
+        let mut ours = Vec::new();
+        let mut runs = fs.runs_of(n).to_vec();
+        runs.sort_by_key(|r| r.logical);
+        for r in runs {
+            let at = (r.start * bs) as usize;
+            ours.extend_from_slice(&bytes[at..at + (r.len * bs) as usize]);
+        }
+        let whole = ours.len().min(extracted.len());
+        assert_eq!(&ours[..whole], &extracted[..whole], "{path}");
+        compared += usize::from(whole > 0);
+    }
+    assert!(compared >= 3, "only {compared} files had whole blocks");
+}
+
+#[test]
+fn crafted_images_give_their_findings_while_fsck_erofs_passes_them() {
+    let fsck = have_tool("fsck.erofs");
+    let expect: &[(&str, &[&str])] = &[
+        ("erofs-plain.img", &[]),
+        ("erofs-chunked-dedup.img", &["shared_legitimately"]),
+        ("erofs-lz4.img", &["compressed_not_mapped"]),
+        ("erofs-data-over-metadata.img", &["metadata_overlap"]),
+        ("erofs-partial-overlap.img", &["partial_overlap"]),
+        ("erofs-out-of-range.img", &["out_of_range"]),
+    ];
+    for (image, codes) in expect {
+        let result = scan_bytes(&common::sample_bytes(image));
+        let found: BTreeSet<&str> = result.findings().map(|f| f.code).collect();
+        let want: BTreeSet<&str> = codes.iter().copied().collect();
+        assert_eq!(found, want, "{image}");
+        if fsck {
+            let out = tool("fsck.erofs", &[&path_of(image)]);
+            assert_eq!(out.status.code(), Some(0), "fsck.erofs {image}: {out:?}");
+        }
+    }
+    // The verdicts: dedupe is legitimate, data over metadata is critical,
+    // and both say why the image being immutable matters.
+    let dedup = scan_bytes(&common::sample_bytes("erofs-chunked-dedup.img"));
+    let shared = &dedup.volumes[0].crosslinks;
+    assert!(!shared.is_empty() && shared.iter().all(|c| c.legitimate));
+    let over = scan_bytes(&common::sample_bytes("erofs-data-over-metadata.img"));
+    let f = over.findings().find(|f| f.code == "metadata_overlap").unwrap();
+    assert_eq!(f.severity, imginspect::model::Severity::Critical);
+    assert!(f.message.contains("never written"), "{}", f.message);
+}
