@@ -31,13 +31,19 @@ pub fn expected() -> Vec<(String, i32, Vec<String>)> {
         .collect()
 }
 
-/// The disk and FAT samples of sample-images/disks.tsv (first column).
+/// The disk, FAT and EROFS samples of sample-images/disks.tsv and
+/// erofs.tsv (first column).
 pub fn disk_samples() -> Vec<String> {
-    let text = std::fs::read_to_string(samples_dir().join("disks.tsv")).expect("disks.tsv");
-    text.lines()
-        .skip(1) // the header
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split('\t').next().map(str::to_string))
+    ["disks.tsv", "erofs.tsv"]
+        .iter()
+        .flat_map(|tsv| {
+            let text = std::fs::read_to_string(samples_dir().join(tsv)).expect(tsv);
+            text.lines()
+                .skip(1) // the header
+                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .filter_map(|l| l.split('\t').next().map(str::to_string))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
