@@ -618,6 +618,10 @@ pub struct Filesystem {
     /// between files leaks or tampers with nothing, so it is not a
     /// cross-link; data over metadata still is.
     pub immutable: bool,
+    /// Which inode's slot lies in which metadata block, as `(block, inode)`
+    /// sorted (EROFS, where many inodes share a block): a data block over
+    /// metadata can then name the inodes it covers.
+    pub slots: Vec<(BlockNo, InodeNo)>,
     pub findings: Vec<Finding>,
 }
 

@@ -164,4 +164,13 @@ fn crafted_images_give_their_findings_while_fsck_erofs_passes_them() {
         .unwrap();
     assert_eq!(f.severity, imginspect::model::Severity::Critical);
     assert!(f.message.contains("never written"), "{}", f.message);
+    // It names the inodes whose slots the file's data covers.
+    assert!(
+        f.message.contains("inode slots of nids 36 (/)") && f.message.contains("(/etc/shadow)"),
+        "{}",
+        f.message
+    );
+    // The same sharing that is critical on ext4 is said to be harmless here.
+    let info = dedup.findings().find(|f| f.code == "shared_legitimately").unwrap();
+    assert!(info.message.contains("ext4"), "{}", info.message);
 }

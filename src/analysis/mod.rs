@@ -751,6 +751,9 @@ fn classify(
             message.push_str(". ");
             message.push_str(&consequence);
         }
+        if code == "metadata_overlap" {
+            message.push_str(&slots_covered(fs, &runs));
+        }
         if fs.shared_blocks_declared && code != "shared_legitimately" {
             message.push_str(
                 ". The shared_blocks feature is set: e2fsck skips this check and passes the image",
@@ -903,6 +906,46 @@ fn claimer(fs: &Filesystem, c: &Claim, at: BlockNo) -> Claimer {
     }
 }
 
+/// ". The shared blocks hold the inode slots of nid 36 (/), …": where the
+/// format keeps many inodes per metadata block (EROFS), which inodes a data
+/// run over metadata exposes.
+fn slots_covered(fs: &Filesystem, runs: &[[u64; 2]]) -> String {
+    const SHOWN: usize = 8;
+    let mut covered: Vec<InodeNo> = Vec::new();
+    for &[start, len] in runs {
+        let end = start.saturating_add(len);
+        let first = fs.slots.partition_point(|&(b, _)| b < start);
+        covered.extend(
+            fs.slots
+                .iter()
+                .skip(first)
+                .take_while(|&&(b, _)| b < end)
+                .map(|&(_, ino)| ino),
+        );
+    }
+    if covered.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = covered
+        .iter()
+        .take(SHOWN)
+        .map(|&ino| match fs.inode(ino).and_then(|n| fs.first_path(n)) {
+            Some(path) => format!("{ino} ({path})"),
+            None => ino.to_string(),
+        })
+        .collect();
+    let more = covered.len().saturating_sub(SHOWN);
+    let list = if more > 0 {
+        format!("{} and {more} more", named.join(", "))
+    } else {
+        join_and(&named)
+    };
+    format!(
+        ". The shared blocks hold the inode slots of nid{} {list}",
+        if covered.len() == 1 { "" } else { "s" },
+    )
+}
+
 /// One plain sentence on what the sharing lets an attacker do.
 fn consequence(
     fs: &Filesystem,
@@ -912,6 +955,9 @@ fn consequence(
     roles: &[(InodeNo, Role)],
 ) -> String {
     match code {
+        "shared_legitimately" if fs.immutable => {
+            "The image is immutable, so nothing can be written through the shared blocks; on a writable filesystem such as ext4 the same sharing would be a critical cross-link (read, tamper, double free)".into()
+        }
         "shared_legitimately" => String::new(),
         "metadata_collision" => {
             "Writing either structure corrupts the other; the kernel may refuse to mount or misread the filesystem".into()

@@ -23,8 +23,8 @@ use crate::bytes::{le16, le32, le64};
 use crate::fs::Progress;
 use crate::image::{ReadError, View};
 use crate::model::{
-    BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, MetaRole, MetadataRegion, NO_NAME,
-    Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes,
+    BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole, MetadataRegion,
+    NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes,
 };
 
 /// Why a volume could not be read as EROFS at all.
@@ -109,6 +109,17 @@ fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result<Super, Ero
                 );
             }
         }
+    }
+    // extra_devices (86): a multi-device image keeps chunks on blob devices.
+    let devices = le16(sb, 86);
+    if devices > 0 {
+        findings.push(Finding::new(
+            Severity::Info,
+            "extra_devices",
+            format!(
+                "the image names {devices} extra device(s) (a device table): chunks stored there are not in this image and are not mapped"
+            ),
+        ));
     }
     let unknown = incompat & !KNOWN_INCOMPAT;
     if unknown != 0 {
@@ -361,26 +372,14 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
             ),
         ));
     }
-    // Blocks of the filesystem's own bytes: the superblock, inode slots with
-    // their xattrs, tails and chunk indexes, shared xattr entries.
-    let mut meta_blocks: BTreeSet<u64> = BTreeSet::new();
-    let mut claim_bytes = |at: u64, len: u64| {
-        let first = at / bs;
-        let last = at.saturating_add(len.max(1)).saturating_sub(1) / bs;
-        // A forged length cannot make this walk long: at most 64 blocks.
-        for b in first..=last.min(first.saturating_add(64)) {
-            meta_blocks.insert(b);
-        }
-    };
-    claim_bytes(SUPERBLOCK_AT, 128);
+    let mut seen = Seen::default();
+    seen.claim_bytes(bs, SUPERBLOCK_AT, 128);
 
     let mut names = Names::default();
     let mut found: Vec<(Inode, Vec<BlockRun>)> = Vec::new();
     let mut by_nid: HashMap<u64, usize> = HashMap::new();
     let mut queue: VecDeque<(u64, u32)> = VecDeque::new();
     let mut dirs_seen: HashSet<u64> = HashSet::new();
-    let mut compressed = 0u64;
-    let mut shared: BTreeSet<u32> = BTreeSet::new();
     let mut budget = view.len().saturating_mul(4);
     let mut buffer = Vec::new();
 
@@ -391,15 +390,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         {
             dirs_seen.insert(slot.nid);
             queue.push_back((slot.nid, id));
-            let (inode, runs) = model_inode(
-                view,
-                &sb,
-                &slot,
-                &mut claim_bytes,
-                &mut findings,
-                &mut compressed,
-                &mut shared,
-            );
+            let (inode, runs) = model_inode(view, &sb, &slot, &mut seen, &mut findings);
             by_nid.insert(slot.nid, found.len());
             found.push((inode, runs));
             if let Some((inode, _)) = found.last_mut() {
@@ -520,15 +511,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
                     continue;
                 }
             };
-            let (mut inode, runs) = model_inode(
-                view,
-                &sb,
-                &slot,
-                &mut claim_bytes,
-                &mut findings,
-                &mut compressed,
-                &mut shared,
-            );
+            let (mut inode, runs) = model_inode(view, &sb, &slot, &mut seen, &mut findings);
             names.add_to(&mut inode, id);
             if inode.file_type == FileType::Directory && dirs_seen.insert(nid) {
                 queue.push_back((nid, id));
@@ -537,6 +520,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
             found.push((inode, runs));
         }
     }
+    let compressed = seen.compressed;
     if compressed > 0 {
         findings.push(Finding::new(
             Severity::Info,
@@ -547,7 +531,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         ));
     }
     // Shared xattr entries: 4-byte ids into the xattr area.
-    for id in shared {
+    for id in std::mem::take(&mut seen.shared) {
         let at = sb
             .xattr_blkaddr
             .saturating_mul(bs)
@@ -555,7 +539,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         // erofs_xattr_entry: name length (0), value size (2), then both.
         if let Ok(e) = view.read(at, 4) {
             let len = 4 + u64::from(e.first().copied().unwrap_or(0)) + u64::from(le16(e, 2));
-            claim_bytes(at, len.next_multiple_of(4));
+            seen.claim_bytes(bs, at, len.next_multiple_of(4));
         }
     }
     found.sort_by_key(|(n, _)| n.ino);
@@ -567,6 +551,11 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         inode.runs = RunSpan::between(start, runs.len());
         inodes.push(inode);
     }
+    let Seen {
+        meta_blocks,
+        mut slots,
+        ..
+    } = seen;
     let metadata = coalesce_runs(meta_blocks.into_iter().map(|b| (b, 1)).collect())
         .into_iter()
         .map(|(start, len)| MetadataRegion {
@@ -614,8 +603,38 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         omitted: None,
         units: Units::EXT,
         immutable: true,
+        slots: {
+            slots.sort_unstable();
+            slots
+        },
         findings,
     })
+}
+
+/// What the walk gathers besides inodes.
+#[derive(Default)]
+struct Seen {
+    /// Blocks of the filesystem's own bytes: the superblock, inode slots with
+    /// their xattrs, tails and chunk indexes, shared xattr entries.
+    meta_blocks: BTreeSet<u64>,
+    /// Shared xattr ids referenced by some inode.
+    shared: BTreeSet<u32>,
+    /// (block, nid) of every inode slot.
+    slots: Vec<(u64, InodeNo)>,
+    /// Compressed files met (not mapped).
+    compressed: u64,
+}
+
+impl Seen {
+    /// Claims the blocks holding `len` bytes at byte `at` as metadata.
+    fn claim_bytes(&mut self, bs: u64, at: u64, len: u64) {
+        let first = at / bs;
+        let last = at.saturating_add(len.max(1)).saturating_sub(1) / bs;
+        // A forged length cannot make this walk long: at most 64 blocks.
+        for b in first..=last.min(first.saturating_add(64)) {
+            self.meta_blocks.insert(b);
+        }
+    }
 }
 
 /// The model's inode for a slot, with its data runs; its metadata bytes
@@ -624,12 +643,10 @@ fn model_inode(
     view: &View<'_>,
     sb: &Super,
     slot: &Slot,
-    claim_bytes: &mut impl FnMut(u64, u64),
+    seen: &mut Seen,
     findings: &mut Vec<Finding>,
-    compressed: &mut u64,
-    shared: &mut BTreeSet<u32>,
 ) -> (Inode, Vec<BlockRun>) {
-    shared.extend(slot.shared_xattrs.iter().copied());
+    seen.shared.extend(slot.shared_xattrs.iter().copied());
     let file_type = FileType::from_mode(u32::from(slot.mode));
     let role = match file_type {
         FileType::Directory => Role::Directory,
@@ -649,11 +666,12 @@ fn model_inode(
         }
     };
     if matches!(slot.layout, COMPRESSED_FULL | COMPRESSED_COMPACT) && has_data {
-        *compressed += 1;
+        seen.compressed += 1;
     }
     if let Some((at, len)) = mapped.meta_bytes {
-        claim_bytes(at, len);
+        seen.claim_bytes(sb.block_size, at, len);
     }
+    seen.slots.push((slot.at / sb.block_size, slot.nid));
     if let Some(why) = mapped.problem {
         findings.push(
             Finding::new(

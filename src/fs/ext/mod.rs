@@ -250,6 +250,7 @@ pub fn parse(
         shared_blocks_declared: shared_blocks,
         units: Units::EXT,
         immutable: false,
+        slots: Vec::new(),
         findings,
     })
 }

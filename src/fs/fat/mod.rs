@@ -181,6 +181,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
         omitted: None,
         units: Units::fat(bpb.first_data_sector, u64::from(bpb.sectors_per_cluster)),
         immutable: false,
+        slots: Vec::new(),
         findings,
     })
 }
