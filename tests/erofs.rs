@@ -171,6 +171,54 @@ fn crafted_images_give_their_findings_while_fsck_erofs_passes_them() {
         f.message
     );
     // The same sharing that is critical on ext4 is said to be harmless here.
-    let info = dedup.findings().find(|f| f.code == "shared_legitimately").unwrap();
+    let info = dedup
+        .findings()
+        .find(|f| f.code == "shared_legitimately")
+        .unwrap();
     assert!(info.message.contains("ext4"), "{}", info.message);
+}
+
+/// Hostile EROFS fields, patched into erofs-plain.img: each gives a finding
+/// or a clean error, in bounded work.
+#[test]
+fn hostile_erofs_fields_become_findings() {
+    use imginspect::image::{ReadMeter, View};
+    let pristine = common::sample_bytes("erofs-plain.img");
+    let scan = |bytes: &[u8]| {
+        let meter = ReadMeter::default();
+        let result = imginspect::analysis::scan_view(
+            "hostile",
+            &View::metered(bytes, &meter),
+            &imginspect::analysis::ScanOptions::default(),
+            &imginspect::fs::NoProgress,
+        );
+        let read = meter.bytes.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(read < 64 * bytes.len() as u64, "read {read} bytes");
+        let codes: BTreeSet<&'static str> = result.findings().map(|f| f.code).collect();
+        (result, codes)
+    };
+    // A root nid past the end of the image.
+    let mut bytes = pristine.clone();
+    bytes[1024 + 14..1024 + 16].copy_from_slice(&0xFFFFu16.to_le_bytes());
+    let (_, codes) = scan(&bytes);
+    assert!(codes.contains("no_root_directory"), "{codes:?}");
+    assert!(
+        codes.contains("checksum_mismatch"),
+        "the sb checksum covers it: {codes:?}"
+    );
+    // big.bin (nid 110, a compact inode) turned chunk-based with a 4 GiB size:
+    // a million chunk indexes, past the end of the image.
+    let at = 110 * 32;
+    let mut bytes = pristine.clone();
+    bytes[at..at + 2].copy_from_slice(&(4u16 << 1).to_le_bytes());
+    bytes[at + 8..at + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+    bytes[at + 16..at + 20].fill(0); // chunk format: 4-byte entries, 1-block chunks
+    let (_, codes) = scan(&bytes);
+    assert!(codes.contains("bad_inode"), "{codes:?}");
+    // An impossible block size is a clean error, not a panic.
+    let mut bytes = pristine;
+    bytes[1024 + 12] = 40;
+    let (result, _) = scan(&bytes);
+    let error = result.volumes[0].error.as_deref().unwrap_or("");
+    assert!(error.contains("blkszbits"), "{error}");
 }

@@ -250,8 +250,6 @@ struct Mapped {
     runs: Vec<BlockRun>,
     /// The inline tail or chunk-index array: (byte, length), claimed as metadata.
     meta_bytes: Option<(u64, u64)>,
-    /// The inline tail's bytes, for directories.
-    tail_at: Option<(u64, u64)>,
     problem: Option<String>,
 }
 
@@ -284,7 +282,6 @@ fn map(view: &View<'_>, sb: &Super, slot: &Slot, role: Role) -> Mapped {
                     ));
                 }
                 m.meta_bytes = Some((slot.at, slot.head + tail));
-                m.tail_at = Some((body_end, tail));
             }
         }
         CHUNK_BASED => {
