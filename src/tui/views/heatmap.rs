@@ -352,8 +352,8 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         ..area
     };
     let title = format!(
-        " Heatmap: {} blocks, {} per cell ",
-        st.ownership.blocks, st.per_cell
+        " Heatmap: {} {}s, {} per cell ",
+        st.ownership.blocks, s.fs.units.block, st.per_cell
     );
     frame.render_widget(Block::bordered().title(title), grid_box);
     let cols = usize::from(st.cols.max(1));
