@@ -111,7 +111,7 @@ text 16384 same >"$src/b/copy2.bin"
 text 9000 other >"$src/other.bin"
 mkfs erofs-chunked-dedup.img "$src" --chunksize=4096
 
-# --- erofs-lz4: compressed files (listed; clusters not mapped by imginspect yet)
+# --- erofs-lz4: compressed files (compact lcluster indexes)
 src=$WORK/lz4
 mkdir -p "$src/logs"
 text 32768 log1 >"$src/logs/a.log"

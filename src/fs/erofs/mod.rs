@@ -14,8 +14,10 @@
 //! shared between inodes is legitimate (the image is never written; dedupe
 //! shares chunks on purpose); data over metadata is not.
 //!
-//! Compressed files (layouts 1 and 3) are listed but their physical
-//! clusters are not mapped yet: each is reported (`compressed_not_mapped`).
+//! Compressed files (layouts 1 and 3) claim their physical clusters
+//! ([`zmap`]); their ztailpacking tails and fragments are metadata.
+
+mod zmap;
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -50,6 +52,9 @@ const FLAT_INLINE: u16 = 2;
 const COMPRESSED_COMPACT: u16 = 3;
 const CHUNK_BASED: u16 = 4;
 const CHUNK_FORMAT_INDEXES: u16 = 0x20;
+/// COMPR_CFGS / BIG_PCLUSTER (aliased): without it a full (legacy) index
+/// ignores its map header.
+const INCOMPAT_BIG_PCLUSTER: u32 = 0x2;
 const NULL_ADDR: u32 = u32::MAX;
 /// Directory blocks read per directory at most, and names listed per inode.
 const MAX_DIR_BLOCKS: u64 = 1 << 20;
@@ -337,6 +342,36 @@ fn map(view: &View<'_>, sb: &Super, slot: &Slot, role: Role) -> Mapped {
         }
         COMPRESSED_FULL | COMPRESSED_COMPACT => {
             m.meta_bytes = Some((slot.at, slot.head));
+            let index = zmap::Index::new(
+                view,
+                slot.layout == COMPRESSED_COMPACT,
+                body_end,
+                slot.size,
+                sb.block_size.trailing_zeros(),
+                sb.incompat & INCOMPAT_BIG_PCLUSTER != 0,
+            );
+            let pclusters = index.and_then(|i| {
+                m.meta_bytes = Some((slot.at, i.end().saturating_sub(slot.at)));
+                i.pclusters(slot.size)
+            });
+            match pclusters {
+                Ok(pclusters) => {
+                    for p in pclusters {
+                        let logical = p.logical / bs;
+                        match m.runs.last_mut() {
+                            Some(last) if last.end() == p.block => last.len += p.blocks,
+                            _ => m.runs.push(BlockRun {
+                                logical: Some(logical),
+                                start: p.block,
+                                len: p.blocks,
+                                role,
+                                unwritten: false,
+                            }),
+                        }
+                    }
+                }
+                Err(why) => m.problem = Some(why),
+            }
         }
         other => {
             m.problem = Some(format!("its data layout {other} is not one EROFS defines"));
@@ -517,16 +552,6 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
             found.push((inode, runs));
         }
     }
-    let compressed = seen.compressed;
-    if compressed > 0 {
-        findings.push(Finding::new(
-            Severity::Info,
-            "compressed_not_mapped",
-            format!(
-                "{compressed} compressed file(s): their physical clusters are not mapped yet, so their blocks count as unclaimed and sharing with them is not seen"
-            ),
-        ));
-    }
     // Shared xattr entries: 4-byte ids into the xattr area.
     for id in std::mem::take(&mut seen.shared) {
         let at = sb
@@ -618,8 +643,6 @@ struct Seen {
     shared: BTreeSet<u32>,
     /// (block, nid) of every inode slot.
     slots: Vec<(u64, InodeNo)>,
-    /// Compressed files met (not mapped).
-    compressed: u64,
 }
 
 impl Seen {
@@ -662,9 +685,6 @@ fn model_inode(
             ..Mapped::default()
         }
     };
-    if matches!(slot.layout, COMPRESSED_FULL | COMPRESSED_COMPACT) && has_data {
-        seen.compressed += 1;
-    }
     if let Some((at, len)) = mapped.meta_bytes {
         seen.claim_bytes(sb.block_size, at, len);
     }
