@@ -130,10 +130,13 @@ set_blkaddr erofs-data-over-metadata.img "$big" 0        # block 0: superblock a
 cp "$OUT/erofs-plain.img" "$OUT/erofs-partial-overlap.img"
 set_blkaddr erofs-partial-overlap.img "$big" $((notes_start + 3))  # inside notes.txt's data
 
+cp "$OUT/erofs-plain.img" "$OUT/erofs-moved-onto-data.img"
+set_blkaddr erofs-moved-onto-data.img "$big" "$notes_start"  # exactly onto notes.txt's first blocks
+
 cp "$OUT/erofs-plain.img" "$OUT/erofs-out-of-range.img"
 set_blkaddr erofs-out-of-range.img "$big" 100000         # far past the end of the image
 
-for img in erofs-plain erofs-chunked-dedup erofs-lz4 erofs-data-over-metadata erofs-partial-overlap erofs-out-of-range; do
+for img in erofs-plain erofs-chunked-dedup erofs-lz4 erofs-data-over-metadata erofs-partial-overlap erofs-moved-onto-data erofs-out-of-range; do
     printf '%s  %s.img\n' "$(sha256sum <"$OUT/$img.img" | cut -c1-16)" "$img"
 done
 echo "big.bin nid $big; notes.txt nid $notes, data from block $notes_start"

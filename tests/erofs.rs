@@ -146,6 +146,7 @@ fn crafted_images_give_their_findings_while_fsck_erofs_passes_them() {
             &["metadata_overlap", "partial_overlap"],
         ),
         ("erofs-partial-overlap.img", &["partial_overlap"]),
+        ("erofs-moved-onto-data.img", &["shared_legitimately"]),
         ("erofs-out-of-range.img", &["out_of_range"]),
     ];
     for (image, codes) in expect {

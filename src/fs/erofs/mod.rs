@@ -79,6 +79,8 @@ struct Super {
     label: String,
     compat: u32,
     incompat: u32,
+    /// `available_compr_algs` (84): a bit per algorithm with COMPR_CFGS.
+    algorithms: u16,
 }
 
 fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result<Super, ErofsError> {
@@ -154,6 +156,7 @@ fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result<Super, Ero
         label: name_from_bytes(name.get(..name_end).unwrap_or(&[])).into_owned(),
         compat,
         incompat,
+        algorithms: le16(sb, 84),
     })
 }
 
@@ -602,7 +605,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
             hex.get(16..20).unwrap_or(""),
             hex.get(20..32).unwrap_or("")
         ),
-        features: feature_names(sb.compat, sb.incompat),
+        features: feature_names(sb.compat, sb.incompat, sb.algorithms),
         groups: 0,
         inodes_in_use: inodes.len() as u64,
     };
@@ -755,8 +758,16 @@ fn dirents(block: &[u8], out: &mut Vec<(u64, Vec<u8>)>) -> Result<(), String> {
     Ok(())
 }
 
-fn feature_names(compat: u32, incompat: u32) -> Vec<String> {
+fn feature_names(compat: u32, incompat: u32, algorithms: u16) -> Vec<String> {
     let mut out = Vec::new();
+    // available_compr_algs (84), meaningful with COMPR_CFGS.
+    if incompat & INCOMPAT_BIG_PCLUSTER != 0 {
+        for (bit, name) in [(0, "lz4"), (1, "lzma"), (2, "deflate"), (3, "zstd")] {
+            if algorithms & (1 << bit) != 0 {
+                out.push(format!("compression:{name}"));
+            }
+        }
+    }
     for (bit, name) in [(0x1, "sb_chksum"), (0x2, "mtime"), (0x4, "xattr_filter")] {
         if compat & bit != 0 {
             out.push(name.to_string());
