@@ -76,11 +76,7 @@ fn nids_and_block_maps_are_dump_erofs() {
             let (nid, theirs) = dump(image, &path, bs);
             assert_eq!(nid, n.ino, "{image} {path}");
             // Expand both to blocks: chunks may be listed one by one.
-            let ours: Vec<u64> = fs
-                .runs_of(n)
-                .iter()
-                .flat_map(|r| r.start..r.start + r.len)
-                .collect();
+            let ours = common::run_blocks(fs, n);
             let theirs: Vec<u64> = theirs.iter().flat_map(|&(s, l)| s..s + l).collect();
             assert_eq!(ours, theirs, "{image} {path} (nid {nid})");
             checked += 1;
@@ -304,11 +300,7 @@ fn compressed_clusters_are_the_ones_dump_erofs_lists() {
                 .into_iter()
                 .flat_map(|(s, l)| s..s + l)
                 .collect();
-            let ours: Vec<u64> = fs
-                .runs_of(n)
-                .iter()
-                .flat_map(|r| r.start..r.start + r.len)
-                .collect();
+            let ours = common::run_blocks(fs, n);
             assert_eq!(ours, theirs, "{options:?} {path}");
             files += 1;
         }

@@ -98,11 +98,7 @@ fn every_files_sectors_start_as_istat_lists_them() {
                 // Sectors of the last cluster past the size are listed as 0.
                 .filter(|&s| s != 0)
                 .collect();
-            let ours: Vec<u64> = fs
-                .runs_of(n)
-                .iter()
-                .flat_map(|r| r.start..r.start + r.len)
-                .collect();
+            let ours = common::run_blocks(fs, n);
             // istat lists the chain as far as the size reaches (and stops a
             // loop there); the claims are the whole chain.
             assert!(

@@ -47,6 +47,18 @@ pub fn disk_samples() -> Vec<String> {
         .collect()
 }
 
+/// Every block an inode's runs claim, in run order (one entry per block:
+/// for comparing with tools that list blocks, on small sample files only).
+pub fn run_blocks(
+    fs: &imginspect::model::Filesystem,
+    inode: &imginspect::model::Inode,
+) -> Vec<u64> {
+    fs.runs_of(inode)
+        .iter()
+        .flat_map(|r| r.start..r.start + r.len)
+        .collect()
+}
+
 /// Runs the imginspect binary.
 pub fn imginspect(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_imginspect"))
