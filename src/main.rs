@@ -12,7 +12,7 @@ use imginspect::analysis::{self, ScanOptions, ScanResult, VolumeResult};
 use imginspect::fs::{Detail, NoProgress};
 use imginspect::image::Image;
 use imginspect::model::Severity;
-use imginspect::report::{json, text};
+use imginspect::report::{json, listing, text};
 use imginspect::tui::{self, source::Source};
 
 /// fsck(8) exit statuses.
@@ -55,8 +55,8 @@ enum Command {
     /// Scan an image and report cross-links and other findings.
     Scan {
         image: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+        format: ScanFormat,
         /// Exit with status 4 when a finding is at least this severe.
         #[arg(long, value_enum, default_value_t = FailOn::High)]
         fail_on: FailOn,
@@ -86,6 +86,35 @@ enum Command {
         #[arg(long)]
         partition: Option<u32>,
     },
+    /// List names with inode numbers, as `fls -r -p` (deleted entries marked `*`).
+    Ls {
+        image: PathBuf,
+        /// The directory to list (default: the root).
+        #[arg(default_value = "/")]
+        path: String,
+        /// Everything below the directory, not only its entries.
+        #[arg(short, long)]
+        recursive: bool,
+        /// Also list deleted entries.
+        #[arg(long)]
+        deleted: bool,
+        #[arg(long)]
+        partition: Option<u32>,
+    },
+    /// Write a file's bytes, read through imginspect's own block map (as `icat`).
+    Cat {
+        image: PathBuf,
+        /// An inode number, or a path such as /etc/shadow.
+        file: String,
+        /// Write to this new file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists (never the image).
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        partition: Option<u32>,
+    },
     /// Open the inspector on a teaching image built into the binary
     /// (/etc/shadow cross-linked with a world-readable file).
     Demo,
@@ -95,6 +124,15 @@ enum Command {
 enum Format {
     Text,
     Json,
+}
+
+/// What `scan` can write.
+#[derive(Clone, Copy, ValueEnum)]
+enum ScanFormat {
+    Text,
+    Json,
+    /// The Sleuth Kit 3 bodyfile of every file, for `mactime`.
+    Bodyfile,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -175,7 +213,7 @@ fn main() -> ExitCode {
         // Not a terminal: the inspector cannot run, so print the scan report.
         (None, Some(image)) => Command::Scan {
             image,
-            format: Format::Text,
+            format: ScanFormat::Text,
             fail_on: FailOn::High,
             hash: false,
         },
@@ -247,10 +285,11 @@ fn run(command: Command) -> u8 {
             fail_on,
             hash,
         } => {
-            let result = match open_and_scan(&image, hash) {
+            let every_file = matches!(format, ScanFormat::Bodyfile);
+            let result = match open_and_scan(&image, hash, every_file) {
                 Ok(r) => r,
                 Err(e) => {
-                    if let Format::Json = format {
+                    if let ScanFormat::Json = format {
                         print(&json::render_error(&image.display().to_string(), &e));
                     }
                     eprintln!("imginspect: {e}");
@@ -258,8 +297,9 @@ fn run(command: Command) -> u8 {
                 }
             };
             match format {
-                Format::Text => print(&text::render(&result)),
-                Format::Json => print(&json::render(&result)),
+                ScanFormat::Text => print(&text::render(&result)),
+                ScanFormat::Json => print(&json::render(&result)),
+                ScanFormat::Bodyfile => print(&listing::bodyfile(&result)),
             }
             if result.nothing_recognised() {
                 for v in &result.volumes {
@@ -279,6 +319,23 @@ fn run(command: Command) -> u8 {
                 exit::CLEAN
             }
         }
+        Command::Ls {
+            image,
+            path,
+            recursive,
+            deleted,
+            partition,
+        } => with_filesystem(&image, false, Detail::Everything, |result| {
+            let volume = chosen_volume(result, partition)?;
+            Some(listing::ls(volume, &path, recursive, deleted))
+        }),
+        Command::Cat {
+            image,
+            file,
+            output,
+            force,
+            partition,
+        } => cat(&image, &file, output.as_deref(), force, partition),
         Command::Block {
             image,
             block,
@@ -360,6 +417,100 @@ fn with_filesystem(
     }
 }
 
+/// `cat`: a file's bytes through imginspect's own block map, to standard
+/// output or to a new file — never the image, never over an existing file
+/// without `--force`.
+fn cat(image: &Path, file: &str, output: Option<&Path>, force: bool, partition: Option<u32>) -> u8 {
+    let img = match Image::open(image) {
+        Ok(img) => img,
+        Err(e) => {
+            eprintln!("imginspect: {e}");
+            return exit::OPERATIONAL;
+        }
+    };
+    let options = ScanOptions {
+        hash: false,
+        parse_only: true,
+        detail: Detail::Everything,
+    };
+    let result = analysis::scan(&img, &options, &NoProgress);
+    let Some(volume) = chosen_volume(&result, partition) else {
+        eprintln!("imginspect: {}: no filesystem recognised", image.display());
+        return exit::OPERATIONAL;
+    };
+    let Some(fs) = &volume.filesystem else {
+        return exit::OPERATIONAL;
+    };
+    let inode = match file.parse::<u64>() {
+        Ok(ino) => fs.inode(ino),
+        Err(_) => fs
+            .inodes
+            .iter()
+            .find(|n| fs.paths(n).iter().any(|p| p == file)),
+    };
+    let Some(inode) = inode else {
+        eprintln!("imginspect: {file}: no such inode or path");
+        return exit::OPERATIONAL;
+    };
+    let Ok(view) = img.view().sub(volume.offset_bytes, volume.length_bytes) else {
+        return exit::OPERATIONAL;
+    };
+    let written = match output {
+        None => {
+            let mut out = std::io::stdout().lock();
+            imginspect::fs::content::write_content(&view, fs, inode, &mut out)
+        }
+        Some(path) => {
+            let mut out = match create_output(path, image, force) {
+                Ok(f) => std::io::BufWriter::new(f),
+                Err(e) => {
+                    eprintln!("imginspect: {}: {e}", path.display());
+                    return exit::OPERATIONAL;
+                }
+            };
+            imginspect::fs::content::write_content(&view, fs, inode, &mut out)
+                .and_then(|n| out.flush().map(|()| n).map_err(Into::into))
+        }
+    };
+    match written {
+        Ok(_) => exit::CLEAN,
+        // A closed pipe (`| head`) is not an error.
+        Err(imginspect::fs::content::ContentError::Write(e))
+            if e.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            exit::CLEAN
+        }
+        Err(e) => {
+            eprintln!("imginspect: {file}: {e}");
+            exit::OPERATIONAL
+        }
+    }
+}
+
+/// A new output file: refused if it is the image itself (even with
+/// `--force`), or if it exists and `force` is not given.
+fn create_output(path: &Path, image: &Path, force: bool) -> std::io::Result<std::fs::File> {
+    let same = |a: &Path, b: &Path| {
+        std::fs::canonicalize(a)
+            .ok()
+            .zip(std::fs::canonicalize(b).ok())
+            .is_some_and(|(a, b)| a == b)
+    };
+    if same(path, image) {
+        return Err(std::io::Error::other(
+            "that is the image itself: the evidence is never written",
+        ));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    options.open(path)
+}
+
 /// The volume `--partition` names, or the first that holds a filesystem.
 fn chosen_volume(result: &ScanResult, partition: Option<u32>) -> Option<&VolumeResult> {
     match partition {
@@ -372,13 +523,18 @@ fn chosen_volume(result: &ScanResult, partition: Option<u32>) -> Option<&VolumeR
     }
 }
 
-fn open_and_scan(path: &Path, hash: bool) -> Result<ScanResult, String> {
+fn open_and_scan(path: &Path, hash: bool, every_file: bool) -> Result<ScanResult, String> {
     let image = Image::open(path).map_err(|e| e.to_string())?;
-    // The report names only what the findings involve: the model keeps no more.
+    // The report names only what the findings involve: the model keeps no
+    // more, unless every file is listed (bodyfile).
     let options = ScanOptions {
         hash,
         parse_only: false,
-        detail: Detail::FindingsOnly,
+        detail: if every_file {
+            Detail::Everything
+        } else {
+            Detail::FindingsOnly
+        },
     };
     Ok(analysis::scan(&image, &options, &NoProgress))
 }

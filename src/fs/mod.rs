@@ -1,6 +1,7 @@
 //! Filesystem formats: recognising one on a volume and parsing it into the
 //! common [`Filesystem`](crate::model::Filesystem) model. One module per format.
 
+pub mod content;
 pub mod erofs;
 pub mod ext;
 pub mod fat;

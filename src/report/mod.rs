@@ -1,8 +1,9 @@
 //! Presentation of a [`ScanResult`](crate::analysis::ScanResult): the human
-//! text report and the JSON contract. Every string from the image passes
+//! text report, the JSON contract and the Sleuth Kit listings. Every string from the image passes
 //! through [`sanitize`] before it reaches a terminal.
 
 pub mod describe;
 pub mod json;
+pub mod listing;
 pub mod sanitize;
 pub mod text;

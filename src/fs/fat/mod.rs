@@ -768,10 +768,15 @@ impl<'v, 'b> Walk<'v, 'b> {
                 .with_inodes([ino])
             })
         });
-        let mut inode = blank_inode(ino, e.attr, u64::from(e.size));
+        // A directory entry records size 0; like The Sleuth Kit, a
+        // directory's size is its chain's.
+        let size = match &chain {
+            Some(c) if e.is_dir() => c.length.saturating_mul(self.bpb.cluster_bytes()),
+            _ => u64::from(e.size),
+        };
+        let mut inode = blank_inode(ino, e.attr, size);
         inode.mtime = e.mtime;
         inode.atime = e.atime;
-        inode.ctime = e.mtime;
         inode.crtime = Some(e.crtime);
         inode.sectors = runs.iter().map(|r| r.len).sum::<u64>() * self.sector_units();
         self.names.add_to(&mut inode, name_id);
@@ -847,7 +852,6 @@ impl Walk<'_, '_> {
         inode.deleted = true;
         inode.mtime = e.mtime;
         inode.atime = e.atime;
-        inode.ctime = e.mtime;
         inode.crtime = Some(e.crtime);
         self.names.add_to(&mut inode, name_id);
         self.add(Found {
@@ -861,7 +865,8 @@ impl Walk<'_, '_> {
 /// An inode for a directory entry, before its times, name and claims.
 fn blank_inode(ino: InodeNo, attr: u8, size: u64) -> Inode {
     let dir = attr & ATTR_DIRECTORY != 0;
-    // FAT has no owners or permissions; read-only clears the write bits.
+    // FAT has no owners or permissions (read-only clears the write bits) and
+    // no change time (ctime stays 0, unknown, as The Sleuth Kit gives it).
     let perms = if attr & ATTR_READ_ONLY != 0 {
         0o555
     } else {

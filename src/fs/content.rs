@@ -1,0 +1,106 @@
+//! A file's bytes, read through the model's own block map (what `icat`
+//! does with The Sleuth Kit's): file blocks in logical order, holes and
+//! unwritten extents as zeros, cut at the size. Streamed in bounded chunks,
+//! so a forged size costs output, never memory.
+
+use std::io::Write;
+
+use crate::image::View;
+use crate::model::{FileType, Filesystem, Inode};
+
+/// Why a file's bytes cannot be given.
+#[derive(Debug, thiserror::Error)]
+pub enum ContentError {
+    #[error("{0}")]
+    Unsupported(&'static str),
+    #[error("block {block} of the file lies past the end of the image")]
+    PastEnd { block: u64 },
+    #[error("writing the output failed: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// ext4 EXT4_INLINE_DATA_FL: the contents live in the inode.
+const EXT_INLINE_DATA: u32 = 0x1000_0000;
+/// EROFS layouts (kept in `Inode::flags` by the EROFS parser).
+const EROFS_COMPRESSED: [u32; 2] = [1, 3];
+const EROFS_FLAT_INLINE: u32 = 2;
+
+/// Writes the bytes of `inode` to `out`; returns how many were written.
+pub fn write_content(
+    view: &View<'_>,
+    fs: &Filesystem,
+    inode: &Inode,
+    out: &mut impl Write,
+) -> Result<u64, ContentError> {
+    let bs = u64::from(fs.info.block_size).max(1);
+    match fs.info.fs_type.as_str() {
+        "ext2" | "ext3" | "ext4" if inode.flags & EXT_INLINE_DATA != 0 => {
+            return Err(ContentError::Unsupported(
+                "the file's contents are inline data in its inode, which cat does not read yet",
+            ));
+        }
+        "ext2" | "ext3" | "ext4"
+            if inode.file_type == FileType::Symlink && fs.runs_of(inode).is_empty() =>
+        {
+            return Err(ContentError::Unsupported(
+                "a fast symlink: its target is kept in the inode (see `inode`)",
+            ));
+        }
+        "erofs" if EROFS_COMPRESSED.contains(&inode.flags) => {
+            return Err(ContentError::Unsupported(
+                "a compressed EROFS file: its clusters are mapped, but imginspect does not decompress",
+            ));
+        }
+        "erofs" if inode.flags == EROFS_FLAT_INLINE && !inode.size.is_multiple_of(bs) => {
+            return Err(ContentError::Unsupported(
+                "an EROFS file whose tail is inline in its inode's block, which cat does not read yet",
+            ));
+        }
+        _ => {}
+    }
+    let mut runs: Vec<_> = fs
+        .runs_of(inode)
+        .iter()
+        .filter(|r| r.role.is_file_block())
+        .filter_map(|r| r.logical.map(|l| (l, r)))
+        .collect();
+    runs.sort_by_key(|&(l, _)| l);
+    const CHUNK: u64 = 1 << 20;
+    static ZEROS: [u8; CHUNK as usize] = [0; CHUNK as usize];
+    let mut written = 0u64;
+    let zeros = |out: &mut dyn Write, mut n: u64| -> std::io::Result<()> {
+        while n > 0 {
+            let k = n.min(CHUNK);
+            out.write_all(ZEROS.get(..k as usize).unwrap_or(&[]))?;
+            n -= k;
+        }
+        Ok(())
+    };
+    let mut buffer = vec![0u8; (bs.min(CHUNK)) as usize];
+    for (logical, run) in runs {
+        let at = logical.saturating_mul(bs).min(inode.size);
+        if at < written {
+            continue; // overlapping runs: the first mapping wins
+        }
+        zeros(out, at - written)?;
+        written = at;
+        for k in 0..run.len {
+            if written >= inode.size {
+                break;
+            }
+            let take = bs.min(inode.size - written);
+            if run.unwritten {
+                zeros(out, take)?;
+            } else {
+                let block = run.start.saturating_add(k);
+                let bytes = buffer.get_mut(..take as usize).unwrap_or(&mut []);
+                view.read_into(block.saturating_mul(bs), bytes)
+                    .map_err(|_| ContentError::PastEnd { block })?;
+                out.write_all(bytes)?;
+            }
+            written += take;
+        }
+    }
+    zeros(out, inode.size.saturating_sub(written))?;
+    Ok(inode.size.max(written))
+}

@@ -1,0 +1,201 @@
+//! The Sleuth Kit's formats against The Sleuth Kit: `ls -r` against
+//! `fls -r -p`, `cat` against `icat`, the bodyfile against `fls -r -m /` and
+//! `mactime`, on every bare ext and FAT sample; and `cat -o` never writes
+//! over the evidence or an existing file.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{have_tool, imginspect, samples_dir, tool};
+
+/// The bare ext and FAT samples (no partition table).
+fn bare_samples() -> Vec<String> {
+    let ext = common::expected().into_iter().map(|(n, _, _)| n);
+    ext.chain(
+        [
+            "fat12-clean.img",
+            "fat16-clean.img",
+            "fat16-crosslink.img",
+            "fat32-loop.img",
+        ]
+        .map(String::from),
+    )
+    .collect()
+}
+
+fn path_of(name: &str) -> String {
+    samples_dir().join(name).to_str().unwrap().to_string()
+}
+
+/// (inode, path, deleted) from `fls -r -p`-style lines: `r/r * 565:<TAB>path…`.
+fn entries(text: &str) -> BTreeSet<(u64, String, bool)> {
+    text.lines()
+        .filter(|l| !l.starts_with("v/v") && !l.starts_with("V/V"))
+        .filter_map(|l| {
+            let (_, rest) = l.split_once(' ')?;
+            let deleted = rest.starts_with('*');
+            let (ino, rest) = rest.trim_start_matches("* ").split_once(":\t")?;
+            let path = rest.split('\t').next()?;
+            if path.ends_with(" (Volume Label Entry)") || path.starts_with("$OrphanFiles") {
+                return None;
+            }
+            Some((ino.trim().parse().ok()?, path.to_string(), deleted))
+        })
+        .collect()
+}
+
+#[test]
+fn ls_names_the_entries_fls_names() {
+    if !have_tool("fls") {
+        return;
+    }
+    for name in bare_samples() {
+        let out = tool("fls", &["-r", "-p", &path_of(&name)]);
+        let theirs = entries(&String::from_utf8_lossy(&out.stdout));
+        let out = imginspect(&["ls", "-r", "--deleted", &path_of(&name)]);
+        assert!(out.status.success(), "{name}: {out:?}");
+        let ours = entries(&String::from_utf8_lossy(&out.stdout));
+        // Hostile names are escaped in our listing and raw in fls's.
+        if name == "hostile-names.img" {
+            assert_eq!(ours.len(), theirs.len(), "{name}");
+            continue;
+        }
+        assert_eq!(ours, theirs, "{name}");
+    }
+}
+
+#[test]
+fn ls_marks_cross_linked_files_and_lists_one_directory() {
+    let out = imginspect(&["ls", &path_of("shadow-crosslink.img"), "/etc"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let shadow = text.lines().find(|l| l.contains("shadow")).unwrap();
+    assert!(shadow.ends_with("CROSS-LINKED"), "{text}");
+    assert!(!text.contains("notes.txt"), "only /etc: {text}");
+}
+
+#[test]
+fn cat_gives_the_bytes_icat_gives() {
+    if !have_tool("icat") {
+        return;
+    }
+    let mut compared = 0;
+    for name in bare_samples() {
+        let listing = imginspect(&["ls", "-r", &path_of(&name)]);
+        for line in String::from_utf8_lossy(&listing.stdout).lines() {
+            if !line.starts_with("r/r ") {
+                continue;
+            }
+            let ino = line[4..].split(':').next().unwrap().trim();
+            let theirs = tool("icat", &[&path_of(&name), ino]);
+            let ours = imginspect(&["cat", &path_of(&name), ino]);
+            if !ours.status.success() {
+                // Inline data, and blocks past the end of the image, are
+                // refused with a reason: never wrong bytes.
+                let why = String::from_utf8_lossy(&ours.stderr);
+                assert!(
+                    why.contains("inline") || why.contains("past the end of the image"),
+                    "{name} {ino}: {why}"
+                );
+                continue;
+            }
+            assert!(
+                ours.stdout == theirs.stdout,
+                "{name} inode {ino}: bytes differ from icat"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 40, "only {compared} files compared");
+}
+
+#[test]
+fn cat_never_writes_the_image_or_over_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("evidence.img");
+    std::fs::copy(samples_dir().join("shadow-crosslink.img"), &image).unwrap();
+    let before = std::fs::read(&image).unwrap();
+    let img = image.to_str().unwrap();
+    // Not the image, not even with --force.
+    for args in [
+        &["cat", img, "14", "-o", img][..],
+        &["cat", img, "14", "-o", img, "--force"],
+    ] {
+        let out = imginspect(args);
+        assert_eq!(out.status.code(), Some(8), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("evidence is never written"));
+    }
+    assert_eq!(std::fs::read(&image).unwrap(), before);
+    // A new file, then not over it without --force, then over it with it.
+    let target = dir.path().join("shadow.out");
+    let t = target.to_str().unwrap();
+    assert_eq!(
+        imginspect(&["cat", img, "/etc/shadow", "-o", t])
+            .status
+            .code(),
+        Some(0)
+    );
+    let first = std::fs::read(&target).unwrap();
+    assert!(first.starts_with(b"root:$6$"));
+    std::fs::write(&target, b"keep me").unwrap();
+    assert_eq!(
+        imginspect(&["cat", img, "14", "-o", t]).status.code(),
+        Some(8)
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    assert_eq!(
+        imginspect(&["cat", img, "14", "-o", t, "--force"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), first);
+}
+
+/// Bodyfile rows without the MD5 and crtime columns (TSK gives crtime for
+/// ext4 only), and without the ` -> target` TSK appends to fast symlinks
+/// (imginspect does not read targets kept in the inode).
+fn rows(text: &str) -> BTreeSet<Vec<String>> {
+    text.lines()
+        .map(|l| {
+            let mut cols: Vec<String> = l.split('|').map(str::to_string).collect();
+            if let Some(name) = cols.get_mut(1)
+                && let Some((link, _)) = name.split_once(" -> ")
+            {
+                *name = link.to_string();
+            }
+            cols.get(1..10).unwrap_or(&[]).to_vec()
+        })
+        // TSK's virtual files ($MBR, $FAT1, $OrphanFiles) are its own.
+        .filter(|c| c.first().is_some_and(|p| !p.starts_with("/$") && p != "/"))
+        .filter(|c| {
+            !c.first()
+                .is_some_and(|p| p.ends_with("(Volume Label Entry)"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_bodyfile_is_fls_m_and_mactime_reads_it() {
+    if !have_tool("fls") || !have_tool("mactime") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in bare_samples() {
+        let out = imginspect(&["scan", "--format", "bodyfile", &path_of(&name)]);
+        let ours = String::from_utf8_lossy(&out.stdout).to_string();
+        if name == "hostile-names.img" {
+            // A name with `|` and a newline stays one row of 11 columns.
+            assert!(ours.lines().all(|l| l.split('|').count() == 11), "{ours}");
+            assert!(ours.contains("\\x0a") || ours.contains("\\x7c"), "{ours}");
+            continue;
+        }
+        let theirs = tool("fls", &["-r", "-m", "/", &path_of(&name)]);
+        let theirs = String::from_utf8_lossy(&theirs.stdout).to_string();
+        assert_eq!(rows(&ours), rows(&theirs), "{name}");
+        let body = dir.path().join("body");
+        std::fs::write(&body, &ours).unwrap();
+        let m = tool("mactime", &["-b", body.to_str().unwrap(), "-d", "-y"]);
+        assert!(m.status.success(), "mactime rejects ours for {name}: {m:?}");
+    }
+}
