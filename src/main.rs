@@ -133,6 +133,8 @@ enum ScanFormat {
     Json,
     /// The Sleuth Kit 3 bodyfile of every file, for `mactime`.
     Bodyfile,
+    /// DFXML 1.2.0 (as `fiwalk -X`), with the findings in their own namespace.
+    Dfxml,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -285,7 +287,7 @@ fn run(command: Command) -> u8 {
             fail_on,
             hash,
         } => {
-            let every_file = matches!(format, ScanFormat::Bodyfile);
+            let every_file = matches!(format, ScanFormat::Bodyfile | ScanFormat::Dfxml);
             let result = match open_and_scan(&image, hash, every_file) {
                 Ok(r) => r,
                 Err(e) => {
@@ -300,6 +302,7 @@ fn run(command: Command) -> u8 {
                 ScanFormat::Text => print(&text::render(&result)),
                 ScanFormat::Json => print(&json::render(&result)),
                 ScanFormat::Bodyfile => print(&listing::bodyfile(&result)),
+                ScanFormat::Dfxml => print(&listing::dfxml(&result)),
             }
             if result.nothing_recognised() {
                 for v in &result.volumes {

@@ -199,3 +199,95 @@ fn the_bodyfile_is_fls_m_and_mactime_reads_it() {
         assert!(m.status.success(), "mactime rejects ours for {name}: {m:?}");
     }
 }
+
+/// inode → its byte runs (`file_offset`, then `fs_offset` or `fill`, and
+/// `len`) for every regular file of a DFXML document.
+fn dfxml_runs(xml: &str) -> std::collections::BTreeMap<u64, Vec<String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for object in xml.split("<fileobject>").skip(1) {
+        let object = object.split("</fileobject>").next().unwrap_or("");
+        // Regular, allocated files (deleted ones: TSK's and our recovery
+        // guesses differ, and neither is a claim).
+        if !object.contains("<name_type>r</name_type>") || object.contains("<alloc>0</alloc>") {
+            continue;
+        }
+        // fiwalk names the parent's inode first (parent_object): the last
+        // <inode> is the file's own.
+        let Some(ino) = object
+            .rsplit("<inode>")
+            .next()
+            .and_then(|s| s.split('<').next())
+            .and_then(|s| s.parse().ok())
+        else {
+            continue;
+        };
+        let runs: Vec<String> = object
+            .split("<byte_run ")
+            .skip(1)
+            .map(|r| {
+                let attr = |name: &str| {
+                    r.split(&format!("{name}='"))
+                        .nth(1)
+                        .and_then(|s| s.split('\'').next())
+                        .unwrap_or("-")
+                        .to_string()
+                };
+                format!(
+                    "{} {} {} {}",
+                    attr("file_offset"),
+                    attr("fs_offset"),
+                    attr("fill"),
+                    attr("len")
+                )
+            })
+            .collect();
+        out.entry(ino).or_insert(runs);
+    }
+    out
+}
+
+#[test]
+fn dfxml_byte_runs_are_fiwalks_and_the_document_is_well_formed() {
+    if !have_tool("fiwalk") || !have_tool("python3") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    for name in bare_samples() {
+        let out = imginspect(&["scan", "--format", "dfxml", &path_of(&name)]);
+        let ours = String::from_utf8_lossy(&out.stdout).to_string();
+        let file = dir.path().join("ours.xml");
+        std::fs::write(&file, &ours).unwrap();
+        let parsed = tool(
+            "python3",
+            &[
+                "-c",
+                "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            parsed.status.success(),
+            "{name}: not well-formed XML: {parsed:?}"
+        );
+        if name == "hostile-names.img" {
+            continue;
+        }
+        // fiwalk refuses to overwrite its output: a new name per image.
+        let theirs_file = dir.path().join(format!("{name}.xml"));
+        let fiwalk = tool(
+            "fiwalk",
+            &["-X", theirs_file.to_str().unwrap(), &path_of(&name)],
+        );
+        assert!(fiwalk.status.success(), "{name}: {fiwalk:?}");
+        let theirs = dfxml_runs(&std::fs::read_to_string(&theirs_file).unwrap());
+        for (ino, runs) in dfxml_runs(&ours) {
+            let Some(want) = theirs.get(&ino) else {
+                continue;
+            };
+            assert_eq!(&runs, want, "{name} inode {ino}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 40, "only {compared} files compared");
+}

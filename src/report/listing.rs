@@ -148,3 +148,181 @@ pub fn bodyfile(result: &ScanResult) -> String {
     }
     out
 }
+
+/// Text for XML character data and attribute values: the five markup
+/// characters escaped, and every control character (XML 1.0 cannot carry
+/// most of them at all) written as `\xNN`, like the bodyfile.
+fn xml_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&apos;"),
+            '"' => out.push_str("&quot;"),
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    let _ = write!(out, "\\x{b:02x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Seconds since the epoch as DFXML's `2023-11-14T22:13:20Z`.
+fn iso(epoch: i64) -> String {
+    let minutes = crate::report::describe::utc(epoch);
+    format!("{}:{:02}Z", minutes.replace(' ', "T"), epoch.rem_euclid(60))
+}
+
+/// DFXML 1.2.0, as `fiwalk -X` writes it: a `volume` per filesystem and a
+/// `fileobject` per name with its `byte_runs` (file, filesystem and image
+/// offsets; holes as `fill='0'`), then imginspect's findings in their own
+/// namespace.
+pub fn dfxml(result: &ScanResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "<?xml version='1.0' encoding='UTF-8'?>");
+    let _ = writeln!(
+        out,
+        "<dfxml xmlns='http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML' xmlns:dc='http://purl.org/dc/elements/1.1/' xmlns:imginspect='urn:imginspect:findings' version='1.2.0'>"
+    );
+    let _ = writeln!(
+        out,
+        "  <metadata>\n    <dc:type>Disk Image</dc:type>\n  </metadata>"
+    );
+    let _ = writeln!(
+        out,
+        "  <creator version='1.0'>\n    <program>imginspect</program>\n    <version>{}</version>\n  </creator>",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(
+        out,
+        "  <source>\n    <image_filename>{}</image_filename>\n    <imagesize>{}</imagesize>\n  </source>",
+        xml_text(&result.image.path),
+        result.image.size_bytes
+    );
+    let mut id = 0u64;
+    for volume in &result.volumes {
+        let Some(fs) = &volume.filesystem else {
+            continue;
+        };
+        let bs = u64::from(fs.info.block_size);
+        let _ = writeln!(out, "  <volume offset='{}'>", volume.offset_bytes);
+        let _ = writeln!(
+            out,
+            "    <partition_offset>{}</partition_offset>\n    <block_size>{bs}</block_size>\n    <ftype_str>{}</ftype_str>\n    <block_count>{}</block_count>",
+            volume.offset_bytes,
+            xml_text(&fs.info.fs_type),
+            fs.info.block_count
+        );
+        let partition = volume.partition.as_ref().map_or(1, |p| p.number);
+        for (path, n) in entries(fs) {
+            id += 1;
+            let t = type_letter(n.file_type);
+            let _ = writeln!(out, "    <fileobject>");
+            let _ = writeln!(
+                out,
+                "      <filename>{}</filename>\n      <partition>{partition}</partition>\n      <id>{id}</id>\n      <name_type>{t}</name_type>\n      <filesize>{}</filesize>\n      <alloc>{}</alloc>\n      <inode>{}</inode>\n      <mode>{}</mode>\n      <nlink>{}</nlink>\n      <uid>{}</uid>\n      <gid>{}</gid>\n      <mtime>{}</mtime>\n      <ctime>{}</ctime>\n      <atime>{}</atime>",
+                xml_text(path.trim_start_matches('/')),
+                n.size,
+                u8::from(!n.deleted),
+                n.ino,
+                n.mode & 0o7777,
+                n.links,
+                n.uid,
+                n.gid,
+                iso(n.mtime),
+                iso(n.ctime),
+                iso(n.atime)
+            );
+            if let Some(c) = n.crtime {
+                let _ = writeln!(out, "      <crtime>{}</crtime>", iso(c));
+            }
+            byte_runs(&mut out, fs, n, bs, volume.offset_bytes);
+            let _ = writeln!(out, "    </fileobject>");
+        }
+        if !volume.findings.is_empty() {
+            let _ = writeln!(out, "    <imginspect:findings>");
+            for f in &volume.findings {
+                let _ = writeln!(
+                    out,
+                    "      <imginspect:finding severity='{}' code='{}'>\n        <imginspect:message>{}</imginspect:message>",
+                    f.severity.name(),
+                    f.code,
+                    xml_text(&f.message)
+                );
+                for ino in &f.inodes {
+                    let _ = writeln!(out, "        <imginspect:inode>{ino}</imginspect:inode>");
+                }
+                for [start, count] in &f.blocks {
+                    let _ = writeln!(
+                        out,
+                        "        <imginspect:blocks start='{start}' count='{count}'/>"
+                    );
+                }
+                let _ = writeln!(out, "      </imginspect:finding>");
+            }
+            let _ = writeln!(out, "    </imginspect:findings>");
+        }
+        let _ = writeln!(out, "  </volume>");
+    }
+    let _ = writeln!(out, "</dfxml>");
+    out
+}
+
+/// The file's data runs in logical order as `byte_run`s, cut at the size,
+/// holes as `fill='0'`; runs outside the filesystem are left out.
+fn byte_runs(out: &mut String, fs: &Filesystem, n: &Inode, bs: u64, volume_at: u64) {
+    let mut runs: Vec<_> = fs
+        .runs_of(n)
+        .iter()
+        .filter(|r| r.role.is_file_block() && r.start.saturating_add(r.len) <= fs.info.block_count)
+        .filter_map(|r| r.logical.map(|l| (l, r)))
+        .collect();
+    runs.sort_by_key(|&(l, _)| l);
+    let mut lines = Vec::new();
+    let mut at = 0u64;
+    for (logical, r) in runs {
+        let start = logical.saturating_mul(bs);
+        if start >= n.size || start < at {
+            continue;
+        }
+        if start > at {
+            lines.push(format!(
+                "       <byte_run file_offset='{at}' fill='0' len='{}'/>",
+                start - at
+            ));
+        }
+        let len = r.len.saturating_mul(bs).min(n.size - start);
+        let fs_offset = r.start.saturating_mul(bs);
+        if r.unwritten {
+            lines.push(format!(
+                "       <byte_run file_offset='{start}' fill='0' len='{len}'/>"
+            ));
+        } else {
+            lines.push(format!(
+                "       <byte_run file_offset='{start}' fs_offset='{fs_offset}' img_offset='{}' len='{len}'/>",
+                fs_offset.saturating_add(volume_at)
+            ));
+        }
+        at = start + len;
+    }
+    if lines.is_empty() {
+        return;
+    }
+    if at < n.size {
+        lines.push(format!(
+            "       <byte_run file_offset='{at}' fill='0' len='{}'/>",
+            n.size - at
+        ));
+    }
+    let _ = writeln!(out, "      <byte_runs>");
+    for l in lines {
+        let _ = writeln!(out, "{l}");
+    }
+    let _ = writeln!(out, "      </byte_runs>");
+}
