@@ -72,7 +72,14 @@ impl Ownership {
             ),
             claimed_free: finding_runs("claimed_but_free"),
             metadata: runs(&mut fs.metadata.iter().map(|m| (m.start, m.len))),
-            data: runs(&mut fs.runs.iter().map(|r| (r.start, r.len))),
+            // Deleted entries' runs are history, not owners.
+            data: runs(
+                &mut fs
+                    .inodes
+                    .iter()
+                    .filter(|n| !n.deleted)
+                    .flat_map(|n| fs.runs_of(n).iter().map(|r| (r.start, r.len))),
+            ),
             out_of_range: vol
                 .findings
                 .iter()
