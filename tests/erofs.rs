@@ -218,6 +218,18 @@ fn hostile_erofs_fields_become_findings() {
     bytes[at + 16..at + 20].fill(0); // chunk format: 4-byte entries, 1-block chunks
     let (_, codes) = scan(&bytes);
     assert!(codes.contains("bad_inode"), "{codes:?}");
+    // A compressed file (erofs-lz4's /logs/a.log, nid 42) with a forged
+    // 4 GiB size: its index would run past the image, which is said, not walked.
+    let mut lz4 = common::sample_bytes("erofs-lz4.img");
+    let at = 42 * 32;
+    assert_eq!(
+        (u16::from_le_bytes([lz4[at], lz4[at + 1]]) >> 1) & 7,
+        3,
+        "compact index"
+    );
+    lz4[at + 8..at + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+    let (_, codes) = scan(&lz4);
+    assert!(codes.contains("bad_inode"), "{codes:?}");
     // An impossible block size is a clean error, not a panic.
     let mut bytes = pristine;
     bytes[1024 + 12] = 40;

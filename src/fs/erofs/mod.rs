@@ -461,6 +461,21 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         };
         let dir_size = dir.size;
         let dir_path = names.path(dir_name);
+        // A directory is stored plain: compressed bytes are no dirents.
+        if matches!(
+            u16::try_from(dir.flags),
+            Ok(COMPRESSED_FULL | COMPRESSED_COMPACT)
+        ) {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "bad_directory_entry",
+                    format!("directory {dir_path} (nid {dir_nid}) is compressed: its entries are not read"),
+                )
+                .with_inodes([dir_nid]),
+            );
+            continue;
+        }
         // The directory's bytes: its blocks, then its inline tail.
         let mut pieces: Vec<(u64, u64)> = Vec::new();
         let mut remaining = dir_size;

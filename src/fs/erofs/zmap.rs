@@ -222,6 +222,14 @@ impl<'v> Index<'v> {
     /// ztailpacking tail and a fragment are not in blocks). Err when the
     /// index cannot be read to its end.
     pub fn pclusters(&self, size: u64) -> Result<Vec<Pcluster>, String> {
+        // A forged size cannot make the walk longer than the image: the
+        // whole index must lie inside it.
+        if self.end() > self.view.len() {
+            return Err(format!(
+                "its compressed index ({} logical clusters) would run past the end of the image",
+                self.total
+            ));
+        }
         let bigpcl1 = self.advise & ADVISE_BIG_PCLUSTER_1 != 0;
         let bigpcl2 = self.advise & ADVISE_BIG_PCLUSTER_2 != 0;
         let mut heads: Vec<Pcluster> = Vec::new();
