@@ -3,6 +3,8 @@
 //! through [`sanitize`] before it reaches a terminal.
 
 pub mod describe;
+pub mod explain;
+pub mod heatmap;
 pub mod json;
 pub mod listing;
 pub mod sanitize;

@@ -4,55 +4,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-/// What a heatmap cell, a row or a label is, for styling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Free,
-    Metadata,
-    Data,
-    Shared,
-    Crosslink,
-    ClaimedFree,
-    OutOfRange,
-}
-
-impl Kind {
-    pub const LEGEND: [Kind; 7] = [
-        Kind::Free,
-        Kind::Metadata,
-        Kind::Data,
-        Kind::Shared,
-        Kind::Crosslink,
-        Kind::ClaimedFree,
-        Kind::OutOfRange,
-    ];
-
-    /// The glyph of a heatmap cell: distinct for every kind, so that the map
-    /// reads without colour.
-    pub fn glyph(self) -> char {
-        match self {
-            Kind::Free => '·',
-            Kind::Metadata => 'm',
-            Kind::Data => '▪',
-            Kind::Shared => '=',
-            Kind::Crosslink => 'X',
-            Kind::ClaimedFree => '!',
-            Kind::OutOfRange => '»',
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Free => "free",
-            Kind::Metadata => "metadata",
-            Kind::Data => "one owner",
-            Kind::Shared => "shared ok",
-            Kind::Crosslink => "CROSS-LINKED",
-            Kind::ClaimedFree => "used but free",
-            Kind::OutOfRange => "out of range",
-        }
-    }
-}
+pub use crate::report::heatmap::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {

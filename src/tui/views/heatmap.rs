@@ -10,9 +10,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::analysis::VolumeResult;
-use crate::model::{BlockNo, Filesystem, coalesce_runs};
+use crate::model::BlockNo;
 use crate::report::describe;
+use crate::report::heatmap::Ownership;
 use crate::tui::app::Session;
 use crate::tui::format;
 use crate::tui::theme::{Kind, Theme};
@@ -23,116 +23,6 @@ const PANEL_WIDTH: u16 = 30;
 const LEGEND_LINES: u16 = 2;
 /// Each zoom step divides or multiplies the blocks per cell by this.
 const ZOOM_STEP: u64 = 4;
-
-/// Sorted, disjoint `(start, len)` runs of each kind of ownership.
-#[derive(Debug, Default)]
-pub struct Ownership {
-    crosslinked: Vec<(BlockNo, u64)>,
-    claimed_free: Vec<(BlockNo, u64)>,
-    shared: Vec<(BlockNo, u64)>,
-    metadata: Vec<(BlockNo, u64)>,
-    data: Vec<(BlockNo, u64)>,
-    /// Runs outside the filesystem, shown in one cell after the last block.
-    out_of_range: Vec<[u64; 2]>,
-    /// Blocks the grid spans: the filesystem.
-    blocks: u64,
-}
-
-impl Ownership {
-    pub fn new(fs: &Filesystem, vol: &VolumeResult) -> Ownership {
-        let runs = |it: &mut dyn Iterator<Item = (BlockNo, u64)>| {
-            let mut v: Vec<_> = it.collect();
-            v.sort_unstable();
-            coalesce_runs(v)
-        };
-        let finding_runs = |code: &str| {
-            let mut v: Vec<(BlockNo, u64)> = vol
-                .findings
-                .iter()
-                .filter(|f| f.code == code)
-                .flat_map(|f| f.blocks.iter().map(|&[s, l]| (s, l)))
-                .collect();
-            v.sort_unstable();
-            coalesce_runs(v)
-        };
-        Ownership {
-            crosslinked: runs(
-                &mut vol
-                    .crosslinks
-                    .iter()
-                    .filter(|c| !c.legitimate)
-                    .map(|c| (c.start_block, c.block_count)),
-            ),
-            shared: runs(
-                &mut vol
-                    .crosslinks
-                    .iter()
-                    .filter(|c| c.legitimate)
-                    .map(|c| (c.start_block, c.block_count)),
-            ),
-            claimed_free: finding_runs("claimed_but_free"),
-            metadata: runs(&mut fs.metadata.iter().map(|m| (m.start, m.len))),
-            // Deleted entries' runs are history, not owners.
-            data: runs(
-                &mut fs
-                    .inodes
-                    .iter()
-                    .filter(|n| !n.deleted)
-                    .flat_map(|n| fs.runs_of(n).iter().map(|r| (r.start, r.len))),
-            ),
-            out_of_range: vol
-                .findings
-                .iter()
-                .filter(|f| f.code == "out_of_range")
-                .flat_map(|f| f.blocks.iter().copied())
-                .collect(),
-            blocks: fs.info.block_count,
-        }
-    }
-
-    /// Cells in the grid at `per_cell` blocks per cell (plus one for out-of-range runs).
-    fn cells(&self, per_cell: u64) -> u64 {
-        self.blocks.div_ceil(per_cell.max(1)) + u64::from(!self.out_of_range.is_empty())
-    }
-
-    fn in_fs_cells(&self, per_cell: u64) -> u64 {
-        self.blocks.div_ceil(per_cell.max(1))
-    }
-
-    /// What owns blocks `[a, b)`, the worst kind first.
-    fn kind(&self, a: BlockNo, b: BlockNo) -> Kind {
-        let hit = |runs: &[(BlockNo, u64)]| {
-            let k = runs.partition_point(|&(s, l)| s.saturating_add(l) <= a);
-            runs.get(k).is_some_and(|&(s, _)| s < b)
-        };
-        if hit(&self.crosslinked) {
-            Kind::Crosslink
-        } else if hit(&self.claimed_free) {
-            Kind::ClaimedFree
-        } else if hit(&self.shared) {
-            Kind::Shared
-        } else if hit(&self.metadata) {
-            Kind::Metadata
-        } else if hit(&self.data) {
-            Kind::Data
-        } else {
-            Kind::Free
-        }
-    }
-
-    /// First non-legitimate cross-link starting after block `after`, or before `before`.
-    fn next_crosslink(&self, after: BlockNo) -> Option<BlockNo> {
-        let k = self.crosslinked.partition_point(|&(s, _)| s <= after);
-        self.crosslinked.get(k).map(|&(s, _)| s)
-    }
-
-    fn prev_crosslink(&self, before: BlockNo) -> Option<BlockNo> {
-        let k = self.crosslinked.partition_point(|&(s, _)| s < before);
-        k.checked_sub(1)
-            .and_then(|k| self.crosslinked.get(k))
-            .map(|&(s, _)| s)
-    }
-}
 
 #[derive(Debug, Default)]
 pub struct State {

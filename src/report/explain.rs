@@ -1,0 +1,87 @@
+//! What each finding means, what it lets an attacker do, what fsck does and
+//! what an immutable image changes: for the inspector's explain view and
+//! the HTML report.
+
+/// (what it is, what an attacker gets, what fsck does, what an immutable image changes)
+pub fn explanation(code: &str) -> [&'static str; 4] {
+    match code {
+        "crosslink" => [
+            "Two inodes map the same disk blocks. On a healthy filesystem every block has exactly one owner; here the block map of one file points into another file's data.",
+            "Read: whoever can read one file reads the other's contents, whatever its permissions say (a world-readable file sharing blocks with /etc/shadow exposes the password hashes). Tamper: whoever can write one file rewrites the other, including root-owned ones. Double free: deleting one file returns blocks the other still uses to the allocator, which hands them to the next file written — corruption spreads, and an attacker can aim it.",
+            "e2fsck passes 1B–1D list every multiply-claimed block and the files that share it, and offer to clone the blocks so that each file gets its own copy (`e2fsck -fn` only reports). Never mount such an image read-write before that.",
+            "An immutable image (EROFS) mounted read-only under a copy-on-write layer (OverlayFS) is never written in place: the shared blocks can leak nothing new and tamper with nothing, because writes go to the upper layer. Reading through the second name still reads the first file's data, so the image should be rejected anyway.",
+        ],
+        "metadata_overlap" => [
+            "A file's block map points at blocks the filesystem uses for its own structures: a superblock, group descriptors, bitmaps, the inode table or the journal.",
+            "Writing the file rewrites filesystem metadata: an attacker forges inodes (owners, modes, block pointers to any block on the disk), bitmaps (so that allocations cross-link more files) or the superblock. Reading the file reveals raw metadata.",
+            "e2fsck reports the blocks as shared with <filesystem metadata> in pass 1B and would clone them away from the file.",
+            "Read-only, the overlap changes nothing at run time, but the image is malformed by construction: reject it.",
+        ],
+        "metadata_collision" => [
+            "Two filesystem structures occupy the same blocks (for example a bitmap placed inside an inode table by a forged group descriptor).",
+            "The kernel updates one structure and silently corrupts the other; allocation and inode lookups become unpredictable.",
+            "e2fsck reports the conflicting group descriptor fields and relocates the structures.",
+            "An immutable image never updates them, but the kernel may still misread the filesystem: reject it.",
+        ],
+        "claimed_but_free" => [
+            "An inode uses blocks that the block bitmap marks free.",
+            "The next file written may be given those blocks: the two files then share them (a delayed cross-link), and one overwrites the other.",
+            "e2fsck pass 5 reports the block bitmap differences (+N) and marks the blocks in use.",
+            "Nothing is allocated on an immutable image, so the latent cross-link never forms.",
+        ],
+        "out_of_range" => [
+            "An inode maps blocks beyond the end of the filesystem or of the image file.",
+            "Reads fail or, on a device larger than the filesystem, reach data outside it; with a grown image the mapping may later land on real data.",
+            "e2fsck reports an invalid extent or illegal block and clears it.",
+            "The kernel refuses the read; the image is still malformed.",
+        ],
+        "shared_legitimately" => [
+            "Blocks shared in a way the format declares: an extended-attribute block used by several inodes within its reference count.",
+            "Nothing by itself: the kernel copies the block before any inode changes its attributes.",
+            "e2fsck accepts it as long as the count of referrers matches h_refcount.",
+            "Sharing is normal on immutable images (deduplication).",
+        ],
+        "hidden_inode" => [
+            "A live inode sits in a part of the inode table marked uninitialised, which e2fsck and the kernel's scans skip.",
+            "The file is invisible to checks that trust those flags, yet a directory entry can still reach it: a place to hide data or a forged block map.",
+            "e2fsck only notices when a directory entry points at it (pass 2: inode in an unused area).",
+            "Still reachable on a read-only mount: reject the image.",
+        ],
+        "checksum_mismatch" => [
+            "A metadata checksum (metadata_csum or uninit_bg) does not verify.",
+            "Either corruption, or metadata edited by a tool that did not recompute the checksum — a sign of tampering worth correlating with other findings.",
+            "e2fsck reports the mismatch and recomputes the checksum; the kernel refuses to use the structure.",
+            "The kernel verifies checksums on read-only mounts too.",
+        ],
+        "partial_overlap" => [
+            "On an immutable image (EROFS), one file's data starts inside another file's: a share that deduplication, which shares whole chunks, never makes.",
+            "Nothing can be written through it: reading one file returns part of the other's contents. On ext4 the same layout is a critical cross-link (read, tamper, double free); here it is a sign that the image was crafted or damaged.",
+            "fsck.erofs checks no ownership at all and passes the image.",
+            "This is the immutable case: the sharing is harmless at run time, but the image is not what mkfs.erofs writes.",
+        ],
+        "partition_overlap" => [
+            "Two partitions share sectors, or a partition covers the partition table itself.",
+            "Writing one filesystem corrupts the other; a filesystem over the table can rewrite the partition layout. Tools disagree on what the disk holds (`mmls` lists both without a word; `sfdisk --verify` complains but exits 0).",
+            "fsck only sees one filesystem at a time and cannot notice; sfdisk --verify and sgdisk -v report the overlap.",
+            "Read-only use of one partition is safe, but the disk was not laid out by a partitioning tool: reject it.",
+        ],
+        "bad_cluster_chain" => [
+            "A FAT cluster chain loops, reaches a free, bad or reserved cluster, or leaves the volume.",
+            "A looping chain makes a file endless (tools hang or read the same clusters forever); a chain into a free cluster is a cross-link waiting for the next allocation.",
+            "fsck.fat truncates circular and broken chains (\"Circular cluster chain. Truncating…\").",
+            "Nothing is allocated on a read-only mount, but readers still follow the chain: reject the image.",
+        ],
+        "fat_mismatch" => [
+            "The copies of the FAT disagree.",
+            "Linux follows FAT #1; another driver or a repair tool may take another copy: the same image then holds different files for different readers — a way to show a checker one file and the victim another.",
+            "fsck.fat says \"FATs differ\" and lets you pick a copy.",
+            "Read-only mounts still read one copy: which one decides what is seen.",
+        ],
+        _ => [
+            "A structural problem in the filesystem.",
+            "Depends on the structure: treat the image as untrusted.",
+            "e2fsck reports and repairs most structural problems.",
+            "Immutable images avoid write-time damage, not malformed input.",
+        ],
+    }
+}
