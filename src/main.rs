@@ -12,7 +12,7 @@ use imginspect::analysis::{self, ScanOptions, ScanResult, VolumeResult};
 use imginspect::fs::{Detail, NoProgress};
 use imginspect::image::Image;
 use imginspect::model::Severity;
-use imginspect::report::{json, listing, text};
+use imginspect::report::{html, json, listing, text};
 use imginspect::tui::{self, source::Source};
 
 /// fsck(8) exit statuses.
@@ -63,6 +63,12 @@ enum Command {
         /// Also compute the image's SHA-256 (reads the whole image).
         #[arg(long)]
         hash: bool,
+        /// Write the report to this new file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists (never the image).
+        #[arg(long)]
+        force: bool,
     },
     /// Show who claims one block (filesystem block number).
     Block {
@@ -135,6 +141,8 @@ enum ScanFormat {
     Bodyfile,
     /// DFXML 1.2.0 (as `fiwalk -X`), with the findings in their own namespace.
     Dfxml,
+    /// One self-contained HTML page: summary, ownership maps, findings, explanations.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -218,6 +226,8 @@ fn main() -> ExitCode {
             format: ScanFormat::Text,
             fail_on: FailOn::High,
             hash: false,
+            output: None,
+            force: false,
         },
         (None, None) => {
             eprintln!("imginspect: no image given (try `imginspect --help`)");
@@ -286,8 +296,13 @@ fn run(command: Command) -> u8 {
             format,
             fail_on,
             hash,
+            output,
+            force,
         } => {
-            let every_file = matches!(format, ScanFormat::Bodyfile | ScanFormat::Dfxml);
+            let every_file = matches!(
+                format,
+                ScanFormat::Bodyfile | ScanFormat::Dfxml | ScanFormat::Html
+            );
             let result = match open_and_scan(&image, hash, every_file) {
                 Ok(r) => r,
                 Err(e) => {
@@ -298,11 +313,23 @@ fn run(command: Command) -> u8 {
                     return exit::OPERATIONAL;
                 }
             };
-            match format {
-                ScanFormat::Text => print(&text::render(&result)),
-                ScanFormat::Json => print(&json::render(&result)),
-                ScanFormat::Bodyfile => print(&listing::bodyfile(&result)),
-                ScanFormat::Dfxml => print(&listing::dfxml(&result)),
+            let report = match format {
+                ScanFormat::Text => text::render(&result),
+                ScanFormat::Json => json::render(&result),
+                ScanFormat::Bodyfile => listing::bodyfile(&result),
+                ScanFormat::Dfxml => listing::dfxml(&result),
+                ScanFormat::Html => html::render(&result),
+            };
+            match &output {
+                None => print(&report),
+                Some(path) => {
+                    let written = create_output(path, &image, force)
+                        .and_then(|mut f| f.write_all(report.as_bytes()));
+                    if let Err(e) = written {
+                        eprintln!("imginspect: {}: {e}", path.display());
+                        return exit::OPERATIONAL;
+                    }
+                }
             }
             if result.nothing_recognised() {
                 for v in &result.volumes {

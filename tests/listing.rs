@@ -291,3 +291,60 @@ fn dfxml_byte_runs_are_fiwalks_and_the_document_is_well_formed() {
     }
     assert!(compared >= 40, "only {compared} files compared");
 }
+
+#[test]
+fn the_html_report_is_self_contained_and_marks_the_cross_link() {
+    for name in [
+        "shadow-crosslink.img",
+        "gpt-two-partitions.img",
+        "hostile-names.img",
+    ] {
+        let out = imginspect(&["scan", "--format", "html", &path_of(name)]);
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(4)),
+            "{name}: {out:?}"
+        );
+        let page = String::from_utf8(out.stdout).expect("UTF-8");
+        // Nothing is fetched or run: no script, no external resource.
+        for banned in ["<script", "<link", "src=", "href=", "url(http", "@import"] {
+            assert!(!page.contains(banned), "{name}: {banned}");
+        }
+        assert_eq!(
+            page.matches("<svg").count(),
+            page.matches("</svg>").count(),
+            "{name}"
+        );
+        assert_eq!(
+            page.matches("<table>").count(),
+            page.matches("</table>").count(),
+            "{name}"
+        );
+        // The cross-linked cells are hatched, and the finding is explained.
+        assert!(page.contains("<rect class='crosslink'"), "{name}");
+        assert!(page.contains("fill='url(#crosslink)'"), "{name}");
+        assert!(page.contains("What an attacker can do"), "{name}");
+        // Names from the image are text, never markup or terminal codes.
+        assert!(
+            !page.contains('\u{1b}') && !page.contains('\u{202e}'),
+            "{name}"
+        );
+    }
+    let page = String::from_utf8(
+        imginspect(&["scan", "--format", "html", &path_of("hostile-names.img")]).stdout,
+    )
+    .unwrap();
+    assert!(
+        page.contains("\\x1b"),
+        "the ESC in a hostile name is shown escaped"
+    );
+    // -o writes a new file, never the image.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    let r = report.to_str().unwrap();
+    let img = path_of("shadow-crosslink.img");
+    let out = imginspect(&["scan", "--format", "html", "-o", r, &img]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(std::fs::read_to_string(&report).unwrap().contains("<html"));
+    let out = imginspect(&["scan", "--format", "html", "-o", &img, "--force", &img]);
+    assert_eq!(out.status.code(), Some(8), "the image is never the output");
+}

@@ -5,6 +5,7 @@
 pub mod describe;
 pub mod explain;
 pub mod heatmap;
+pub mod html;
 pub mod json;
 pub mod listing;
 pub mod sanitize;
