@@ -12,7 +12,8 @@ use imginspect::analysis::{self, ScanOptions, ScanResult, VolumeResult};
 use imginspect::fs::{Detail, NoProgress};
 use imginspect::image::Image;
 use imginspect::model::Severity;
-use imginspect::report::{html, json, listing, text};
+use imginspect::report::heatmap::Ownership;
+use imginspect::report::{html, json, listing, picture, text};
 use imginspect::tui::{self, source::Source};
 
 /// fsck(8) exit statuses.
@@ -115,6 +116,22 @@ enum Command {
         /// Write to this new file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Replace the output file if it exists (never the image).
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        partition: Option<u32>,
+    },
+    /// Write the ownership heatmap as a PNG picture with a legend
+    /// (cross-links hatched, so that they show in greyscale print too).
+    Heatmap {
+        image: PathBuf,
+        /// The new PNG file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Width of the picture in pixels (320–8192).
+        #[arg(long, default_value_t = 1024)]
+        width: u32,
         /// Replace the output file if it exists (never the image).
         #[arg(long)]
         force: bool,
@@ -378,6 +395,13 @@ fn run(command: Command) -> u8 {
                 Format::Json => json::block(fs, block),
             })
         }),
+        Command::Heatmap {
+            image,
+            output,
+            width,
+            force,
+            partition,
+        } => heatmap(&image, &output, width, force, partition),
         Command::Demo => inspect(
             None,
             TuiChoice {
@@ -512,6 +536,54 @@ fn cat(image: &Path, file: &str, output: Option<&Path>, force: bool, partition: 
         }
         Err(e) => {
             eprintln!("imginspect: {file}: {e}");
+            exit::OPERATIONAL
+        }
+    }
+}
+
+/// `heatmap`: the chosen volume's ownership map as a PNG in a new file.
+fn heatmap(image: &Path, output: &Path, width: u32, force: bool, partition: Option<u32>) -> u8 {
+    // Every inode's runs are needed to colour the cells they own.
+    let result = match Image::open(image) {
+        Ok(img) => analysis::scan(&img, &ScanOptions::default(), &NoProgress),
+        Err(e) => {
+            eprintln!("imginspect: {e}");
+            return exit::OPERATIONAL;
+        }
+    };
+    let Some((volume, fs)) =
+        chosen_volume(&result, partition).and_then(|v| Some((v, v.filesystem.as_ref()?)))
+    else {
+        let why = result
+            .volumes
+            .iter()
+            .find_map(|v| v.error.clone())
+            .unwrap_or_else(|| "no filesystem recognised".into());
+        eprintln!("imginspect: {}: {why}", image.display());
+        return exit::OPERATIONAL;
+    };
+    let ownership = Ownership::new(fs, volume);
+    let name = image.file_name().map_or_else(
+        || image.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let title = match &volume.partition {
+        Some(p) => format!("{name} partition {}: {}", p.number, fs.info.fs_type),
+        None => format!("{name}: {}", fs.info.fs_type),
+    };
+    let picture = picture::heatmap_png(
+        &ownership,
+        picture::Grid::fit(&ownership, width),
+        &title,
+        fs.units.block,
+    );
+    let written = picture.map_err(std::io::Error::other).and_then(|bytes| {
+        create_output(output, image, force).and_then(|mut f| f.write_all(&bytes))
+    });
+    match written {
+        Ok(()) => exit::CLEAN,
+        Err(e) => {
+            eprintln!("imginspect: {}: {e}", output.display());
             exit::OPERATIONAL
         }
     }

@@ -42,6 +42,26 @@ impl Kind {
         }
     }
 
+    /// The cell's colour in pictures (PNG, HTML). Cross-linked and
+    /// used-but-free cells are also patterned (see [`Kind::patterned`]), so
+    /// that they stand out in greyscale print.
+    pub fn rgb(self) -> [u8; 3] {
+        match self {
+            Kind::Free => [0xe8, 0xe8, 0xe8],
+            Kind::Metadata => [0x4a, 0x6f, 0xd1],
+            Kind::Data => [0x5b, 0xb2, 0x5b],
+            Kind::Shared => [0x33, 0xb5, 0xb5],
+            Kind::Crosslink => [0xdd, 0x22, 0x22],
+            Kind::ClaimedFree => [0xe0, 0xb0, 0x00],
+            Kind::OutOfRange => [0xb0, 0x40, 0xb0],
+        }
+    }
+
+    /// Whether pictures overlay the colour with black stripes.
+    pub fn patterned(self) -> bool {
+        matches!(self, Kind::Crosslink | Kind::ClaimedFree)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Kind::Free => "free",
@@ -128,6 +148,17 @@ impl Ownership {
 
     pub fn in_fs_cells(&self, per_cell: u64) -> u64 {
         self.blocks.div_ceil(per_cell.max(1))
+    }
+
+    /// What cell `cell` of a grid at `per_cell` blocks per cell shows: the
+    /// cell after the last in-filesystem one holds every out-of-range run.
+    pub fn cell_kind(&self, cell: u64, per_cell: u64) -> Kind {
+        let per_cell = per_cell.max(1);
+        if cell >= self.in_fs_cells(per_cell) {
+            return Kind::OutOfRange;
+        }
+        let a = cell.saturating_mul(per_cell);
+        self.kind(a, a.saturating_add(per_cell).min(self.blocks))
     }
 
     /// What owns blocks `[a, b)`, the worst kind first.

@@ -38,15 +38,14 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn fill(kind: Kind) -> &'static str {
+fn fill(kind: Kind) -> String {
     match kind {
-        Kind::Free => "#e8e8e8",
-        Kind::Metadata => "#4a6fd1",
-        Kind::Data => "#5bb25b",
-        Kind::Shared => "#33b5b5",
-        Kind::Crosslink => "url(#crosslink)",
-        Kind::ClaimedFree => "#e0b000",
-        Kind::OutOfRange => "#b040b0",
+        Kind::Crosslink => "url(#crosslink)".into(),
+        Kind::ClaimedFree => "url(#claimed-free)".into(),
+        kind => {
+            let [r, g, b] = kind.rgb();
+            format!("#{r:02x}{g:02x}{b:02x}")
+        }
     }
 }
 
@@ -66,13 +65,15 @@ fn svg(fs: &crate::model::Filesystem, volume: &VolumeResult) -> String {
         out,
         "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' role='img' aria-label='ownership map'>\
 <defs><pattern id='crosslink' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>\
-<rect width='6' height='6' fill='#d22'/><rect width='3' height='6' fill='#000'/></pattern></defs>",
+<rect width='6' height='6' fill='#d22'/><rect width='3' height='6' fill='#000'/></pattern>\
+<pattern id='claimed-free' width='4' height='4' patternUnits='userSpaceOnUse'>\
+<rect width='4' height='4' fill='#e0b000'/><rect width='2' height='2' fill='#000'/></pattern></defs>",
         COLUMNS * CELL,
         rows * CELL
     );
     for cell in 0..cells {
         let a = cell * per_cell;
-        let kind = own.kind(a, (a + per_cell).min(own.blocks));
+        let kind = own.cell_kind(cell, per_cell);
         let _ = write!(
             out,
             "<rect class='{}' x='{}' y='{}' width='{}' height='{}' fill='{}'><title>{} {}–{}: {}</title></rect>",

@@ -1,5 +1,5 @@
 //! Presentation of a [`ScanResult`](crate::analysis::ScanResult): the human
-//! text report, the JSON contract and the Sleuth Kit listings. Every string from the image passes
+//! text report, the JSON contract, the Sleuth Kit listings, the HTML page and the PNG heatmap. Every string from the image passes
 //! through [`sanitize`] before it reaches a terminal.
 
 pub mod describe;
@@ -8,5 +8,6 @@ pub mod heatmap;
 pub mod html;
 pub mod json;
 pub mod listing;
+pub mod picture;
 pub mod sanitize;
 pub mod text;

@@ -4,6 +4,9 @@
 //! lists with binary search: cost follows the number of cells, never the
 //! number of blocks.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,6 +16,7 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::model::BlockNo;
 use crate::report::describe;
 use crate::report::heatmap::Ownership;
+use crate::report::picture;
 use crate::tui::app::Session;
 use crate::tui::format;
 use crate::tui::theme::{Kind, Theme};
@@ -85,17 +89,8 @@ pub fn relayout(s: &mut Session, size: (u16, u16)) {
     } else if st.cursor >= st.origin + page {
         st.origin = (cursor_row_start + cols).saturating_sub(page);
     }
-    let in_fs = st.ownership.in_fs_cells(st.per_cell);
     st.cells = (st.origin..(st.origin + page).min(total))
-        .map(|cell| {
-            if cell >= in_fs {
-                Kind::OutOfRange
-            } else {
-                let a = cell * st.per_cell;
-                st.ownership
-                    .kind(a, (a + st.per_cell).min(st.ownership.blocks))
-            }
-        })
+        .map(|cell| st.ownership.cell_kind(cell, st.per_cell))
         .collect();
     s.heatmap.panel = panel(s);
 }
@@ -206,6 +201,12 @@ pub fn key(s: &mut Session, key: KeyEvent) {
                 s.jump_to_block(a);
             }
         }
+        KeyCode::Char('e') => {
+            s.status = Some(match export(s, Path::new(".")) {
+                Ok(path) => format!("heatmap saved to {}", path.display()),
+                Err(e) => format!("heatmap not saved: {e}"),
+            });
+        }
         KeyCode::Char('n') | KeyCode::Char('N') => {
             let here = cell_range(st, st.cursor).map_or(st.ownership.blocks, |(a, b)| {
                 if key.code == KeyCode::Char('n') {
@@ -226,6 +227,65 @@ pub fn key(s: &mut Session, key: KeyEvent) {
         }
         _ => {}
     }
+}
+
+/// The visible part of the heatmap as a PNG picture (see
+/// [`picture::heatmap_png`]), titled with the image and the volume.
+pub fn picture(s: &Session) -> Result<Vec<u8>, png::EncodingError> {
+    let st = &s.heatmap;
+    let grid = picture::Grid {
+        per_cell: st.per_cell.max(1),
+        first: st.origin,
+        cols: u32::from(st.cols.max(1)),
+        rows: u32::from(st.rows.max(1)),
+    };
+    let title = format!("{}: {}", file_name(&s.image.path), s.fs.info.fs_type);
+    picture::heatmap_png(&st.ownership, grid, &title, s.fs.units.block)
+}
+
+/// The last component of a path, as typed by the operator.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Writes [`picture`] to a new file in `dir`, named after the image
+/// (`<image>-heatmap.png`, then `-2`, `-3`…): never over an existing file.
+pub fn export(s: &Session, dir: &Path) -> std::io::Result<PathBuf> {
+    let bytes = picture(s).map_err(std::io::Error::other)?;
+    // Only plain characters from the image's file name reach the new name.
+    let stem: String = file_name(&s.image.path)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    for n in 1..=99 {
+        let name = if n == 1 {
+            format!("{stem}-heatmap.png")
+        } else {
+            format!("{stem}-heatmap-{n}.png")
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(&bytes)?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(
+        "99 heatmap pictures of this image are already there",
+    ))
 }
 
 /// A click puts the cursor on the cell under the mouse.

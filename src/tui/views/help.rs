@@ -30,8 +30,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("h", "inode: show the selected run in the heatmap"),
     (
-        "+ / -, n N",
-        "heatmap: zoom in / out, next / previous cross-link",
+        "+ / -, n N, e",
+        "heatmap: zoom in / out, next / previous cross-link, save the visible map as <image>-heatmap.png",
     ),
     ("i, b", "cross-links: open the first inode, the block"),
     ("[ ], g", "block: previous / next block, go to"),

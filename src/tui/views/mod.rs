@@ -194,7 +194,7 @@ fn footer(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         ViewId::Overview => "j/k finding  Enter explain",
         ViewId::Inodes => "Enter open s sort r rev x X-only",
         ViewId::Detail => "j/k move  Enter follow  h heatmap",
-        ViewId::Heatmap => "hjkl move  +/- zoom  n/N cross-link",
+        ViewId::Heatmap => "hjkl move  +/- zoom  n/N X-link  e PNG",
         ViewId::Crosslinks => "Enter heatmap  i inode  b block",
         ViewId::Block => "j/k scroll  [ ] prev/next  g go to",
         ViewId::Explain => "j/k scroll",
