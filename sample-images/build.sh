@@ -560,8 +560,51 @@ build_hostile() {
     built $img
 }
 
+# 13. deleted-reused.img -- 1 KiB blocks, ext4, no journal.  Two of alice's
+#     files are removed with debugfs rm, which (like ext2, unlike the ext4
+#     kernel) leaves the block map in the freed inode and the name in the
+#     directory's slack: /home/alice/diary.txt, whose blocks a later file,
+#     /tmp/upload.bin (uid 1001), takes, and /home/alice/old-notes.txt, whose
+#     blocks stay free.  Models recovery of deleted files: the diary's old map
+#     now leads to someone else's data (`reused_blocks`), which is not a
+#     cross-link.  The freed inodes are held in the bitmap (seti) while the new
+#     file is written, so that it gets new inode numbers, then released.
+build_deleted() {
+    local img=deleted-reused.img s diary notes upload
+    s=$(newsrc deleted)
+    mkdir -p "$s/home/alice" "$s/tmp" "$s/etc"
+    printf 'deleted-reused\n' >"$s/etc/hostname"
+    fill "$s/home/alice/diary.txt" 5000 'dear diary'
+    fill "$s/home/alice/old-notes.txt" 3000 'old notes'
+    fill "$s/home/alice/todo.txt" 900 'todo'
+    chmod 0755 "$s" "$s/home" "$s/etc"; chmod 0700 "$s/home/alice"; chmod 1777 "$s/tmp"
+    chmod 0600 "$s/home/alice/"*.txt; chmod 0644 "$s/etc/hostname"
+    stamp "$s"
+    mkfs $img 1024 13 deleted-reused "$s" -t ext4 -b 1024 -N 64 -O ^has_journal
+    normalize $img "$s" 1
+    owner $img 1000 1000 /home/alice /home/alice/diary.txt /home/alice/old-notes.txt \
+        /home/alice/todo.txt
+    ino() { q $img "stat $1" | sed -n 's/^Inode: \([0-9]*\).*/\1/p'; }
+    diary=$(ino /home/alice/diary.txt)
+    notes=$(ino /home/alice/old-notes.txt)
+    printf 'rm /home/alice/diary.txt\nrm /home/alice/old-notes.txt\nseti <%s>\nseti <%s>\n' \
+        "$diary" "$notes" | dbg $img
+    fill "$WORK/upload" 4000 'uploaded later by someone else'
+    printf 'write %s /tmp/upload.bin\nfreei <%s>\nfreei <%s>\n' "$WORK/upload" "$diary" "$notes" |
+        dbg $img
+    upload=$(ino /tmp/upload.bin)
+    need "upload > notes" "deleted-reused.img: the upload gets a new inode"
+    printf 'sif <%s> mode 0100644\n' "$upload" | dbg $img
+    owner $img 1001 1001 "<$upload>"
+    settimes $img 1 "<$upload>"
+    # The upload must have taken blocks the diary's old map still names.
+    [[ $(q $img "icheck $(q $img "blocks <$diary>" | awk '{print $1}')") == *$'\t'"$upload"* ]] ||
+        { echo "build.sh: assumption failed: deleted-reused.img reuse" >&2; exit 1; }
+    built $img
+}
+
 # ------------------------------------------------------------------- main --
-ALL="clean shadow partial itable deep treeblk ext2ind cbf oor xattr sharedfeat hostile"
+ALL="clean shadow partial itable deep treeblk ext2ind cbf oor xattr sharedfeat hostile deleted"
 for b in ${ONLY:-$ALL}; do "build_$b"; done
 
 echo

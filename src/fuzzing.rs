@@ -108,8 +108,9 @@ pub fn block_map(data: &[u8]) {
 
 /// One directory block, in both name_len encodings.
 pub fn directory_block(data: &[u8]) {
-    let _ = dir::parse_block(data, true);
-    let _ = dir::parse_block(data, false);
+    let _ = dir::parse_block(data, true, false, u32::MAX);
+    let _ = dir::parse_block(data, true, true, 1 << 20);
+    let _ = dir::parse_block(data, false, false, u32::MAX);
 }
 
 /// An MBR or GPT (and the EBR chain) read from the start of a disk.

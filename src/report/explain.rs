@@ -35,6 +35,12 @@ pub fn explanation(code: &str) -> [&'static str; 4] {
             "e2fsck reports an invalid extent or illegal block and clears it.",
             "The kernel refuses the read; the image is still malformed.",
         ],
+        "reused_blocks" => [
+            "A deleted file's old block map (left in its freed inode on ext2 or after debugfs rm; guessed from the first cluster and size on FAT) points at blocks that a live file or the filesystem's metadata owns now. Deleted inodes claim nothing, so this is not a cross-link: the allocator handed the freed blocks on, as it should.",
+            "Nothing through the filesystem. The risk is to the examiner: recovering the deleted file through its old map (icat, photorec-style carving by inode) returns the new owner's data under the old name and owner, which can misattribute content in a timeline or a report. The deleted file's own data in those blocks is gone.",
+            "e2fsck and fsck.fat ignore deleted inodes and entries: they report nothing. The Sleuth Kit's istat shows the old blocks and ifind -a names both the live and the deleted owner, without saying which one the data belongs to now.",
+            "The same on any format with deletion; immutable images have no deleted files.",
+        ],
         "shared_legitimately" => [
             "Blocks shared in a way the format declares: an extended-attribute block used by several inodes within its reference count.",
             "Nothing by itself: the kernel copies the block before any inode changes its attributes.",

@@ -135,7 +135,7 @@ pub fn inode(fs: &Filesystem, crosslinks: &[Crosslink], n: &Inode) -> String {
         inode: n,
         paths: fs.paths(n),
         runs: fs.runs_of(n),
-        in_use: true,
+        in_use: !n.deleted,
         crosslinks: involved,
     })
 }

@@ -227,10 +227,7 @@ pub fn inode(fs: &Filesystem, crosslinks: &[analysis::Crosslink], n: &Inode) -> 
             .unwrap_or_default()
     );
     if n.deleted {
-        let _ = writeln!(
-            out,
-            "  DELETED: its runs are where its data was (guessed contiguous), not claims"
-        );
+        let _ = writeln!(out, "  {}", describe::deleted_note(fs));
     }
     if let Some(h) = n.hidden.map(|h| h.reason()) {
         let _ = writeln!(out, "  HIDDEN: {h}");

@@ -14,6 +14,8 @@ pub struct DirEntry<'a> {
     pub name: &'a [u8],
     /// Byte offset of the entry within the block.
     pub offset: usize,
+    /// Found in the slack of a live entry: a removed name (see [`parse_block`]).
+    pub deleted: bool,
 }
 
 /// A structural problem in a directory block; parsing of that block stops there.
@@ -25,7 +27,21 @@ pub struct DirProblem {
 
 /// Parses one directory block. `has_filetype` selects the 8-bit name_len form;
 /// without it name_len is 16 bits. Entries are bounded by the block itself.
-pub fn parse_block(block: &[u8], has_filetype: bool) -> (Vec<DirEntry<'_>>, Option<DirProblem>) {
+///
+/// Removing a name (fs/ext4/namei.c `ext4_generic_delete_entry`, e2fsprogs
+/// `ext2fs_unlink`) adds its rec_len to the previous entry's and leaves its
+/// bytes in place: the slack after each entry's own `8 + name_len` bytes is
+/// searched for such entries, which come back with `deleted` set, as The
+/// Sleuth Kit's `fls -d` finds them. In an htree directory the slack of `..`
+/// and of empty (inode 0) entries holds the index, not names, and is skipped.
+/// A deleted entry must look whole (inode within `max_inode`, a name without
+/// NUL or `/`, a file type the format knows) to be believed.
+pub fn parse_block(
+    block: &[u8],
+    has_filetype: bool,
+    htree: bool,
+    max_inode: u32,
+) -> (Vec<DirEntry<'_>>, Option<DirProblem>) {
     let mut entries = Vec::new();
     let mut offset = 0usize;
     let len = block.len();
@@ -63,19 +79,85 @@ pub fn parse_block(block: &[u8], has_filetype: bool) -> (Vec<DirEntry<'_>>, Opti
                 }),
             );
         }
+        let name = block.get(offset + 8..offset + 8 + name_len);
         if inode != 0
             && name_len > 0
-            && let Some(name) = block.get(offset + 8..offset + 8 + name_len)
+            && let Some(name) = name
         {
             entries.push(DirEntry {
                 inode,
                 name,
                 offset,
+                deleted: false,
             });
+        }
+        let index_space = htree && (inode == 0 || name == Some(&b".."[..]));
+        let used = if inode == 0 { 8 } else { min };
+        if rec_len > used && !index_space {
+            slack_entries(
+                block,
+                offset + used,
+                offset + rec_len,
+                has_filetype,
+                max_inode,
+                &mut entries,
+            );
         }
         offset += rec_len;
     }
     (entries, None)
+}
+
+/// Removed entries in `block[from..to)`: each whole-looking entry is taken
+/// and the search goes on after its name (a run of removals leaves the
+/// entries one after another); elsewhere it moves on by 4 bytes, the
+/// alignment of every entry.
+fn slack_entries<'a>(
+    block: &'a [u8],
+    from: usize,
+    to: usize,
+    has_filetype: bool,
+    max_inode: u32,
+    out: &mut Vec<DirEntry<'a>>,
+) {
+    let mut at = from.next_multiple_of(4);
+    while at + 8 <= to {
+        let Some(header) = block.get(at..at + 8) else {
+            return;
+        };
+        let inode = le32(header, 0);
+        let rec_len = usize::from(le16(header, 4));
+        let (name_len, file_type) = if has_filetype {
+            (usize::from(u8_at(header, 6)), u8_at(header, 7))
+        } else {
+            (usize::from(le16(header, 6)), 0)
+        };
+        let need = (8 + name_len).next_multiple_of(4);
+        let name = block
+            .get(at + 8..at + 8 + name_len)
+            .filter(|_| at + need <= to);
+        let whole = inode != 0
+            && inode <= max_inode
+            && name_len > 0
+            && file_type <= 7
+            && rec_len >= need
+            && rec_len.is_multiple_of(4)
+            && name.is_some_and(|n| !n.contains(&0) && !n.contains(&b'/'));
+        match name {
+            Some(name) if whole => {
+                if name != b"." && name != b".." {
+                    out.push(DirEntry {
+                        inode,
+                        name,
+                        offset: at,
+                        deleted: true,
+                    });
+                }
+                at += need;
+            }
+            _ => at += 4,
+        }
+    }
 }
 
 /// rec_len as stored → bytes. On 64 KiB blocks the value 65535 (or 0) means
@@ -112,7 +194,7 @@ mod tests {
         block.extend(entry(2, 12, b".."));
         block.extend(entry(12, 1000, b"file"));
         assert_eq!(block.len(), 1024);
-        let (entries, problem) = parse_block(&block, true);
+        let (entries, problem) = parse_block(&block, true, false, u32::MAX);
         assert_eq!(problem, None);
         let names: Vec<&[u8]> = entries.iter().map(|e| e.name).collect();
         assert_eq!(names, vec![&b"."[..], b"..", b"file"]);
@@ -122,14 +204,55 @@ mod tests {
         bad.extend(entry(12, 1012, b"x"));
         bad[12 + 4] = 0xFF;
         bad[12 + 5] = 0x0F;
-        let (entries, problem) = parse_block(&bad, true);
+        let (entries, problem) = parse_block(&bad, true, false, u32::MAX);
         assert_eq!(entries.len(), 1);
         assert!(problem.is_some());
 
         // rec_len 0 must not loop forever
         let zero = vec![0u8; 1024];
-        let (entries, problem) = parse_block(&zero, true);
+        let (entries, problem) = parse_block(&zero, true, false, u32::MAX);
         assert!(entries.is_empty());
         assert!(problem.is_some());
+    }
+
+    #[test]
+    fn finds_removed_entries_in_slack_but_not_in_an_htree_index() {
+        // "a" absorbed the removed "b" and "c" (rm c, then rm b), then "d".
+        let mut block = entry(2, 12, b".");
+        block.extend(entry(2, 12, b".."));
+        let mut a = entry(12, 36, b"a");
+        a[12..24].copy_from_slice(&entry(13, 24, b"b")[..12]);
+        a[24..36].copy_from_slice(&entry(14, 12, b"c"));
+        block.extend(a);
+        block.extend(entry(15, 1024 - 60, b"d"));
+        let (entries, problem) = parse_block(&block, true, false, 100);
+        assert_eq!(problem, None);
+        let found: Vec<(u32, &[u8], bool)> = entries
+            .iter()
+            .map(|e| (e.inode, e.name, e.deleted))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (2, &b"."[..], false),
+                (2, b"..", false),
+                (12, b"a", false),
+                (13, b"b", true),
+                (14, b"c", true),
+                (15, b"d", false),
+            ]
+        );
+        // Inode numbers past the filesystem's are not believed.
+        let (entries, _) = parse_block(&block, true, false, 13);
+        assert_eq!(entries.iter().filter(|e| e.deleted).count(), 1);
+        // In an htree directory, what follows `..` is the index.
+        let mut root = entry(2, 12, b".");
+        let mut dotdot = entry(2, 1012, b"..");
+        dotdot[12..24].copy_from_slice(&entry(13, 12, b"b"));
+        root.extend(dotdot);
+        let (entries, _) = parse_block(&root, true, true, 100);
+        assert!(entries.iter().all(|e| !e.deleted));
+        let (entries, _) = parse_block(&root, true, false, 100);
+        assert!(entries.iter().any(|e| e.deleted));
     }
 }

@@ -355,6 +355,23 @@ impl KeepRule<'_> {
     }
 }
 
+impl KeepRule<'_> {
+    /// Deleted inodes are kept whole for the inspector and listings; a
+    /// findings-only parse keeps the ones whose old blocks lie on a suspect
+    /// block (where they may now belong to a live file or to metadata); a
+    /// lookup of who claims a block keeps none (a deleted inode claims nothing).
+    fn keeps_deleted(&self, runs: &[BlockRun]) -> bool {
+        match self.detail {
+            Detail::Everything => true,
+            Detail::FindingsOnly => runs.iter().any(|run| {
+                let (start, end) = self.clipped(run);
+                start < end && touches(self.suspects, start, end)
+            }),
+            Detail::Claiming(_) => false,
+        }
+    }
+}
+
 /// Whether `[start, end)` meets any of the sorted, disjoint `(start, len)` runs.
 fn touches(runs: &[(u64, u64)], start: u64, end: u64) -> bool {
     let k = runs.partition_point(|&(s, l)| s.saturating_add(l) <= start);
@@ -363,7 +380,8 @@ fn touches(runs: &[(u64, u64)], start: u64, end: u64) -> bool {
 
 /// The union of every omitted claim, and the suspect blocks: where omitted
 /// claims meet each other (inside a piece or between pieces), metadata, the
-/// claims of kept inodes, or blocks the bitmap does not mark in use.
+/// claims of kept inodes, or blocks the bitmap does not mark in use; and
+/// where a left-out deleted inode's old blocks meet any live claim.
 fn suspect_blocks(
     pieces: &[InodeScan],
     metadata: &[crate::model::MetadataRegion],
@@ -387,6 +405,23 @@ fn suspect_blocks(
             .collect(),
     );
     suspects.extend(intersect_runs(&union, &kept));
+    // Deleted inodes' old blocks that a live claim or metadata now holds: the
+    // findings attribute them (reused_blocks), naming both sides.
+    let (deleted, _) = union_and_overlaps(
+        pieces
+            .iter()
+            .flat_map(|p| as_ends(&p.deleted_folded))
+            .collect(),
+    );
+    let (live, _) = union_and_overlaps(
+        union
+            .iter()
+            .chain(&meta)
+            .chain(&kept)
+            .map(|&(s, l)| (s, s.saturating_add(l)))
+            .collect(),
+    );
+    suspects.extend(intersect_runs(&deleted, &live));
     let mut known: Vec<(u64, u64)> = allocation.allocated.clone();
     known.extend(allocation.unknown.iter().copied());
     known.sort_unstable();
@@ -490,15 +525,19 @@ struct InodeScan {
     /// claimed twice: sorted, disjoint `(start, len)` runs.
     folded: Vec<(u64, u64)>,
     twice: Vec<(u64, u64)>,
+    /// The union of the left-out deleted inodes' old blocks.
+    deleted_folded: Vec<(u64, u64)>,
 }
 
 impl InodeScan {
     /// Whether any left-out claim of this piece may lie on a suspect block.
     fn folded_touches(&self, suspects: &[(u64, u64)]) -> bool {
-        match (self.folded.first(), self.folded.last()) {
-            (Some(&(first, _)), Some(&(s, l))) => touches(suspects, first, s.saturating_add(l)),
-            _ => false,
-        }
+        [&self.folded, &self.deleted_folded].iter().any(|folded| {
+            match (folded.first(), folded.last()) {
+                (Some(&(first, _)), Some(&(s, l))) => touches(suspects, first, s.saturating_add(l)),
+                _ => false,
+            }
+        })
     }
 }
 
@@ -540,8 +579,20 @@ fn scan_piece(
     found: &mut InodeScan,
 ) {
     let mut claims: Vec<(u64, u64)> = Vec::new();
-    scan_slots(view, sb, desc, bitmap, piece, keep, found, &mut claims);
+    let mut deleted_claims: Vec<(u64, u64)> = Vec::new();
+    scan_slots(
+        view,
+        sb,
+        desc,
+        bitmap,
+        piece,
+        keep,
+        found,
+        &mut claims,
+        &mut deleted_claims,
+    );
     (found.folded, found.twice) = union_and_overlaps(claims);
+    (found.deleted_folded, _) = union_and_overlaps(deleted_claims);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -554,6 +605,7 @@ fn scan_slots(
     keep: &KeepRule<'_>,
     found: &mut InodeScan,
     claims: &mut Vec<(u64, u64)>,
+    deleted_claims: &mut Vec<(u64, u64)>,
 ) {
     let InodeScan {
         inodes,
@@ -637,13 +689,25 @@ fn scan_slots(
             continue;
         }
         let ri = RawInode::parse(sb, ino, raw);
-        if !in_use(sb, &ri) {
-            continue;
-        }
         let in_bitmap = bitmap.is_some_and(|b| {
             b.get((slot / 8) as usize)
                 .is_some_and(|byte| byte & (1 << (slot % 8)) != 0)
         });
+        if !in_use(sb, &ri) {
+            if !hidden_slot && bitmap.is_some() && !in_bitmap && deleted(sb, &ri) {
+                let inode = deleted_inode(view, sb, &ri, run_arena);
+                let own_runs = run_arena.get(inode.runs.start as usize..).unwrap_or(&[]);
+                if keep.keeps_deleted(own_runs) {
+                    inodes.push(inode);
+                } else {
+                    if keep.detail == Detail::FindingsOnly {
+                        deleted_claims.extend(own_runs.iter().map(|run| keep.clipped(run)));
+                    }
+                    run_arena.truncate(inode.runs.start as usize);
+                }
+            }
+            continue;
+        }
         let hidden = if hidden_slot {
             let hidden = if desc.inode_uninit(sb) {
                 Hidden::UninitGroup
@@ -741,6 +805,63 @@ fn scan_slots(
             Some((first, count)) if first.saturating_add(*count) == ino => *count += 1,
             _ => omitted_inodes.push((ino, 1)),
         }
+    }
+}
+
+/// Whether a free inode is a deleted file: a non-reserved slot with a mode,
+/// no links and `i_dtime` set (struct ext4_inode: the kernel and debugfs
+/// `kill_file` set it when the inode is freed; a slot never used has none).
+/// Orphans being deleted also have links 0 and dtime (the next orphan) but
+/// are still marked in the inode bitmap, which the caller checks.
+fn deleted(sb: &Superblock, ri: &RawInode<'_>) -> bool {
+    ri.ino >= u64::from(sb.first_ino) && ri.links == 0 && ri.mode != 0 && ri.dtime != 0
+}
+
+/// A deleted inode for the model: its old block map, read as it was left
+/// (ext2 and debugfs keep the pointers, the ext3/ext4 kernel usually clears
+/// them). What the stale map says is history, so its structural problems are
+/// not findings, and its xattr block (still shared by others, or long gone) is
+/// not part of what it held.
+fn deleted_inode(
+    view: &View<'_>,
+    sb: &Superblock,
+    ri: &RawInode<'_>,
+    arena: &mut Vec<BlockRun>,
+) -> Inode {
+    let first = arena.len();
+    let file_type = FileType::from_mode(u32::from(ri.mode));
+    let has_block_map = !ri.has_flag(flags::INLINE_DATA)
+        && match file_type {
+            FileType::Regular | FileType::Directory => true,
+            FileType::Symlink => !fast_symlink(sb, ri, &mut Vec::new()),
+            _ => false,
+        };
+    if has_block_map {
+        let mut mapping = blockmap::Mapping::new(arena);
+        if ri.has_flag(flags::EXTENTS) {
+            blockmap::map_extents(view, sb, ri, data_role(sb, ri), &mut mapping);
+        } else {
+            blockmap::map_indirect(view, sb, ri, data_role(sb, ri), &mut mapping);
+        }
+    }
+    Inode {
+        ino: ri.ino,
+        file_type,
+        mode: u32::from(ri.mode),
+        uid: ri.uid,
+        gid: ri.gid,
+        size: ri.size,
+        links: 0,
+        atime: i64::from(ri.atime),
+        mtime: i64::from(ri.mtime),
+        ctime: i64::from(ri.ctime),
+        crtime: ri.crtime.map(i64::from),
+        sectors: ri.sectors,
+        flags: ri.flags,
+        first_name: NO_NAME,
+        runs: RunSpan::between(first, arena.len()),
+        hidden: None,
+        deleted: true,
     }
 }
 
@@ -1067,6 +1188,7 @@ fn name_inodes(
                 .with_inodes([dir_ino]),
             );
         }
+        let htree = dir.flags & flags::INDEX != 0;
         let mut problems = 0usize;
         children.clear();
         // Entries in blocks, then inline ones (no block: they live in the inode).
@@ -1092,7 +1214,7 @@ fn name_inodes(
                 }
                 None => inline,
             };
-            let (entries, problem) = dir::parse_block(block, has_filetype);
+            let (entries, problem) = dir::parse_block(block, has_filetype, htree, sb.inodes_count);
             if problem.is_some() {
                 problems += 1;
             }
@@ -1118,13 +1240,26 @@ fn name_inodes(
                     continue;
                 }
                 let child = u64::from(e.inode);
-                if index.get(child).is_none() && elsewhere.contains(child) {
+                let is_deleted = |i: &usize| inodes.get(*i).is_some_and(|n| n.deleted);
+                if e.deleted {
+                    // A removed name names a deleted inode of that number; if
+                    // the number was reused, it named an older file (what
+                    // fls marks "(realloc)"), and is left out.
+                    if index.get(child).filter(is_deleted).is_some()
+                        && let Some(id) = names.push(Some(dir_name), &name_from_bytes(e.name))
+                    {
+                        children.push((child, id));
+                    }
+                    continue;
+                }
+                let live = index.get(child).filter(|i| !is_deleted(i));
+                if live.is_none() && elsewhere.contains(child) {
                     // In use but left out of the model: counted, not stored.
                     named_elsewhere.add(child);
                     continue;
                 }
                 let name = name_from_bytes(e.name);
-                if index.get(child).is_none() {
+                if live.is_none() {
                     findings.push(
                         Finding::new(
                             Severity::Medium,
@@ -1172,7 +1307,8 @@ fn name_inodes(
             } else {
                 *extra_names.entry(child).or_default() += 1;
             }
-            if node.file_type == FileType::Directory && visited.insert(child) {
+            // A deleted directory's blocks may hold anything now: not walked.
+            if node.file_type == FileType::Directory && !node.deleted && visited.insert(child) {
                 queue.push_back((child, id));
             }
         }
@@ -1209,7 +1345,7 @@ fn name_inodes(
         });
     let unnamed_here = inodes
         .iter()
-        .filter(|n| n.first_name == NO_NAME)
+        .filter(|n| n.first_name == NO_NAME && !n.deleted)
         .map(|n| Unnamed {
             ino: n.ino,
             file_type: n.file_type,

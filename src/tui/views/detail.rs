@@ -183,10 +183,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         )),
     ];
     if n.deleted {
-        lines.push(Line::styled(
-            "DELETED: a deleted entry; its runs are where its data was (guessed contiguous), not claims",
-            theme.dim(),
-        ));
+        lines.push(Line::styled(describe::deleted_note(&s.fs), theme.dim()));
     }
     if let Some(h) = n.hidden.map(|h| h.reason()) {
         lines.push(Line::styled(
