@@ -83,6 +83,16 @@ pub enum MetaRole {
     /// EROFS: a block holding the superblock, inode slots (with their inline
     /// xattrs, tails and chunk indexes) or shared xattrs.
     ErofsMetadata,
+    /// XFS: an AG's first sectors (superblock or its copy, AGF, AGI, AGFL).
+    XfsAgHeader,
+    /// XFS: a block of a per-AG btree (free space, inodes, rmap, refcount).
+    XfsBtree,
+    /// XFS: a block held on an AG's free list (AGFL), reserved for btrees.
+    XfsFreeList,
+    /// XFS: blocks of an inode chunk.
+    XfsInodeChunk,
+    /// XFS: the internal log.
+    XfsLog,
 }
 
 impl MetaRole {
@@ -96,6 +106,13 @@ impl MetaRole {
             (MetaRole::ErofsMetadata, _) => {
                 "the EROFS metadata (superblock, inode slots, xattrs)".into()
             }
+            (MetaRole::XfsAgHeader, Some(ag)) => {
+                format!("the AG headers of AG {ag} (superblock, AGF, AGI, AGFL)")
+            }
+            (MetaRole::XfsBtree, Some(ag)) => format!("a btree block of AG {ag}"),
+            (MetaRole::XfsFreeList, Some(ag)) => format!("the free list (AGFL) of AG {ag}"),
+            (MetaRole::XfsInodeChunk, Some(ag)) => format!("an inode chunk of AG {ag}"),
+            (MetaRole::XfsLog, _) => "the XFS log".into(),
             (_, Some(g)) => format!("the {} of group {g}", self.name().replace('_', " ")),
             (_, None) => format!("the {}", self.name().replace('_', " ")),
         }
@@ -114,6 +131,11 @@ impl MetaRole {
             MetaRole::Fat => "fat",
             MetaRole::FatRootDirectory => "fat_root_directory",
             MetaRole::ErofsMetadata => "erofs_metadata",
+            MetaRole::XfsAgHeader => "xfs_ag_header",
+            MetaRole::XfsBtree => "xfs_btree",
+            MetaRole::XfsFreeList => "xfs_agfl",
+            MetaRole::XfsInodeChunk => "xfs_inode_chunk",
+            MetaRole::XfsLog => "xfs_log",
         }
     }
 }
@@ -636,6 +658,10 @@ pub struct Units {
     /// of cluster 2 and the sectors per cluster, so that reports can give
     /// cluster numbers too, as fsck.fat does.
     pub clusters: Option<(BlockNo, u64)>,
+    /// XFS: blocks per AG and log2 of it rounded up, so that reports can
+    /// give the fsblock number (`agno << agblklog | agbno`) xfs_db prints
+    /// beside the linear block.
+    pub xfs_ag: Option<(u64, u32)>,
 }
 
 impl Units {
@@ -643,7 +669,18 @@ impl Units {
         block: "block",
         allocation_map: "block bitmap",
         clusters: None,
+        xfs_ag: None,
     };
+
+    /// XFS: linear blocks, with the fsblock and AG noted in reports.
+    pub fn xfs(agblocks: u64, agblklog: u32) -> Units {
+        Units {
+            block: "block",
+            allocation_map: "free-space btree",
+            clusters: None,
+            xfs_ag: Some((agblocks.max(1), agblklog)),
+        }
+    }
 
     /// FAT: sectors, with cluster 2 at `first_data_sector`.
     pub fn fat(first_data_sector: BlockNo, sectors_per_cluster: u64) -> Units {
@@ -651,11 +688,26 @@ impl Units {
             block: "sector",
             allocation_map: "FAT",
             clusters: Some((first_data_sector, sectors_per_cluster.max(1))),
+            xfs_ag: None,
         }
     }
 
     /// " [clusters 5–7]" for a run of sectors in the data area; "" elsewhere.
     pub fn cluster_note(&self, start: BlockNo, len: u64) -> String {
+        if let Some((agblocks, agblklog)) = self.xfs_ag {
+            // " [fsblock 32781, AG 1 block 13]": a run inside one AG.
+            let (ag, agbno) = (start / agblocks, start % agblocks);
+            let fsb = ag.checked_shl(agblklog).unwrap_or(u64::MAX) | agbno;
+            return if len <= 1 {
+                format!(" [fsblock {fsb}, AG {ag} block {agbno}]")
+            } else {
+                format!(
+                    " [fsblocks {fsb}–{}, AG {ag} blocks {agbno}–{}]",
+                    fsb.saturating_add(len - 1),
+                    agbno.saturating_add(len - 1)
+                )
+            };
+        }
         let Some((first, per)) = self.clusters else {
             return String::new();
         };

@@ -5,6 +5,7 @@ pub mod content;
 pub mod erofs;
 pub mod ext;
 pub mod fat;
+pub mod xfs;
 
 use crate::image::View;
 use crate::model::{BlockNo, Filesystem};
@@ -25,7 +26,7 @@ impl Progress for NoProgress {
 /// Why no filesystem model could be built for a volume.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
-    #[error("no supported filesystem recognised (ext2/3/4, EROFS and FAT12/16/32 looked for)")]
+    #[error("no supported filesystem recognised (ext2/3/4, EROFS, FAT12/16/32 and XFS looked for)")]
     Unrecognised,
     #[error("ext2/3/4: {0}")]
     Ext(#[from] ext::ExtError),
@@ -33,6 +34,8 @@ pub enum FsError {
     Fat(#[from] fat::FatError),
     #[error("EROFS: {0}")]
     Erofs(#[from] erofs::ErofsError),
+    #[error("XFS: {0}")]
+    Xfs(#[from] xfs::XfsError),
 }
 
 /// How much of the filesystem a parse puts into the model.
@@ -63,9 +66,12 @@ pub fn parse(
     if ext::probe(view) {
         return Ok(ext::parse(view, detail, progress)?);
     }
-    // EROFS and FAT volumes are always modelled whole.
+    // EROFS, XFS and FAT volumes are always modelled whole.
     if erofs::probe(view) {
         return Ok(erofs::parse(view, progress)?);
+    }
+    if xfs::probe(view) {
+        return Ok(xfs::parse(view, progress)?);
     }
     if fat::probe(view) {
         return Ok(fat::parse(view, progress)?);

@@ -1,0 +1,107 @@
+//! XFS directory entries, for paths: short-form directories inside the
+//! inode, and the data blocks of block, leaf and node directories (their
+//! leaf, node and free-index blocks hold no names).
+//!
+//! Sources: `xfs_da_format.h` (`xfs_dir2_sf_hdr`, `xfs_dir2_sf_entry`,
+//! `xfs_dir3_data_hdr`, `xfs_dir2_data_entry`, `xfs_dir2_data_unused`,
+//! `xfs_dir2_block_tail`), xfs-documentation `directories.asciidoc`.
+
+use super::sb::{Geo, be16, be32, be64, u8_at};
+
+const BLOCK_V5: u32 = 0x5844_4233; // "XDB3"
+const DATA_V5: u32 = 0x5844_4433; // "XDD3"
+const BLOCK_V4: u32 = 0x5844_3242; // "XD2B"
+const DATA_V4: u32 = 0x5844_3244; // "XD2D"
+
+/// Byte offset in a directory where its leaf blocks start (32 GiB): data
+/// blocks lie below it.
+pub(super) const LEAF_OFFSET: u64 = 32 << 30;
+
+/// The entries of a short-form directory (the inode's data fork), as
+/// (inode, name); "." and ".." are not stored.
+pub(super) fn shortform(
+    fork: &[u8],
+    geo: &Geo,
+    out: &mut Vec<(u64, Vec<u8>)>,
+) -> Result<(), String> {
+    let count = usize::from(u8_at(fork, 0));
+    let i8count = u8_at(fork, 1);
+    let ino_len: usize = if i8count > 0 { 8 } else { 4 };
+    let mut at = 2 + ino_len;
+    let ftype = usize::from(geo.ftype);
+    for k in 0..count {
+        let namelen = usize::from(u8_at(fork, at));
+        let name_at = at + 3;
+        let ino_at = name_at + namelen + ftype;
+        let end = ino_at + ino_len;
+        let (Some(name), true) = (fork.get(name_at..name_at + namelen), end <= fork.len()) else {
+            return Err(format!(
+                "short-form entry {k} runs past the inode's data fork"
+            ));
+        };
+        if namelen == 0 {
+            return Err(format!("short-form entry {k} has an empty name"));
+        }
+        let ino = if ino_len == 8 {
+            be64(fork, ino_at)
+        } else {
+            u64::from(be32(fork, ino_at))
+        };
+        out.push((ino, name.to_vec()));
+        at = end;
+    }
+    Ok(())
+}
+
+/// The entries of one directory data block (`dir_bs` bytes).
+pub(super) fn data_block(
+    block: &[u8],
+    geo: &Geo,
+    out: &mut Vec<(u64, Vec<u8>)>,
+) -> Result<(), String> {
+    let magic = be32(block, 0);
+    let (hdr, is_block): (usize, bool) = match magic {
+        BLOCK_V5 if geo.v5 => (64, true),
+        DATA_V5 if geo.v5 => (64, false),
+        BLOCK_V4 if !geo.v5 => (16, true),
+        DATA_V4 if !geo.v5 => (16, false),
+        _ => return Err(format!("magic {magic:#010x} is no directory data block")),
+    };
+    let mut end = block.len();
+    if is_block {
+        // The tail (count, stale) and `count` leaf entries end the block.
+        let count = be32(block, end.saturating_sub(8)) as usize;
+        end = end
+            .checked_sub(8)
+            .and_then(|e| e.checked_sub(count.checked_mul(8)?))
+            .filter(|&e| e >= hdr)
+            .ok_or_else(|| format!("its block tail counts {count} leaf entries, more than fit"))?;
+    }
+    let ftype = usize::from(geo.ftype);
+    let mut at = hdr;
+    // Every step moves forward by at least 8 bytes.
+    while at + 8 <= end {
+        if be16(block, at) == 0xFFFF {
+            let len = usize::from(be16(block, at + 2));
+            if len < 8 || len % 8 != 0 {
+                return Err(format!("free space at byte {at} has length {len}"));
+            }
+            at += len;
+            continue;
+        }
+        let namelen = usize::from(u8_at(block, at + 8));
+        let size = (8 + 1 + namelen + ftype + 2).next_multiple_of(8);
+        let Some(name) = block
+            .get(at + 9..at + 9 + namelen)
+            .filter(|_| at + size <= end)
+        else {
+            return Err(format!("entry at byte {at} runs past the data"));
+        };
+        if namelen == 0 {
+            return Err(format!("entry at byte {at} has an empty name"));
+        }
+        out.push((be64(block, at), name.to_vec()));
+        at += size;
+    }
+    Ok(())
+}

@@ -1,0 +1,817 @@
+//! XFS (v5 with reflink and rmapbt; v4 where it costs nothing): from raw
+//! bytes to the common [`Filesystem`] model.
+//!
+//! Sources: Linux `fs/xfs/libxfs/xfs_format.h`, `xfs_da_format.h`;
+//! xfs-documentation `design/XFS_Filesystem_Structure/`. The modules:
+//! [`sb`] (superblock, AGF/AGI/AGFL, the geometry), [`btree`] (the per-AG
+//! btrees), [`inode`] (inode cores and fork maps), [`dir`] (names),
+//! [`reflink`] (the verdict on every block two files share).
+//!
+//! Block numbers in the model are *linear* blocks (`agno × agblocks +
+//! agbno`, the block at byte `n × block size`), because reads, the heatmap
+//! and `cat` address the image by them. XFS tools print fsblocks (`agno <<
+//! agblklog | agbno`): the XFS findings give both, and
+//! [`Units::xfs`](crate::model::Units) adds the fsblock and AG to every
+//! block range in the reports. When `agblocks` is a power of two the two
+//! numbers are the same.
+//!
+//! Claims: the AG headers (the first four sectors of every AG), the blocks
+//! of every AG btree and of the AGFL, the inode chunks (sparse chunks only
+//! where they hold inodes), the internal log, and each inode's data and
+//! attribute extents and bmbt blocks. The free-space btree gives the
+//! allocation map.
+
+mod btree;
+mod dir;
+mod inode;
+mod reflink;
+mod sb;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::fs::Progress;
+use crate::image::{ReadError, View};
+use crate::model::{
+    BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole, MetadataRegion,
+    NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes, subtract_runs,
+};
+
+use inode::{DIFLAG_REALTIME, DIFLAG2_REFLINK, Dinode, FMT_BTREE, FMT_EXTENTS, FMT_LOCAL};
+use reflink::{DataClaim, Fork, Refcount, Rmap};
+use sb::{Geo, be16, be32, be64};
+
+/// Why a volume could not be read as XFS at all.
+#[derive(Debug, thiserror::Error)]
+pub enum XfsError {
+    #[error("corrupt superblock: {0}")]
+    Superblock(String),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
+/// Directory blocks read per directory at most, and names kept per inode.
+const MAX_DIR_BLOCKS: u64 = 1 << 20;
+const MAX_NAMES_PER_INODE: usize = 64;
+const INODES_PER_CHUNK: u64 = 64;
+
+/// True if the volume starts with an XFS superblock.
+pub fn probe(view: &View<'_>) -> bool {
+    view.read(0, 4).is_ok_and(|m| be32(m, 0) == sb::SB_MAGIC)
+}
+
+/// What the AG walk gathers.
+#[derive(Default)]
+struct Gathered {
+    metadata: Vec<MetadataRegion>,
+    /// Free extents from the bnobt, linear; and AGs whose bnobt was not read.
+    free: Vec<(u64, u64)>,
+    unknown: Vec<(u64, u64)>,
+    /// In-use inode numbers, from the inobt.
+    inodes: Vec<u64>,
+    refcounts: Vec<Refcount>,
+    rmaps: Vec<Rmap>,
+}
+
+/// Parses the whole volume.
+pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, XfsError> {
+    let mut findings = Vec::new();
+    let geo = sb::superblock(view, &mut findings)?;
+    let image_blocks = view.len() / geo.bs;
+    if geo.dblocks > image_blocks {
+        findings.push(Finding::new(
+            Severity::High,
+            "truncated_image",
+            format!(
+                "the superblock counts {} blocks but the image holds {image_blocks}: it is scanned as far as it goes",
+                geo.dblocks
+            ),
+        ));
+    }
+    let mut g = Gathered::default();
+    for agno in 0..geo.agcount {
+        progress.step("allocation groups", u64::from(agno), u64::from(geo.agcount));
+        let Some(first) = geo.linear(agno, 0) else {
+            break;
+        };
+        if first >= image_blocks {
+            // The rest lies past the image: said once by truncated_image.
+            let end = geo.dblocks;
+            g.unknown.push((first, end.saturating_sub(first)));
+            break;
+        }
+        walk_ag(view, &geo, agno, &mut g, &mut findings);
+    }
+    if geo.logstart != 0 {
+        match geo.fsb_to_linear(geo.logstart) {
+            Some(start) => g.metadata.push(MetadataRegion {
+                start,
+                len: geo.logblocks,
+                role: MetaRole::XfsLog,
+                group: u32::try_from(geo.where_is(start).0).ok(),
+            }),
+            None => findings.push(Finding::new(
+                Severity::High,
+                "bad_superblock",
+                format!(
+                    "the internal log starts at fsblock {}, outside every AG",
+                    geo.logstart
+                ),
+            )),
+        }
+    }
+    if geo.rblocks > 0 {
+        findings.push(Finding::new(
+            Severity::Info,
+            "realtime_device",
+            format!(
+                "the filesystem has a realtime device of {} blocks (not in this image): realtime files' data is not mapped",
+                geo.rblocks
+            ),
+        ));
+    }
+
+    // Inodes, in number order.
+    g.inodes.sort_unstable();
+    g.inodes.dedup();
+    let mut found: Vec<(Inode, Vec<BlockRun>)> = Vec::with_capacity(g.inodes.len());
+    let mut by_ino: HashMap<u64, usize> = HashMap::new();
+    let mut data_claims: Vec<DataClaim> = Vec::new();
+    let mut all_claims: Vec<(u64, u64, InodeNo, Fork)> = Vec::new();
+    let mut local_dirs: HashMap<u64, Vec<u8>> = HashMap::new();
+    let total = g.inodes.len() as u64;
+    for (k, &ino) in g.inodes.iter().enumerate() {
+        if k % 4096 == 0 {
+            progress.step("inodes", k as u64, total);
+        }
+        let d = match inode::read(view, &geo, ino) {
+            Ok(d) => d,
+            Err(why) => {
+                findings.push(
+                    Finding::new(
+                        Severity::High,
+                        "bad_inode",
+                        format!("the inobt says inode {ino} is in use, but {why}"),
+                    )
+                    .with_inodes([ino]),
+                );
+                continue;
+            }
+        };
+        if let Some((stored, computed)) = d.bad_crc {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "checksum_mismatch",
+                    format!("inode {ino}: crc32c is {stored:#010x}, computed {computed:#010x}"),
+                )
+                .with_inodes([ino]),
+            );
+        }
+        let file_type = FileType::from_mode(u32::from(d.mode));
+        if file_type == FileType::Directory && d.format == FMT_LOCAL {
+            let fork = d.raw.get(d.data_fork.0..d.data_fork.1).unwrap_or(&[]);
+            local_dirs.insert(ino, fork.to_vec());
+        }
+        let runs = model_runs(
+            &geo,
+            &d,
+            file_type,
+            view,
+            &mut data_claims,
+            &mut all_claims,
+            &mut findings,
+        );
+        let inode = Inode {
+            ino,
+            file_type,
+            mode: u32::from(d.mode),
+            uid: d.uid,
+            gid: d.gid,
+            size: d.size,
+            links: d.nlink,
+            atime: d.atime,
+            mtime: d.mtime,
+            ctime: d.ctime,
+            crtime: d.crtime,
+            sectors: d.nblocks.saturating_mul(geo.bs / 512),
+            flags: u32::from(d.flags) | (u32::from(d.flags2 & DIFLAG2_REFLINK != 0) << 16),
+            first_name: NO_NAME,
+            runs: RunSpan::default(),
+            hidden: None,
+            deleted: false,
+        };
+        by_ino.insert(ino, found.len());
+        found.push((inode, runs));
+    }
+
+    let names = names(
+        view,
+        &geo,
+        &mut found,
+        &by_ino,
+        &local_dirs,
+        progress,
+        &mut findings,
+    );
+
+    // Reflink verdicts.
+    let rmaps = geo.has(sb::RO_RMAPBT).then_some(g.rmaps.as_slice());
+    let declared = reflink::verdicts(
+        &geo,
+        &data_claims,
+        &all_claims,
+        &g.refcounts,
+        rmaps,
+        &mut findings,
+    );
+
+    let mut runs = Vec::new();
+    let mut inodes = Vec::with_capacity(found.len());
+    for (mut inode, r) in found {
+        let start = runs.len();
+        runs.extend(r);
+        inode.runs = RunSpan::between(start, runs.len());
+        inodes.push(inode);
+    }
+    // The allocation map: every AG block the bnobt does not list as free.
+    g.free.sort_unstable();
+    g.unknown.sort_unstable();
+    let whole = vec![(0, geo.dblocks)];
+    let allocated = subtract_runs(&subtract_runs(&whole, &coalesce_runs(g.free)), &g.unknown);
+    let mut labels: Vec<(InodeNo, &'static str)> = vec![
+        (geo.rbmino, "realtime bitmap"),
+        (geo.rsumino, "realtime summary"),
+    ];
+    for q in geo.quota_inos {
+        if q != 0 && q != u64::MAX {
+            labels.push((q, "quota"));
+        }
+    }
+    let hex: String = geo.uuid.iter().map(|b| format!("{b:02x}")).collect();
+    let info = FsInfo {
+        fs_type: if geo.v5 {
+            "xfs".into()
+        } else {
+            "xfs (v4)".into()
+        },
+        block_size: u32::try_from(geo.bs).unwrap_or(u32::MAX),
+        block_count: geo.dblocks,
+        inode_count: geo.icount,
+        label: geo.label.clone(),
+        uuid: format!(
+            "{}-{}-{}-{}-{}",
+            hex.get(0..8).unwrap_or(""),
+            hex.get(8..12).unwrap_or(""),
+            hex.get(12..16).unwrap_or(""),
+            hex.get(16..20).unwrap_or(""),
+            hex.get(20..32).unwrap_or("")
+        ),
+        features: features(&geo),
+        groups: u64::from(geo.agcount),
+        inodes_in_use: inodes.len() as u64,
+    };
+    let mut metadata = g.metadata;
+    metadata.sort_by_key(|m| (m.start, m.len));
+    Ok(Filesystem {
+        info,
+        inodes,
+        metadata,
+        runs,
+        names,
+        allocated: Some(allocated),
+        allocation_unknown: g.unknown,
+        first_data_block: 0,
+        cluster_blocks: 1,
+        declared_sharing: declared,
+        own_metadata_inodes: Vec::new(),
+        inode_labels: labels,
+        shared_blocks_declared: false,
+        omitted: None,
+        units: Units::xfs(geo.agblocks, geo.agblklog),
+        immutable: false,
+        slots: Vec::new(),
+        findings,
+    })
+}
+
+/// Reads one AG: headers, the trees, the inode chunks.
+fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &mut Vec<Finding>) {
+    let ag = sb::ag_headers(view, geo, agno, findings);
+    let Some(first) = geo.linear(agno, 0) else {
+        return;
+    };
+    let ag_len = geo.ag_len(agno);
+    let group = Some(agno);
+    // SB, AGF, AGI, AGFL: the first four sectors.
+    g.metadata.push(MetadataRegion {
+        start: first,
+        len: (4 * geo.sectsize).div_ceil(geo.bs),
+        role: MetaRole::XfsAgHeader,
+        group,
+    });
+    let linear = |agbno: u64| first.saturating_add(agbno);
+    let mut tree_blocks: Vec<u32> = Vec::new();
+    // Problems with single records, gathered apart from the walk's own.
+    let mut bad_records: Vec<Finding> = Vec::new();
+    // bnobt: the free extents.
+    match ag.bno {
+        Some(root) => btree::walk(
+            view,
+            geo,
+            agno,
+            btree::BNOBT,
+            root,
+            &mut tree_blocks,
+            findings,
+            |r| {
+                let (s, l) = (u64::from(be32(r, 0)), u64::from(be32(r, 4)));
+                if s.saturating_add(l) <= ag_len && l > 0 {
+                    g.free.push((linear(s), l));
+                } else {
+                    bad_records.push(Finding::new(
+                    Severity::High,
+                    "bad_btree_record",
+                    format!("AG {agno} bnobt: free extent {s}+{l} runs past the AG ({ag_len} blocks)"),
+                ));
+                }
+            },
+        ),
+        None => g.unknown.push((first, ag_len)),
+    }
+    if let Some(root) = ag.cnt {
+        btree::walk(
+            view,
+            geo,
+            agno,
+            btree::CNTBT,
+            root,
+            &mut tree_blocks,
+            findings,
+            |_| {},
+        );
+    }
+    if let Some(root) = ag.fino {
+        btree::walk(
+            view,
+            geo,
+            agno,
+            btree::FINOBT,
+            root,
+            &mut tree_blocks,
+            findings,
+            |_| {},
+        );
+    }
+    let chunk_blocks = (INODES_PER_CHUNK >> geo.inopblog).max(1);
+    let inodes_per_block = 1u64 << geo.inopblog;
+    let mut chunks: Vec<(u64, u64)> = Vec::new();
+    if let Some(root) = ag.ino {
+        btree::walk(
+            view,
+            geo,
+            agno,
+            btree::INOBT,
+            root,
+            &mut tree_blocks,
+            findings,
+            |r| {
+                let startino = u64::from(be32(r, 0));
+                let holemask = be16(r, 4);
+                let free = be64(r, 8);
+                let first_block = startino >> geo.inopblog;
+                if startino % INODES_PER_CHUNK.min(inodes_per_block.max(1)) != 0
+                    || first_block.saturating_add(chunk_blocks) > ag_len
+                {
+                    bad_records.push(Finding::new(
+                    Severity::High,
+                    "bad_btree_record",
+                    format!("AG {agno} inobt: inode chunk at AG inode {startino} lies outside the AG or off its alignment"),
+                ));
+                    return;
+                }
+                for slot in 0..INODES_PER_CHUNK {
+                    // A holemask bit covers four inodes (sparse chunks).
+                    if holemask >> (slot / 4) & 1 != 0 {
+                        continue;
+                    }
+                    let agino = startino + slot;
+                    let block = agino >> geo.inopblog;
+                    let b = linear(block);
+                    if chunks.last().map(|&(s, _)| s) != Some(b) {
+                        chunks.push((b, 1));
+                    }
+                    if free >> slot & 1 == 0 {
+                        g.inodes.push(geo.ino(agno, agino));
+                    }
+                }
+            },
+        );
+    }
+    for (start, len) in coalesce_runs({
+        chunks.sort_unstable();
+        chunks
+    }) {
+        g.metadata.push(MetadataRegion {
+            start,
+            len,
+            role: MetaRole::XfsInodeChunk,
+            group,
+        });
+    }
+    if let Some(root) = ag.rmap {
+        btree::walk(
+            view,
+            geo,
+            agno,
+            btree::RMAPBT,
+            root,
+            &mut tree_blocks,
+            findings,
+            |r| {
+                let (s, l) = (u64::from(be32(r, 0)), u64::from(be32(r, 4)));
+                let (owner, offset) = (be64(r, 8) as i64, be64(r, 16));
+                let fork = if offset >> 62 & 1 != 0 {
+                    Fork::Bmbt
+                } else if offset >> 63 != 0 {
+                    Fork::Attr
+                } else {
+                    Fork::Data
+                };
+                if s.saturating_add(l) <= ag_len {
+                    g.rmaps.push(Rmap {
+                        start: linear(s),
+                        len: l,
+                        owner,
+                        fork,
+                    });
+                }
+            },
+        );
+    }
+    if let Some(root) = ag.refcount {
+        btree::walk(
+            view,
+            geo,
+            agno,
+            btree::REFCOUNTBT,
+            root,
+            &mut tree_blocks,
+            findings,
+            |r| {
+                let raw = be32(r, 0);
+                let (s, l, count) = (
+                    u64::from(raw & 0x7FFF_FFFF),
+                    u64::from(be32(r, 4)),
+                    u64::from(be32(r, 8)),
+                );
+                if s.saturating_add(l) > ag_len {
+                    bad_records.push(Finding::new(
+                        Severity::High,
+                        "bad_btree_record",
+                        format!("AG {agno} refcountbt: record {s}+{l} runs past the AG"),
+                    ));
+                } else if raw & 0x8000_0000 != 0 {
+                    bad_records.push(
+                    Finding::new(
+                        Severity::Info,
+                        "cow_staging",
+                        format!(
+                            "AG {agno} blocks {s}–{}: a copy-on-write staging extent (the filesystem was not unmounted cleanly; mount frees it)",
+                            s.saturating_add(l).saturating_sub(1)
+                        ),
+                    )
+                    .with_blocks([[linear(s), l]]),
+                );
+                } else {
+                    g.refcounts.push(Refcount {
+                        start: linear(s),
+                        len: l,
+                        count,
+                    });
+                }
+            },
+        );
+    }
+    findings.extend(bad_records);
+    tree_blocks.sort_unstable();
+    for b in tree_blocks {
+        g.metadata.push(MetadataRegion {
+            start: linear(u64::from(b)),
+            len: 1,
+            role: MetaRole::XfsBtree,
+            group,
+        });
+    }
+    for b in ag.agfl {
+        if u64::from(b) < ag_len {
+            g.metadata.push(MetadataRegion {
+                start: linear(u64::from(b)),
+                len: 1,
+                role: MetaRole::XfsFreeList,
+                group,
+            });
+        } else {
+            findings.push(Finding::new(
+                Severity::High,
+                "bad_ag_header",
+                format!("AG {agno}: the AGFL lists block {b}, outside the AG"),
+            ));
+        }
+    }
+}
+
+/// The runs of one inode: data fork (by file type), attribute fork, bmbt
+/// blocks. Regular files' data claims and every claim are also gathered for
+/// the reflink verdicts.
+fn model_runs(
+    geo: &Geo,
+    d: &Dinode,
+    file_type: FileType,
+    view: &View<'_>,
+    data_claims: &mut Vec<DataClaim>,
+    all_claims: &mut Vec<(u64, u64, InodeNo, Fork)>,
+    findings: &mut Vec<Finding>,
+) -> Vec<BlockRun> {
+    let ino = d.ino;
+    let mut runs = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    let data_role = match file_type {
+        FileType::Directory => Role::Directory,
+        FileType::Symlink => Role::Symlink,
+        _ => Role::Data,
+    };
+    let realtime = d.flags & DIFLAG_REALTIME != 0 && file_type == FileType::Regular;
+    for attr in [false, true] {
+        let format = if attr { d.aformat } else { d.format };
+        if !matches!(format, FMT_EXTENTS | FMT_BTREE) {
+            continue;
+        }
+        if !attr && realtime {
+            continue; // mapped on the realtime device
+        }
+        let map = inode::map_fork(view, geo, d, attr);
+        problems.extend(map.problems);
+        for fsb in map.bmbt_blocks {
+            if let Some(start) = geo.fsb_to_linear(fsb) {
+                runs.push(BlockRun {
+                    logical: None,
+                    start,
+                    len: 1,
+                    role: Role::ExtentTree,
+                    unwritten: false,
+                });
+                all_claims.push((start, 1, ino, Fork::Bmbt));
+            }
+        }
+        let role = if attr { Role::Xattr } else { data_role };
+        for e in map.extents {
+            if e.len == 0 {
+                problems.push(format!(
+                    "an extent at file block {} has no blocks",
+                    e.logical
+                ));
+                continue;
+            }
+            let Some(start) = geo.fsb_to_linear(e.fsb) else {
+                problems.push(format!(
+                    "file block {} maps to fsblock {}, outside every AG",
+                    e.logical, e.fsb
+                ));
+                continue;
+            };
+            let (agno, agbno, _) = geo.where_is(start);
+            let ag_len = geo.ag_len(u32::try_from(agno).unwrap_or(u32::MAX));
+            let mut len = e.len;
+            if agbno.saturating_add(len) > ag_len {
+                problems.push(format!(
+                    "file block {} maps {} blocks from fsblock {}, past the end of AG {agno}",
+                    e.logical, e.len, e.fsb
+                ));
+                len = ag_len.saturating_sub(agbno);
+            }
+            runs.push(BlockRun {
+                logical: (!attr).then_some(e.logical),
+                start,
+                len,
+                role,
+                unwritten: e.unwritten,
+            });
+            all_claims.push((start, len, ino, if attr { Fork::Attr } else { Fork::Data }));
+            if !attr && file_type == FileType::Regular {
+                data_claims.push(DataClaim {
+                    start,
+                    len,
+                    ino,
+                    reflink_flag: d.flags2 & DIFLAG2_REFLINK != 0,
+                });
+            }
+        }
+    }
+    if !problems.is_empty() {
+        findings.push(
+            Finding::new(
+                Severity::High,
+                "bad_inode",
+                format!("inode {ino}: {}", problems.join("; ")),
+            )
+            .with_inodes([ino]),
+        );
+    }
+    runs
+}
+
+/// The directory tree from the root: every name, as [`Names`].
+fn names(
+    view: &View<'_>,
+    geo: &Geo,
+    found: &mut [(Inode, Vec<BlockRun>)],
+    by_ino: &HashMap<u64, usize>,
+    local_dirs: &HashMap<u64, Vec<u8>>,
+    progress: &dyn Progress,
+    findings: &mut Vec<Finding>,
+) -> Names {
+    let mut names = Names::default();
+    let Some(root_id) = names.push(None, "") else {
+        return names;
+    };
+    let Some(&root) = by_ino.get(&geo.rootino).filter(|&&i| {
+        found
+            .get(i)
+            .is_some_and(|(n, _)| n.file_type == FileType::Directory)
+    }) else {
+        findings.push(Finding::new(
+            Severity::High,
+            "no_root_directory",
+            format!(
+                "the root inode {} is not an in-use directory: no names can be resolved",
+                geo.rootino
+            ),
+        ));
+        return names;
+    };
+    if let Some((inode, _)) = found.get_mut(root) {
+        names.add_to(inode, root_id);
+    }
+    let mut queue: VecDeque<(u64, u32)> = VecDeque::from([(geo.rootino, root_id)]);
+    let mut seen: HashSet<u64> = HashSet::from([geo.rootino]);
+    let mut budget = view.len().saturating_mul(4);
+    let leaf_block = dir::LEAF_OFFSET / geo.bs;
+    let per_dir_block = geo.dir_bs / geo.bs;
+    let mut done = 0u64;
+    while let Some((dir_ino, dir_name)) = queue.pop_front() {
+        done += 1;
+        progress.step("directories", done, done + queue.len() as u64);
+        let Some((dir, runs)) = by_ino.get(&dir_ino).and_then(|&i| found.get(i)) else {
+            continue;
+        };
+        let dir_path = names.path(dir_name);
+        let mut entries: Vec<(u64, Vec<u8>)> = Vec::new();
+        let bad = |why: String, findings: &mut Vec<Finding>| {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "bad_directory_entry",
+                    format!("directory {dir_path} (inode {dir_ino}): {why}"),
+                )
+                .with_inodes([dir_ino]),
+            );
+        };
+        if let Some(fork) = local_dirs.get(&dir_ino) {
+            if let Err(why) = dir::shortform(fork, geo, &mut entries) {
+                bad(why, findings);
+            }
+        } else {
+            // The data blocks: file blocks below the leaf offset, one
+            // directory block (dir_bs) at a time.
+            let mut blocks: Vec<(u64, u64)> = Vec::new();
+            for r in runs.iter().filter(|r| r.role == Role::Directory) {
+                let Some(logical) = r.logical else { continue };
+                for k in 0..r.len.min(MAX_DIR_BLOCKS) {
+                    let l = logical.saturating_add(k);
+                    if l >= leaf_block || blocks.len() as u64 >= MAX_DIR_BLOCKS {
+                        break;
+                    }
+                    blocks.push((l, r.start.saturating_add(k)));
+                }
+            }
+            blocks.sort_unstable();
+            let _ = dir.size;
+            let mut k = 0;
+            while let Some(&(l, b)) = blocks.get(k) {
+                k += 1;
+                if l % per_dir_block != 0 {
+                    continue;
+                }
+                // A directory block spans per_dir_block file blocks, which
+                // may lie in different extents.
+                let mut bytes = Vec::with_capacity(geo.dir_bs as usize);
+                let mut ok = true;
+                for j in 0..per_dir_block {
+                    let phys = if j == 0 {
+                        Some(b)
+                    } else {
+                        blocks
+                            .iter()
+                            .skip(k)
+                            .find(|&&(ll, _)| ll == l + j)
+                            .map(|&(_, p)| p)
+                    };
+                    match phys
+                        .and_then(|p| view.read(p.saturating_mul(geo.bs), geo.bs as usize).ok())
+                    {
+                        Some(data) => bytes.extend_from_slice(data),
+                        None => ok = false,
+                    }
+                }
+                if budget < geo.dir_bs {
+                    findings.push(Finding::new(
+                        Severity::High,
+                        "walk_budget_exceeded",
+                        format!("directories read more than four times the image; the walk stopped in {dir_path}"),
+                    ));
+                    break;
+                }
+                budget -= geo.dir_bs;
+                if !ok {
+                    bad(
+                        format!("directory block at file block {l} cannot be read"),
+                        findings,
+                    );
+                    continue;
+                }
+                if let Err(why) = dir::data_block(&bytes, geo, &mut entries) {
+                    bad(
+                        format!("directory block at file block {l}: {why}"),
+                        findings,
+                    );
+                }
+            }
+        }
+        for (ino, name) in entries {
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let name = name_from_bytes(&name);
+            let Some(&k) = by_ino.get(&ino) else {
+                findings.push(
+                    Finding::new(
+                        Severity::Medium,
+                        "bad_directory_entry",
+                        format!(
+                            "{}/{name} names inode {ino}, which the inode btree does not list as in use",
+                            dir_path.trim_end_matches('/')
+                        ),
+                    )
+                    .with_inodes([dir_ino]),
+                );
+                continue;
+            };
+            let Some(id) = names.push(Some(dir_name), &name) else {
+                continue;
+            };
+            if let Some((inode, _)) = found.get_mut(k) {
+                if names.count(inode) < MAX_NAMES_PER_INODE {
+                    names.add_to(inode, id);
+                }
+                if inode.file_type == FileType::Directory && seen.insert(ino) {
+                    queue.push_back((ino, id));
+                }
+            }
+        }
+    }
+    names
+}
+
+fn features(geo: &Geo) -> Vec<String> {
+    let mut out = vec![if geo.v5 {
+        "crc".to_string()
+    } else {
+        "v4".to_string()
+    }];
+    for (bit, name) in [
+        (sb::RO_FINOBT, "finobt"),
+        (sb::RO_RMAPBT, "rmapbt"),
+        (sb::RO_REFLINK, "reflink"),
+        (0x8, "inobtcount"),
+    ] {
+        if geo.ro_compat & bit != 0 {
+            out.push(name.into());
+        }
+    }
+    for (bit, name) in [
+        (0x1, "ftype"),
+        (0x2, "sparse"),
+        (0x4, "meta_uuid"),
+        (0x8, "bigtime"),
+        (0x10, "needsrepair"),
+        (0x20, "nrext64"),
+    ] {
+        if geo.incompat & bit != 0 {
+            out.push(name.into());
+        }
+    }
+    if !geo.v5 && geo.ftype {
+        out.push("ftype".into());
+    }
+    out
+}

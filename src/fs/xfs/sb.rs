@@ -1,0 +1,429 @@
+//! XFS superblock and AG headers (AGF, AGI, AGFL): the geometry every other
+//! XFS module converts block and inode numbers with, and the btree roots.
+//!
+//! Sources: Linux `fs/xfs/libxfs/xfs_format.h` (`struct xfs_dsb`, `xfs_agf`,
+//! `xfs_agi`, `xfs_agfl`), xfs-documentation `allocation_groups.asciidoc`.
+//! Everything is big-endian except the crc32c fields, which are stored
+//! little-endian (standard crc32c, computed with the field zeroed).
+
+use crate::image::View;
+use crate::model::{Finding, Severity};
+
+use super::XfsError;
+
+pub(super) fn be16(buf: &[u8], off: usize) -> u16 {
+    field::<2>(buf, off).map_or(0, u16::from_be_bytes)
+}
+
+pub(super) fn be32(buf: &[u8], off: usize) -> u32 {
+    field::<4>(buf, off).map_or(0, u32::from_be_bytes)
+}
+
+pub(super) fn be64(buf: &[u8], off: usize) -> u64 {
+    field::<8>(buf, off).map_or(0, u64::from_be_bytes)
+}
+
+pub(super) fn u8_at(buf: &[u8], off: usize) -> u8 {
+    buf.get(off).copied().unwrap_or(0)
+}
+
+fn field<const N: usize>(buf: &[u8], off: usize) -> Option<[u8; N]> {
+    let end = off.checked_add(N)?;
+    buf.get(off..end)?.try_into().ok()
+}
+
+/// Whether the crc32c stored little-endian at `at` in `bytes` is right
+/// (computed over `bytes` with those four bytes zeroed). `(stored, computed)`.
+pub(super) fn crc_ok(bytes: &[u8], at: usize) -> (bool, u32, u32) {
+    let stored = field::<4>(bytes, at).map_or(0, u32::from_le_bytes);
+    let Some(end) = at.checked_add(4) else {
+        return (false, stored, 0);
+    };
+    let (Some(head), Some(tail)) = (bytes.get(..at), bytes.get(end..)) else {
+        return (false, stored, 0);
+    };
+    let crc = crc32c::crc32c(head);
+    let crc = crc32c::crc32c_append(crc, &[0; 4]);
+    let crc = crc32c::crc32c_append(crc, tail);
+    (crc == stored, stored, crc)
+}
+
+pub(super) const SB_MAGIC: u32 = 0x5846_5342; // "XFSB"
+const AGF_MAGIC: u32 = 0x5841_4746; // "XAGF"
+const AGI_MAGIC: u32 = 0x5841_4749; // "XAGI"
+const AGFL_MAGIC: u32 = 0x5841_464C; // "XAFL"
+
+/// ro-compat features (v5).
+pub(super) const RO_FINOBT: u32 = 0x1;
+pub(super) const RO_RMAPBT: u32 = 0x2;
+pub(super) const RO_REFLINK: u32 = 0x4;
+/// incompat features (v5) this parser reads: ftype, sparse inodes, meta
+/// uuid, bigtime, needsrepair (reported), nrext64.
+pub(super) const IN_FTYPE: u32 = 0x1;
+pub(super) const IN_BIGTIME: u32 = 0x8;
+pub(super) const IN_NEEDSREPAIR: u32 = 0x10;
+const KNOWN_INCOMPAT: u32 = 0x3F;
+/// features2 (v4): the dirent file-type byte.
+const V2_FTYPE: u32 = 0x200;
+
+/// Btrees with a root in the AGF or AGI, and their depths cap.
+pub(super) const MAX_LEVELS: u16 = 9;
+
+/// The filesystem's geometry, from the primary superblock.
+#[derive(Debug, Clone)]
+pub(super) struct Geo {
+    pub bs: u64,
+    pub dblocks: u64,
+    pub agblocks: u64,
+    pub agblklog: u32,
+    pub agcount: u32,
+    pub sectsize: u64,
+    pub inodesize: u64,
+    pub inopblog: u32,
+    pub dir_bs: u64,
+    pub logstart: u64,
+    pub logblocks: u64,
+    pub rootino: u64,
+    pub rbmino: u64,
+    pub rsumino: u64,
+    pub quota_inos: [u64; 3],
+    pub rblocks: u64,
+    pub v5: bool,
+    pub ftype: bool,
+    pub bigtime: bool,
+    pub ro_compat: u32,
+    pub incompat: u32,
+    pub uuid: [u8; 16],
+    pub label: String,
+    pub icount: u64,
+}
+
+impl Geo {
+    /// Blocks in AG `agno` (the last one may be short).
+    pub fn ag_len(&self, agno: u32) -> u64 {
+        let before = u64::from(agno).saturating_mul(self.agblocks);
+        self.dblocks.saturating_sub(before).min(self.agblocks)
+    }
+
+    /// Linear (image) block of `agbno` in AG `agno`; None past the AG.
+    pub fn linear(&self, agno: u32, agbno: u64) -> Option<u64> {
+        if agno >= self.agcount || agbno >= self.ag_len(agno) {
+            return None;
+        }
+        u64::from(agno)
+            .checked_mul(self.agblocks)?
+            .checked_add(agbno)
+    }
+
+    /// Linear block of an fsblock (`agno << agblklog | agbno`), unchecked
+    /// against the AG length (a run may start inside and run past it):
+    /// None when the AG number or the agbno field cannot be an address.
+    pub fn fsb_to_linear(&self, fsb: u64) -> Option<u64> {
+        let agno = u32::try_from(fsb.checked_shr(self.agblklog)?).ok()?;
+        let agbno = fsb & self.agbno_mask();
+        if agno >= self.agcount || agbno >= self.agblocks {
+            return None;
+        }
+        u64::from(agno)
+            .checked_mul(self.agblocks)?
+            .checked_add(agbno)
+    }
+
+    fn agbno_mask(&self) -> u64 {
+        1u64.checked_shl(self.agblklog)
+            .map_or(u64::MAX, |v| v.saturating_sub(1))
+    }
+
+    /// (AG, agbno, fsblock) of a linear block, for messages.
+    pub fn where_is(&self, linear: u64) -> (u64, u64, u64) {
+        let agno = linear / self.agblocks.max(1);
+        let agbno = linear % self.agblocks.max(1);
+        let fsb = agno.checked_shl(self.agblklog).unwrap_or(u64::MAX) | agbno;
+        (agno, agbno, fsb)
+    }
+
+    /// Byte offset of an inode, from its number alone.
+    pub fn inode_at(&self, ino: u64) -> Option<u64> {
+        let ag_shift = self.agblklog.checked_add(self.inopblog)?;
+        let agno = u32::try_from(ino.checked_shr(ag_shift)?).ok()?;
+        let agino = ino & 1u64.checked_shl(ag_shift)?.checked_sub(1)?;
+        let agbno = agino.checked_shr(self.inopblog)?;
+        let slot = agino & 1u64.checked_shl(self.inopblog)?.checked_sub(1)?;
+        let block = self.linear(agno, agbno)?;
+        block
+            .checked_mul(self.bs)?
+            .checked_add(slot.checked_mul(self.inodesize)?)
+    }
+
+    /// Inode number of slot `slot` of AG inode `agino` in AG `agno`.
+    pub fn ino(&self, agno: u32, agino: u64) -> u64 {
+        let shift = self.agblklog.saturating_add(self.inopblog);
+        u64::from(agno).checked_shl(shift).unwrap_or(0) | agino
+    }
+
+    pub fn has(&self, ro_compat: u32) -> bool {
+        self.ro_compat & ro_compat != 0
+    }
+}
+
+/// Reads and checks the primary superblock.
+pub(super) fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result<Geo, XfsError> {
+    let sb = view.read(0, 512)?;
+    if be32(sb, 0) != SB_MAGIC {
+        return Err(XfsError::Superblock("no XFSB magic".into()));
+    }
+    let bs = u64::from(be32(sb, 4));
+    let blocklog = u8_at(sb, 120);
+    if !(9..=16).contains(&blocklog) || 1u64 << blocklog != bs {
+        return Err(XfsError::Superblock(format!(
+            "block size {bs} (log {blocklog}) is not a power of two from 512 B to 64 KiB"
+        )));
+    }
+    let sectsize = u64::from(be16(sb, 102));
+    if !matches!(sectsize, 512 | 1024 | 2048 | 4096 | 8192 | 16384 | 32768) || sectsize > bs {
+        return Err(XfsError::Superblock(format!(
+            "sector size {sectsize} is not a power of two from 512 to the block size"
+        )));
+    }
+    let inodesize = u64::from(be16(sb, 104));
+    let inopblog = u32::from(u8_at(sb, 123));
+    if !matches!(inodesize, 256 | 512 | 1024 | 2048) || inodesize.checked_shl(inopblog) != Some(bs)
+    {
+        return Err(XfsError::Superblock(format!(
+            "inode size {inodesize} with {} inodes per block does not fill a {bs}-byte block",
+            1u64 << inopblog.min(63)
+        )));
+    }
+    let agblocks = u64::from(be32(sb, 84));
+    let agcount = be32(sb, 88);
+    let agblklog = u32::from(u8_at(sb, 124));
+    let dblocks = be64(sb, 8);
+    // agblklog is log2 of agblocks rounded up; a wrong one misplaces every
+    // fsblock and inode number.
+    let want_log = 64 - agblocks.saturating_sub(1).leading_zeros();
+    if agblocks < 64 || agcount == 0 || agblklog != want_log || agblklog > 31 {
+        return Err(XfsError::Superblock(format!(
+            "AG geometry {agcount} AGs of {agblocks} blocks (agblklog {agblklog}) is impossible"
+        )));
+    }
+    let span = u64::from(agcount).saturating_mul(agblocks);
+    if dblocks == 0 || dblocks > span || dblocks <= span.saturating_sub(agblocks) {
+        return Err(XfsError::Superblock(format!(
+            "dblocks {dblocks} does not fit {agcount} AGs of {agblocks} blocks"
+        )));
+    }
+    let version = be16(sb, 100) & 0xF;
+    if !(4..=5).contains(&version) {
+        return Err(XfsError::Superblock(format!(
+            "version {version}: only v4 and v5 are read"
+        )));
+    }
+    let v5 = version == 5;
+    let features2 = be32(sb, 200);
+    let ro_compat = if v5 { be32(sb, 212) } else { 0 };
+    let incompat = if v5 { be32(sb, 216) } else { 0 };
+    if v5 {
+        let sector = view.read(0, sectsize as usize)?;
+        let (ok, stored, computed) = crc_ok(sector, 224);
+        if !ok {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "checksum_mismatch",
+                    format!(
+                        "primary superblock crc32c is {stored:#010x}, computed {computed:#010x}"
+                    ),
+                )
+                .with_blocks([[0, 1]]),
+            );
+        }
+        let unknown = incompat & !KNOWN_INCOMPAT;
+        if unknown != 0 {
+            return Err(XfsError::Superblock(format!(
+                "incompatible feature bits {unknown:#x} (e.g. exchange-range, parent pointers, metadir/rtgroups) are not read yet"
+            )));
+        }
+        if incompat & IN_NEEDSREPAIR != 0 {
+            findings.push(Finding::new(
+                Severity::High,
+                "needs_repair",
+                "the superblock sets NEEDSREPAIR: a repair was started and not finished; the kernel refuses to mount it",
+            ));
+        }
+    }
+    let dirblklog = u32::from(u8_at(sb, 192));
+    let dir_bs = bs
+        .checked_shl(dirblklog)
+        .filter(|&d| d <= 65536)
+        .ok_or_else(|| XfsError::Superblock(format!("dirblklog {dirblklog} is too large")))?;
+    let mut uuid = [0u8; 16];
+    if let Some(u) = sb.get(32..48) {
+        uuid.copy_from_slice(u);
+    }
+    let name = sb.get(108..120).unwrap_or(&[]);
+    let name_end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    Ok(Geo {
+        bs,
+        dblocks,
+        agblocks,
+        agblklog,
+        agcount,
+        sectsize,
+        inodesize,
+        inopblog,
+        dir_bs,
+        logstart: be64(sb, 48),
+        logblocks: u64::from(be32(sb, 96)),
+        rootino: be64(sb, 56),
+        rbmino: be64(sb, 64),
+        rsumino: be64(sb, 72),
+        quota_inos: [
+            be64(sb, 160),
+            be64(sb, 168),
+            if v5 { be64(sb, 232) } else { 0 },
+        ],
+        rblocks: be64(sb, 16),
+        v5,
+        ftype: if v5 {
+            incompat & IN_FTYPE != 0
+        } else {
+            features2 & V2_FTYPE != 0
+        },
+        bigtime: incompat & IN_BIGTIME != 0,
+        ro_compat,
+        incompat,
+        uuid,
+        label: crate::model::name_from_bytes(name.get(..name_end).unwrap_or(&[])).into_owned(),
+        icount: be64(sb, 128),
+    })
+}
+
+/// One AG's headers: the btree roots and the AGFL's live blocks.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Ag {
+    /// (root agbno, levels) of bnobt, cntbt, rmapbt, refcountbt, inobt, finobt.
+    pub bno: Option<(u32, u16)>,
+    pub cnt: Option<(u32, u16)>,
+    pub rmap: Option<(u32, u16)>,
+    pub refcount: Option<(u32, u16)>,
+    pub ino: Option<(u32, u16)>,
+    pub fino: Option<(u32, u16)>,
+    /// Blocks on the AGFL (live slots only), as agbnos.
+    pub agfl: Vec<u32>,
+}
+
+/// Reads the AGF, AGI and AGFL of one AG; problems become findings and the
+/// trees whose roots could not be read are left out.
+pub(super) fn ag_headers(view: &View<'_>, geo: &Geo, agno: u32, findings: &mut Vec<Finding>) -> Ag {
+    let mut ag = Ag::default();
+    let Some(first) = geo.linear(agno, 0) else {
+        return ag;
+    };
+    let base = first.saturating_mul(geo.bs);
+    let ss = geo.sectsize;
+    let sector = |k: u64| view.read(base.saturating_add(k.saturating_mul(ss)), ss as usize);
+    let bad = |findings: &mut Vec<Finding>, what: &str, why: String| {
+        findings.push(
+            Finding::new(
+                Severity::High,
+                "bad_ag_header",
+                format!("AG {agno}: the {what} {why}; its trees are not walked"),
+            )
+            .with_blocks([[first, 1]]),
+        );
+    };
+    let crc = |bytes: &[u8], at: usize, what: &str, findings: &mut Vec<Finding>| {
+        if geo.v5 {
+            let (ok, stored, computed) = crc_ok(bytes, at);
+            if !ok {
+                findings.push(
+                    Finding::new(
+                        Severity::Medium,
+                        "checksum_mismatch",
+                        format!(
+                            "AG {agno}: {what} crc32c is {stored:#010x}, computed {computed:#010x}"
+                        ),
+                    )
+                    .with_blocks([[first, 1]]),
+                );
+            }
+        }
+    };
+    // Secondary superblocks: only the magic is checked.
+    if agno > 0
+        && let Ok(s) = sector(0)
+        && be32(s, 0) != SB_MAGIC
+    {
+        bad(findings, "superblock copy", "has no XFSB magic".into());
+    }
+    match sector(1) {
+        Ok(agf) if be32(agf, 0) == AGF_MAGIC && be32(agf, 8) == agno => {
+            let levels = |k: usize| be32(agf, 28 + 4 * k);
+            let root =
+                |r: u32, l: u32| (l >= 1 && l <= u32::from(MAX_LEVELS)).then_some((r, l as u16));
+            ag.bno = root(be32(agf, 16), levels(0));
+            ag.cnt = root(be32(agf, 20), levels(1));
+            if geo.has(RO_RMAPBT) {
+                ag.rmap = root(be32(agf, 24), levels(2));
+            }
+            if geo.has(RO_REFLINK) {
+                ag.refcount = root(be32(agf, 88), be32(agf, 92));
+            }
+            let (flfirst, fllast, flcount) = (be32(agf, 40), be32(agf, 44), be32(agf, 48));
+            crc(agf, 216, "AGF", findings);
+            // The AGFL: v5 has a 36-byte header before the slots.
+            if let Ok(agfl) = sector(3) {
+                let head = if geo.v5 { 36 } else { 0 };
+                if geo.v5 {
+                    if be32(agfl, 0) != AGFL_MAGIC {
+                        bad(findings, "AGFL", "has no XAFL magic".into());
+                    } else {
+                        crc(agfl, 32, "AGFL", findings);
+                    }
+                }
+                let slots = (ss as usize).saturating_sub(head) / 4;
+                if flcount as usize > slots
+                    || (flcount > 0 && (flfirst as usize >= slots || fllast as usize >= slots))
+                {
+                    bad(
+                        findings,
+                        "AGF",
+                        format!(
+                            "free list of {flcount} from slot {flfirst} to {fllast} does not fit {slots} slots"
+                        ),
+                    );
+                } else {
+                    let mut k = flfirst as usize;
+                    for _ in 0..flcount {
+                        ag.agfl.push(be32(agfl, head + 4 * k));
+                        k = (k + 1) % slots.max(1);
+                    }
+                }
+            }
+        }
+        Ok(_) => bad(
+            findings,
+            "AGF",
+            "has no XAGF magic or the wrong AG number".into(),
+        ),
+        Err(e) => bad(findings, "AGF", format!("cannot be read: {e}")),
+    }
+    match sector(2) {
+        Ok(agi) if be32(agi, 0) == AGI_MAGIC && be32(agi, 8) == agno => {
+            let root =
+                |r: u32, l: u32| (l >= 1 && l <= u32::from(MAX_LEVELS)).then_some((r, l as u16));
+            ag.ino = root(be32(agi, 20), be32(agi, 24));
+            if geo.has(RO_FINOBT) {
+                ag.fino = root(be32(agi, 328), be32(agi, 332));
+            }
+            crc(agi, 312, "AGI", findings);
+        }
+        Ok(_) => bad(
+            findings,
+            "AGI",
+            "has no XAGI magic or the wrong AG number".into(),
+        ),
+        Err(e) => bad(findings, "AGI", format!("cannot be read: {e}")),
+    }
+    ag
+}

@@ -1,0 +1,475 @@
+//! XFS against xfsprogs, on the samples of sample-images/build-xfs.sh
+//! (committed as sparse images compressed with xz, unpacked here): every
+//! sample gives the findings xfs.tsv lists; block maps equal `xfs_db bmap`,
+//! names and inode numbers equal `xfs_db ls`; `xfs_repair -n` and
+//! `xfs_db blockget -n` give the exit status xfs.tsv records, and what they
+//! name is what we name, except where they are blind (said in the README).
+//! Hostile fields patched into a copy become findings, never a panic.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{have_tool, samples_dir, tool};
+use imginspect::analysis::{ScanOptions, ScanResult, scan};
+use imginspect::fs::NoProgress;
+use imginspect::image::Image;
+use imginspect::model::{FileType, Filesystem, Role, Severity};
+
+/// The rows of xfs.tsv: image, xfs_repair -n exit, blockget -n exit, codes.
+fn table() -> Vec<(String, i32, i32, BTreeSet<String>)> {
+    let text = std::fs::read_to_string(samples_dir().join("xfs.tsv")).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (
+                cols[0].to_string(),
+                cols[1].parse().unwrap(),
+                cols[2].parse().unwrap(),
+                cols[3]
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Unpacks `name.img.xz` into `dir` as a sparse file (runs of zeros are
+/// skipped, not written). None (and SKIPPED) without xz.
+fn unpack(dir: &Path, name: &str) -> Option<PathBuf> {
+    if !have_tool("xz") {
+        return None;
+    }
+    let out = dir.join(format!("{name}.img"));
+    let mut child = Command::new("xz")
+        .args(["-dc"])
+        .arg(samples_dir().join(format!("{name}.img.xz")))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut file = std::fs::File::create(&out).unwrap();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut len = 0u64;
+    loop {
+        let mut filled = 0;
+        while filled < buf.len() {
+            let n = stdout.read(&mut buf[filled..]).unwrap();
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        if filled == 0 {
+            break;
+        }
+        if buf[..filled].iter().all(|&b| b == 0) {
+            file.seek(SeekFrom::Current(filled as i64)).unwrap();
+        } else {
+            file.write_all(&buf[..filled]).unwrap();
+        }
+        len += filled as u64;
+    }
+    file.set_len(len).unwrap();
+    assert!(child.wait().unwrap().success(), "xz -dc {name}");
+    Some(out)
+}
+
+fn scan_file(path: &Path) -> ScanResult {
+    let image = Image::open(path).unwrap();
+    scan(&image, &ScanOptions::default(), &NoProgress)
+}
+
+fn codes(result: &ScanResult) -> BTreeSet<String> {
+    result.findings().map(|f| f.code.to_string()).collect()
+}
+
+/// (agblocks, agblklog) of a scanned XFS volume, for fsblock conversions.
+fn geometry(fs: &Filesystem) -> (u64, u32) {
+    fs.units.xfs_ag.expect("XFS units")
+}
+
+fn fsblock(fs: &Filesystem, linear: u64) -> u64 {
+    let (agblocks, log) = geometry(fs);
+    ((linear / agblocks) << log) | (linear % agblocks)
+}
+
+#[test]
+fn samples_give_the_findings_xfs_tsv_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = table();
+    assert_eq!(rows.len(), 8);
+    for (name, _, _, want) in &rows {
+        let Some(path) = unpack(dir.path(), name) else {
+            return;
+        };
+        let result = scan_file(&path);
+        let volume = &result.volumes[0];
+        assert!(volume.error.is_none(), "{name}: {:?}", volume.error);
+        assert_eq!(&codes(&result), want, "{name}: {:#?}", volume.findings);
+        let fs = volume.filesystem.as_ref().unwrap();
+        assert_eq!(fs.info.fs_type, "xfs");
+        // 300 names under /many, files in /etc and /home, symlink, root.
+        assert!(fs.inodes.len() >= 310, "{name}: {}", fs.inodes.len());
+        // The verdicts: the share is legitimate exactly where the trees
+        // declare it.
+        let legit = ["xfs-reflink", "xfs-forged-repaired"].contains(&name.as_str());
+        for c in &volume.crosslinks {
+            assert_eq!(c.legitimate, legit, "{name}: {c:?}");
+        }
+        if name.starts_with("xfs-reflink") || name.starts_with("xfs-forged") {
+            // /etc/shadow and /home/notes.txt share shadow's three blocks.
+            assert_eq!(volume.crosslinks.len(), 1, "{name}");
+            let c = &volume.crosslinks[0];
+            assert_eq!(c.block_count, 3);
+            assert_eq!(fsblock(fs, c.start_block), (1 << 15) | 13, "{name}");
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
+#[test]
+fn each_forgery_is_named_for_what_was_forged() {
+    let dir = tempfile::tempdir().unwrap();
+    let message = |name: &str, code: &str| -> (Severity, String) {
+        let path = unpack(dir.path(), name).unwrap();
+        let result = scan_file(&path);
+        let f = result
+            .findings()
+            .find(|f| f.code == code)
+            .unwrap_or_else(|| panic!("{name}: no {code}"));
+        (f.severity, f.message.clone())
+    };
+    if !have_tool("xz") {
+        return;
+    }
+    let (sev, m) = message("xfs-forged-share", "reflink_unrecorded");
+    assert_eq!(sev, Severity::Critical);
+    assert!(
+        m.contains("fsblocks 32781–32783 (AG 1 blocks 13–15)"),
+        "{m}"
+    );
+    assert!(m.contains("262273") && m.contains("655489"), "{m}");
+    let (_, m) = message("xfs-reflink-count-wrong", "refcount_mismatch");
+    assert!(m.contains("says 3 sharers, the block maps give 2"), "{m}");
+    let (_, m) = message("xfs-reflink-no-rmap", "rmap_missing");
+    assert!(m.contains("inode 655489 (data fork)"), "{m}");
+    let (_, m) = message("xfs-reflink", "reflink");
+    assert!(m.contains("each has its rmap record"), "{m}");
+    // Three files: the middle blocks have all three claimers, which
+    // blockget (one previous owner) never says.
+    let path = unpack(dir.path(), "xfs-partial-three").unwrap();
+    let result = scan_file(&path);
+    let volume = &result.volumes[0];
+    let three: Vec<_> = volume
+        .crosslinks
+        .iter()
+        .filter(|c| c.claimer_count == 3)
+        .collect();
+    assert_eq!(three.len(), 1);
+    let fs = volume.filesystem.as_ref().unwrap();
+    assert_eq!(fsblock(fs, three[0].start_block), (2 << 15) | 16411);
+    assert_eq!(three[0].block_count, 2);
+    // Data over AG 1's headers and its bnobt and cntbt roots.
+    let path = unpack(dir.path(), "xfs-data-over-agheader").unwrap();
+    let result = scan_file(&path);
+    let over: Vec<String> = result
+        .findings()
+        .filter(|f| f.code == "metadata_overlap")
+        .map(|f| f.message.clone())
+        .collect();
+    assert!(
+        over.iter().any(|m| m.contains("the AG headers of AG 1")),
+        "{over:?}"
+    );
+    assert!(
+        over.iter().any(|m| m.contains("a btree block of AG 1")),
+        "{over:?}"
+    );
+}
+
+/// `xfs_db -r -c 'inode N' -c bmap` (and `bmap -a`): "data offset 0
+/// startblock 32781 (1/13) count 3 flag 0", as (fork, offset, fsblock, count).
+fn xfs_db_bmap(image: &Path, ino: u64) -> BTreeSet<(String, u64, u64, u64)> {
+    let out = tool(
+        "xfs_db",
+        &[
+            "-r",
+            "-c",
+            &format!("inode {ino}"),
+            "-c",
+            "bmap",
+            "-c",
+            "bmap -a",
+            image.to_str().unwrap(),
+        ],
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.len() >= 8 && w[1] == "offset").then(|| {
+                (
+                    w[0].to_string(),
+                    w[2].parse().unwrap(),
+                    w[4].parse().unwrap(),
+                    w[7].parse().unwrap(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn block_maps_and_names_are_xfs_dbs() {
+    if !have_tool("xfs_db") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(path) = unpack(dir.path(), "xfs-partial-three") else {
+        return;
+    };
+    let result = scan_file(&path);
+    let fs = result.volumes[0].filesystem.as_ref().unwrap();
+    let mut compared = 0;
+    for n in &fs.inodes {
+        let ours: BTreeSet<(String, u64, u64, u64)> = fs
+            .runs_of(n)
+            .iter()
+            .filter(|r| r.role != Role::ExtentTree)
+            .map(|r| {
+                let fork = if r.role == Role::Xattr {
+                    "attr"
+                } else {
+                    "data"
+                };
+                (
+                    fork.to_string(),
+                    r.logical.unwrap_or(0),
+                    fsblock(fs, r.start),
+                    r.len,
+                )
+            })
+            .collect();
+        if ours.is_empty() && n.file_type == FileType::Regular && n.size == 0 {
+            continue;
+        }
+        let theirs = xfs_db_bmap(&path, n.ino);
+        assert_eq!(ours, theirs, "inode {} ({})", n.ino, fs.display_name(n));
+        compared += 1;
+    }
+    assert!(compared >= 8, "{compared}");
+    // Names and inode numbers of a short-form (/home) and a leaf-format
+    // (/many, 300 entries) directory, as `xfs_db ls` lists them.
+    for dir_path in ["/home", "/many", "/"] {
+        let out = tool(
+            "xfs_db",
+            &[
+                "-r",
+                "-c",
+                &format!("ls {dir_path}"),
+                path.to_str().unwrap(),
+            ],
+        );
+        let theirs: BTreeMap<String, u64> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                (w.len() >= 7 && w[w.len() - 1] == "(good)")
+                    .then(|| (w[5].to_string(), w[1].parse().unwrap()))
+            })
+            .filter(|(name, _)| name != "." && name != "..")
+            .collect();
+        let prefix = if dir_path == "/" {
+            "/".to_string()
+        } else {
+            format!("{dir_path}/")
+        };
+        let ours: BTreeMap<String, u64> = fs
+            .inodes
+            .iter()
+            .flat_map(|n| fs.paths(n).into_iter().map(move |p| (p, n.ino)))
+            .filter_map(|(p, ino)| {
+                let rest = p.strip_prefix(&prefix)?;
+                (!rest.is_empty() && !rest.contains('/')).then(|| (rest.to_string(), ino))
+            })
+            .collect();
+        assert!(!theirs.is_empty(), "xfs_db ls {dir_path}: {out:?}");
+        assert_eq!(ours, theirs, "{dir_path}");
+    }
+}
+
+/// "block 1/13 claimed by inode 655489, previous inum 262273" → fsblock.
+fn blockget_twice(out: &str) -> BTreeSet<u64> {
+    out.lines()
+        .filter(|l| l.contains("claimed by inode"))
+        .filter_map(|l| {
+            let (ag, bno) = l.split_whitespace().nth(1)?.split_once('/')?;
+            Some((ag.parse::<u64>().ok()? << 15) | bno.parse::<u64>().ok()?)
+        })
+        .collect()
+}
+
+#[test]
+fn xfs_repair_and_blockget_agree_where_they_can_see() {
+    if !have_tool("xfs_repair") || !have_tool("xfs_db") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, repair_exit, blockget_exit, _) in table() {
+        let Some(path) = unpack(dir.path(), &name) else {
+            return;
+        };
+        let p = path.to_str().unwrap();
+        // Both read only: -n never writes, xfs_db -r opens read-only.
+        let repair = tool("xfs_repair", &["-n", p]);
+        assert_eq!(
+            repair.status.code(),
+            Some(repair_exit),
+            "{name}: {repair:?}"
+        );
+        let blockget = tool("xfs_db", &["-r", "-c", "blockget -n", p]);
+        assert_eq!(
+            blockget.status.code(),
+            Some(blockget_exit),
+            "{name}: {blockget:?}"
+        );
+        let repair_text = String::from_utf8_lossy(&repair.stderr).to_string()
+            + &String::from_utf8_lossy(&repair.stdout);
+        let result = scan_file(&path);
+        let volume = &result.volumes[0];
+        let fs = volume.filesystem.as_ref().unwrap();
+        let ours: BTreeSet<u64> = volume
+            .crosslinks
+            .iter()
+            .filter(|c| !c.legitimate)
+            .flat_map(|c| c.start_block..c.start_block + c.block_count)
+            .map(|b| fsblock(fs, b))
+            .collect();
+        // Every block blockget sees claimed twice is one of our cross-links.
+        let twice = blockget_twice(&String::from_utf8_lossy(&blockget.stdout));
+        assert!(twice.is_subset(&ours), "{name}: {twice:?} ⊄ {ours:?}");
+        // xfs_repair -n exits 0 exactly where we find nothing that is not
+        // legitimate.
+        let clean = result.findings().all(|f| f.severity <= Severity::Info);
+        assert_eq!(clean, repair_exit == 0, "{name}: {repair_text}");
+        // What repair names, we name.
+        for (phrase, code) in [
+            ("Missing reference count record", "reflink_unrecorded"),
+            ("Incorrect reference count", "refcount_mismatch"),
+            ("Missing reverse-mapping record", "rmap_missing"),
+        ] {
+            if repair_text.contains(phrase) {
+                assert!(codes(&result).contains(code), "{name}: {phrase}");
+            }
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
+/// Patches `bytes` at byte `at` of a copy of the clean sample and scans it.
+fn patched(dir: &Path, clean: &Path, patches: &[(u64, &[u8])]) -> ScanResult {
+    let copy = dir.join("patched.img");
+    let _ = std::fs::remove_file(&copy);
+    let ok = Command::new("cp")
+        .args(["--sparse=always"])
+        .arg(clean)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut f = std::fs::OpenOptions::new().write(true).open(&copy).unwrap();
+    for (at, b) in patches {
+        f.seek(SeekFrom::Start(*at)).unwrap();
+        f.write_all(b).unwrap();
+    }
+    drop(f);
+    scan_file(&copy)
+}
+
+#[test]
+fn hostile_fields_become_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(clean) = unpack(dir.path(), "xfs-clean") else {
+        return;
+    };
+    let bs = 4096u64;
+    let agblocks = 19200u64;
+    let agf = 512u64; // AG 0's AGF: sector 1
+    // The bnobt root points at the AG header block: not a bnobt block.
+    let result = patched(dir.path(), &clean, &[(agf + 16, &0u32.to_be_bytes())]);
+    let c = codes(&result);
+    assert!(
+        c.contains("bad_btree_block") && c.contains("checksum_mismatch"),
+        "{c:?}"
+    );
+    // A 9-level inobt whose root is itself.
+    let agi = 1024u64;
+    let root = u32::from_be_bytes(
+        std::fs::read(&clean).unwrap()[(agi + 20) as usize..(agi + 24) as usize]
+            .try_into()
+            .unwrap(),
+    );
+    let at = u64::from(root) * bs;
+    let result = patched(
+        dir.path(),
+        &clean,
+        &[
+            (agi + 24, &9u32.to_be_bytes()),
+            (at + 4, &8u16.to_be_bytes()),
+            (at + 6, &1u16.to_be_bytes()),
+        ],
+    );
+    assert!(
+        codes(&result).contains("bad_btree_block"),
+        "{:?}",
+        codes(&result)
+    );
+    // Impossible geometry in the superblock is a clean error.
+    let result = patched(dir.path(), &clean, &[(84, &7u32.to_be_bytes())]);
+    let error = result.volumes[0].error.clone().unwrap_or_default();
+    assert!(error.contains("AG geometry"), "{error}");
+    // The AGF of AG 2 says its free list wraps past the AGFL's slots.
+    let agf2 = 2 * agblocks * bs + 512;
+    let result = patched(
+        dir.path(),
+        &clean,
+        &[
+            (agf2 + 40, &1000u32.to_be_bytes()),
+            (agf2 + 48, &500u32.to_be_bytes()),
+        ],
+    );
+    assert!(
+        codes(&result).contains("bad_ag_header"),
+        "{:?}",
+        codes(&result)
+    );
+    // Random bytes over the first blocks of every AG (headers and btree
+    // roots) and over the root inode chunk: findings, never a panic.
+    let mut rng = common::Rng(0x5F5_B10C);
+    for round in 0..12 {
+        let ag = round % 4;
+        let base = ag * agblocks * bs;
+        let mut patches: Vec<(u64, Vec<u8>)> = Vec::new();
+        for _ in 0..24 {
+            let at = base + rng.below(12 * bs as usize) as u64;
+            patches.push((at, vec![rng.next() as u8; 1 + rng.below(8)]));
+        }
+        // Root inode chunk: AG 0, block 16 onward (512-byte inodes).
+        for _ in 0..8 {
+            let at = 16 * bs + rng.below(4 * bs as usize) as u64;
+            patches.push((at, vec![rng.next() as u8; 1 + rng.below(4)]));
+        }
+        let refs: Vec<(u64, &[u8])> = patches.iter().map(|(a, b)| (*a, b.as_slice())).collect();
+        let result = patched(dir.path(), &clean, &refs);
+        let _ = imginspect::report::text::render(&result);
+        let _ = imginspect::report::json::render(&result);
+    }
+}
