@@ -61,7 +61,8 @@ enum Command {
         /// Exit with status 4 when a finding is at least this severe.
         #[arg(long, value_enum, default_value_t = FailOn::High)]
         fail_on: FailOn,
-        /// Also compute the image's SHA-256 (reads the whole image).
+        /// Also compute the image's SHA-256 (reads the whole image); with
+        /// `--format dfxml`, every regular file's too (`hashdigest`).
         #[arg(long)]
         hash: bool,
         /// Write the report to this new file instead of standard output.
@@ -334,7 +335,14 @@ fn run(command: Command) -> u8 {
                 ScanFormat::Text => text::render(&result),
                 ScanFormat::Json => json::render(&result),
                 ScanFormat::Bodyfile => listing::bodyfile(&result),
-                ScanFormat::Dfxml => listing::dfxml(&result),
+                ScanFormat::Dfxml => {
+                    let digests = if hash {
+                        file_digests(&image, &result)
+                    } else {
+                        listing::FileDigests::new()
+                    };
+                    listing::dfxml(&result, &digests)
+                }
                 ScanFormat::Html => html::render(&result),
             };
             match &output {
@@ -539,6 +547,33 @@ fn cat(image: &Path, file: &str, output: Option<&Path>, force: bool, partition: 
             exit::OPERATIONAL
         }
     }
+}
+
+/// The SHA-256 of every regular file whose bytes can be read (deleted ones
+/// too, through their old maps, as fiwalk hashes them), for DFXML.
+fn file_digests(image: &Path, result: &ScanResult) -> listing::FileDigests {
+    let mut digests = listing::FileDigests::new();
+    let Ok(img) = Image::open(image) else {
+        return digests;
+    };
+    for volume in &result.volumes {
+        let (Some(fs), Ok(view)) = (
+            &volume.filesystem,
+            img.view().sub(volume.offset_bytes, volume.length_bytes),
+        ) else {
+            continue;
+        };
+        for n in fs
+            .inodes
+            .iter()
+            .filter(|n| n.file_type == imginspect::model::FileType::Regular)
+        {
+            if let Ok(digest) = imginspect::fs::content::sha256(&view, fs, n) {
+                digests.insert((volume.index, n.ino), digest);
+            }
+        }
+    }
+    digests
 }
 
 /// `heatmap`: the chosen volume's ownership map as a PNG in a new file.

@@ -104,3 +104,27 @@ pub fn write_content(
     zeros(out, inode.size.saturating_sub(written))?;
     Ok(inode.size.max(written))
 }
+
+/// The SHA-256 of a file's bytes (as [`write_content`] gives them), in hex.
+pub fn sha256(view: &View<'_>, fs: &Filesystem, inode: &Inode) -> Result<String, ContentError> {
+    use sha2::{Digest, Sha256};
+    /// Feeds written bytes to the hasher.
+    struct Hashing(Sha256);
+    impl Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(Sha256::new());
+    write_content(view, fs, inode, &mut hashing)?;
+    Ok(hashing
+        .0
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

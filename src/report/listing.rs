@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::analysis::{Claimer, ScanResult, VolumeResult};
-use crate::model::{FileType, Filesystem, Inode, mode_string};
+use crate::model::{FileType, Filesystem, Inode, InodeNo, mode_string};
 use crate::report::sanitize::for_terminal as safe;
 
 /// The letter `fls` gives a file type (`r/r`, `d/d`, …).
@@ -179,11 +179,15 @@ fn iso(epoch: i64) -> String {
     format!("{}:{:02}Z", minutes.replace(' ', "T"), epoch.rem_euclid(60))
 }
 
+/// SHA-256 of file contents, by (volume index, inode number), for the DFXML
+/// `hashdigest` elements; computed by the caller, which holds the image.
+pub type FileDigests = std::collections::HashMap<(usize, InodeNo), String>;
+
 /// DFXML 1.2.0, as `fiwalk -X` writes it: a `volume` per filesystem and a
 /// `fileobject` per name with its `byte_runs` (file, filesystem and image
-/// offsets; holes as `fill='0'`), then imginspect's findings in their own
-/// namespace.
-pub fn dfxml(result: &ScanResult) -> String {
+/// offsets; holes as `fill='0'`) and, where `digests` has one, its SHA-256
+/// `hashdigest`; then imginspect's findings in their own namespace.
+pub fn dfxml(result: &ScanResult, digests: &FileDigests) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<?xml version='1.0' encoding='UTF-8'?>");
     let _ = writeln!(
@@ -243,6 +247,9 @@ pub fn dfxml(result: &ScanResult) -> String {
                 let _ = writeln!(out, "      <crtime>{}</crtime>", iso(c));
             }
             byte_runs(&mut out, fs, n, bs, volume.offset_bytes);
+            if let Some(digest) = digests.get(&(volume.index, n.ino)) {
+                let _ = writeln!(out, "      <hashdigest type='sha256'>{digest}</hashdigest>");
+            }
             let _ = writeln!(out, "    </fileobject>");
         }
         if !volume.findings.is_empty() {
