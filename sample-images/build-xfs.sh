@@ -10,6 +10,7 @@
 #                                              # xfs_db blockget -n exit codes
 #                                              # against xfs.tsv
 #   KEEP=DIR bash sample-images/build-xfs.sh   # also leave the raw images in DIR
+#   ONLY="xfs-rmap-orphan" bash ...            # rewrite only these .img.xz files
 #
 # Needs xfsprogs (mkfs.xfs, xfs_db, xfs_repair; built with 6.1.0), xz, awk.
 # Not byte-reproducible: mkfs.xfs stamps the current time into inodes.
@@ -113,6 +114,9 @@ build() { # name, then the steps to apply to a copy of the clean image
 }
 finish() {
     local img="$work/$1.img"
+    if [[ -n "${ONLY:-}" && " $ONLY " != *" $1 "* ]]; then
+        return 0
+    fi
     xz -9 -T1 -c "$img" >"$here/$1.img.xz"
     [[ -n "${KEEP:-}" ]] && cp --sparse=always "$img" "$KEEP/"
     printf '%s  %s.img.xz (%s bytes)\n' "$(sha256sum <"$img" | cut -c1-16)" "$1" "$(stat -c %s "$here/$1.img.xz")"
@@ -180,9 +184,19 @@ build xfs-partial-three partial
 over_ag() { map_onto "$1" /home/over-ag $((1 << 15)) 3; }
 build xfs-data-over-agheader over_ag
 
+# The trees say more than the block maps: an rmap record gives /home/p
+# (which maps nothing) shadow's blocks, and a refcount record of 2 covers
+# /home/a's blocks, which nothing shares. This is how a forged image hides.
+P=$(ino_of "$clean" /home/p)
+hidden() {
+    rmap_add "$1" "$S_AG" "$S_BNO" "$S_LEN" "$P"
+    refcount_add "$1" "$A_AG" "$A_BNO" 2 2
+}
+build xfs-rmap-orphan hidden
+
 if ((verify)); then
     status=0
-    tail -n +2 "$here/xfs.tsv" | while IFS=$'\t' read -r name repair blockget _; do
+    while IFS=$'\t' read -r name repair blockget _; do
         [[ -z "$name" || "$name" == \#* ]] && continue
         img="$work/check.img"
         xz -dc "$here/$name.img.xz" >"$img"
@@ -194,6 +208,6 @@ if ((verify)); then
         else
             echo "ok $name: xfs_repair -n $r, blockget $b"
         fi
-    done
+    done < <(tail -n +2 "$here/xfs.tsv")
     exit $status
 fi
