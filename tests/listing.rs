@@ -109,6 +109,116 @@ fn cat_gives_the_bytes_icat_gives() {
     assert!(compared >= 40, "only {compared} files compared");
 }
 
+/// Files whose bytes live in the inode: inline data (in `i_block` and in the
+/// `system.data` xattr, with zeros past them up to i_size) and fast
+/// symlinks; and a sparse file, against `debugfs dump` too. The inline image
+/// is made here with mke2fs -O inline_data -d. (debugfs 1.47's `dump` of an
+/// inline file writes all 60 bytes of i_block, whatever the size, so inline
+/// files are checked against icat and the source bytes.)
+#[test]
+fn cat_reads_inline_data_fast_symlinks_and_sparse_files() {
+    if !have_tool("mke2fs") || !have_tool("icat") || !have_tool("debugfs") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let text = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|i| b"inline data, then its xattr part. "[i % 34])
+            .collect()
+    };
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("tiny.txt", text(17)),
+        ("exactly60.txt", text(60)),
+        ("into-xattr.txt", text(150)),
+        ("hole.bin", vec![0; 100]),
+        ("blocks.txt", text(5000)),
+    ];
+    for (name, bytes) in &files {
+        if name.ends_with(".bin") {
+            std::fs::File::create(src.join(name))
+                .unwrap()
+                .set_len(bytes.len() as u64)
+                .unwrap();
+        } else {
+            std::fs::write(src.join(name), bytes).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink("blocks.txt", src.join("link")).unwrap();
+    let img = dir.path().join("inline.img");
+    let img = img.to_str().unwrap();
+    let made = tool(
+        "mke2fs",
+        &[
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-O",
+            "inline_data",
+            "-b",
+            "1024",
+            "-I",
+            "512",
+            "-N",
+            "64",
+            "-d",
+            src.to_str().unwrap(),
+            img,
+            "2048",
+        ],
+    );
+    assert!(made.status.success(), "{made:?}");
+    let inode_of = |path: &str| -> String {
+        let stat = tool("debugfs", &["-R", &format!("stat /{path}"), img]);
+        let stat = String::from_utf8_lossy(&stat.stdout).into_owned();
+        stat.lines()
+            .find_map(|l| l.strip_prefix("Inode: "))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap()
+            .to_string()
+    };
+    let mut inline = 0;
+    for (name, bytes) in &files {
+        let ino = inode_of(name);
+        let ours = imginspect(&["cat", img, &ino]);
+        assert!(ours.status.success(), "{name}: {ours:?}");
+        assert_eq!(&ours.stdout, bytes, "{name}: not the source bytes");
+        assert_eq!(ours.stdout, tool("icat", &[img, &ino]).stdout, "{name}");
+        let json = imginspect(&["inode", img, &ino, "--format", "json"]);
+        let flags = serde_json::from_slice::<serde_json::Value>(&json.stdout).unwrap()["flags"]
+            .as_u64()
+            .unwrap();
+        if flags & 0x1000_0000 != 0 {
+            inline += 1;
+        }
+    }
+    assert!(inline >= 3, "only {inline} files were stored inline");
+    let link = imginspect(&["cat", img, &inode_of("link")]);
+    assert_eq!(link.stdout, b"blocks.txt");
+
+    // A sparse file on a sample image, against debugfs dump and icat.
+    let clean = path_of("clean-ext4.img");
+    let out = dir.path().join("dumped");
+    let dumped = tool(
+        "debugfs",
+        &[
+            "-R",
+            &format!("dump /var/lib/app/sparse.bin {}", out.display()),
+            &clean,
+        ],
+    );
+    assert!(dumped.status.success(), "{dumped:?}");
+    let ours = imginspect(&["cat", &clean, "/var/lib/app/sparse.bin"]).stdout;
+    assert_eq!(ours, std::fs::read(&out).unwrap());
+    assert_eq!(ours.len(), 8192);
+    assert!(
+        ours[2048..6144].iter().all(|&b| b == 0),
+        "the hole reads as zeros"
+    );
+}
+
 #[test]
 fn cat_never_writes_the_image_or_over_a_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,8 @@
 //! A file's bytes, read through the model's own block map (what `icat`
 //! does with The Sleuth Kit's): file blocks in logical order, holes and
-//! unwritten extents as zeros, cut at the size. Streamed in bounded chunks,
-//! so a forged size costs output, never memory.
+//! unwritten extents as zeros, cut at the size; ext bytes kept in the inode
+//! (inline data, fast symlink targets) read from the inode. Streamed in
+//! bounded chunks, so a forged size costs output, never memory.
 
 use std::io::Write;
 
@@ -34,17 +35,20 @@ pub fn write_content(
 ) -> Result<u64, ContentError> {
     let bs = u64::from(fs.info.block_size).max(1);
     match fs.info.fs_type.as_str() {
-        "ext2" | "ext3" | "ext4" if inode.flags & EXT_INLINE_DATA != 0 => {
-            return Err(ContentError::Unsupported(
-                "the file's contents are inline data in its inode, which cat does not read yet",
-            ));
-        }
         "ext2" | "ext3" | "ext4"
-            if inode.file_type == FileType::Symlink && fs.runs_of(inode).is_empty() =>
+            if inode.flags & EXT_INLINE_DATA != 0
+                || (inode.file_type == FileType::Symlink && fs.runs_of(inode).is_empty()) =>
         {
-            return Err(ContentError::Unsupported(
-                "a fast symlink: its target is kept in the inode (see `inode`)",
-            ));
+            // Inline data, or a fast symlink's target: the bytes are in the inode.
+            let bytes = crate::fs::ext::inode_bytes(view, inode.ino).ok_or(
+                ContentError::Unsupported("the inode holding the inline data cannot be read"),
+            )?;
+            out.write_all(&bytes)?;
+            // Past the inline bytes the file reads as zeros (the kernel's
+            // ext4_read_inline_page zero-fills the rest).
+            let len = bytes.len() as u64;
+            write_zeros(out, inode.size.saturating_sub(len))?;
+            return Ok(inode.size.max(len));
         }
         "erofs" if EROFS_COMPRESSED.contains(&inode.flags) => {
             return Err(ContentError::Unsupported(
@@ -65,17 +69,8 @@ pub fn write_content(
         .filter_map(|r| r.logical.map(|l| (l, r)))
         .collect();
     runs.sort_by_key(|&(l, _)| l);
-    const CHUNK: u64 = 1 << 20;
-    static ZEROS: [u8; CHUNK as usize] = [0; CHUNK as usize];
     let mut written = 0u64;
-    let zeros = |out: &mut dyn Write, mut n: u64| -> std::io::Result<()> {
-        while n > 0 {
-            let k = n.min(CHUNK);
-            out.write_all(ZEROS.get(..k as usize).unwrap_or(&[]))?;
-            n -= k;
-        }
-        Ok(())
-    };
+    let zeros = write_zeros;
     let mut buffer = vec![0u8; (bs.min(CHUNK)) as usize];
     for (logical, run) in runs {
         let at = logical.saturating_mul(bs).min(inode.size);
@@ -103,6 +98,20 @@ pub fn write_content(
     }
     zeros(out, inode.size.saturating_sub(written))?;
     Ok(inode.size.max(written))
+}
+
+/// Bytes written at a time: zeros and file blocks go out in chunks of at most this.
+const CHUNK: u64 = 1 << 20;
+
+/// Writes `n` zero bytes (holes, unwritten extents), a chunk at a time.
+fn write_zeros(out: &mut dyn Write, mut n: u64) -> std::io::Result<()> {
+    static ZEROS: [u8; CHUNK as usize] = [0; CHUNK as usize];
+    while n > 0 {
+        let k = n.min(CHUNK);
+        out.write_all(ZEROS.get(..k as usize).unwrap_or(&[]))?;
+        n -= k;
+    }
+    Ok(())
 }
 
 /// The SHA-256 of a file's bytes (as [`write_content`] gives them), in hex.

@@ -808,6 +808,25 @@ fn scan_slots(
     }
 }
 
+/// The bytes an inode keeps in itself: the inline data of an inline-data
+/// file (the 60 bytes of `i_block`, then the `system.data` xattr value;
+/// Documentation/filesystems/ext4/inlinedata.rst) or a fast symlink's
+/// target, cut at `i_size`. None when the inode cannot be read.
+pub fn inode_bytes(view: &View<'_>, ino: InodeNo) -> Option<Vec<u8>> {
+    let raw_sb = view
+        .read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)
+        .ok()?;
+    let sb = Superblock::parse(raw_sb).ok()?;
+    let descs = groups::read_descriptors(view, &sb, &mut Vec::new());
+    let ri = read_raw_inode(view, &sb, &descs, ino)?;
+    let mut bytes = ri.i_block.to_vec();
+    if ri.has_flag(flags::INLINE_DATA) {
+        bytes.extend_from_slice(ri.inline_data_xattr().unwrap_or(&[]));
+    }
+    bytes.truncate(usize::try_from(ri.size).unwrap_or(usize::MAX));
+    Some(bytes)
+}
+
 /// Whether a free inode is a deleted file: a non-reserved slot with a mode,
 /// no links and `i_dtime` set (struct ext4_inode: the kernel and debugfs
 /// `kill_file` set it when the inode is freed; a slot never used has none).
