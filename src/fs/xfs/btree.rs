@@ -13,6 +13,9 @@ use crate::model::{Finding, Severity};
 
 use super::sb::{Geo, MAX_LEVELS, be16, be32, be64, crc_ok};
 
+/// Findings one tree may give before its walk stops.
+const MAX_PROBLEMS: usize = 32;
+
 /// One kind of short-form btree.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Kind {
@@ -88,6 +91,7 @@ pub(super) fn walk(
     let bs = geo.bs as usize;
     let maxrecs_leaf = bs.saturating_sub(hdr) / kind.rec_len;
     let maxrecs_node = bs.saturating_sub(hdr) / (kind.key_len + 4);
+    let first_finding = findings.len();
     let mut visited: HashSet<u32> = HashSet::new();
     let mut stack: Vec<(u32, u16)> = vec![(root, levels.saturating_sub(1))];
     // Each block is visited once, so the walk is bounded by the AG's size.
@@ -103,8 +107,20 @@ pub(super) fn walk(
         }
         findings.push(f);
     };
+    // Problems per tree are capped: a hostile tree of shared subtrees would
+    // otherwise give one finding per pointer.
     while let Some((agbno, level)) = stack.pop() {
-        if visited.len() as u64 >= budget {
+        let problems = findings.len().saturating_sub(first_finding);
+        if problems >= MAX_PROBLEMS {
+            problem(
+                findings,
+                agbno,
+                None,
+                format!("{MAX_PROBLEMS} problems in this tree: walk stopped"),
+            );
+            break;
+        }
+        if visited.len() as u64 >= budget || stack.len() as u64 >= budget {
             problem(
                 findings,
                 agbno,
@@ -210,7 +226,10 @@ pub(super) fn walk(
         } else {
             let ptrs = hdr.saturating_add(maxrecs_node.saturating_mul(kind.key_len));
             for k in (0..numrecs).rev() {
-                stack.push((be32(block, ptrs.saturating_add(4 * k)), level - 1));
+                let child = be32(block, ptrs.saturating_add(4 * k));
+                if !visited.contains(&child) {
+                    stack.push((child, level - 1));
+                }
             }
         }
     }

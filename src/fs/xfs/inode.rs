@@ -233,7 +233,17 @@ fn walk_bmbt(view: &View<'_>, geo: &Geo, ino: u64, start: Vec<(u64, u16)>, out: 
     let mut stack = start;
     stack.reverse();
     while let Some((fsb, level)) = stack.pop() {
-        if visited.len() as u64 >= geo.dblocks || !visited.insert(fsb) {
+        if out.problems.len() >= 16 {
+            out.problems
+                .push("its bmbt walk stopped after 16 problems".into());
+            break;
+        }
+        if visited.len() as u64 >= geo.dblocks || stack.len() as u64 >= geo.dblocks {
+            out.problems
+                .push("its bmbt has more blocks than the filesystem: walk stopped".into());
+            break;
+        }
+        if !visited.insert(fsb) {
             out.problems
                 .push(format!("its bmbt reaches fsblock {fsb} twice (a loop)"));
             continue;
@@ -285,7 +295,10 @@ fn walk_bmbt(view: &View<'_>, geo: &Geo, ino: u64, start: Vec<(u64, u16)>, out: 
         } else {
             let ptrs = hdr + maxrecs * 8;
             for k in (0..numrecs).rev() {
-                stack.push((be64(block, ptrs + 8 * k), level - 1));
+                let child = be64(block, ptrs + 8 * k);
+                if !visited.contains(&child) {
+                    stack.push((child, level - 1));
+                }
             }
         }
     }

@@ -294,6 +294,16 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
     })
 }
 
+/// Findings about single btree records kept per AG: a hostile tree of a
+/// million bad records gives the first few, not a million.
+const MAX_RECORD_FINDINGS: usize = 32;
+
+fn push_capped(out: &mut Vec<Finding>, f: Finding) {
+    if out.len() < MAX_RECORD_FINDINGS {
+        out.push(f);
+    }
+}
+
 /// Reads one AG: headers, the trees, the inode chunks.
 fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &mut Vec<Finding>) {
     let ag = sb::ag_headers(view, geo, agno, findings);
@@ -328,11 +338,16 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                 if s.saturating_add(l) <= ag_len && l > 0 {
                     g.free.push((linear(s), l));
                 } else {
-                    bad_records.push(Finding::new(
-                    Severity::High,
-                    "bad_btree_record",
-                    format!("AG {agno} bnobt: free extent {s}+{l} runs past the AG ({ag_len} blocks)"),
-                ));
+                    push_capped(
+                        &mut bad_records,
+                        Finding::new(
+                            Severity::High,
+                            "bad_btree_record",
+                            format!(
+                                "AG {agno} bnobt: free extent {s}+{l} runs past the AG ({ag_len} blocks)"
+                            ),
+                        ),
+                    );
                 }
             },
         ),
@@ -365,6 +380,9 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
     let chunk_blocks = (INODES_PER_CHUNK >> geo.inopblog).max(1);
     let inodes_per_block = 1u64 << geo.inopblog;
     let mut chunks: Vec<(u64, u64)> = Vec::new();
+    // A chunk listed twice is read once: in-use inodes stay bounded by the
+    // AG's inode slots, whatever the records say.
+    let mut starts: HashSet<u64> = HashSet::new();
     if let Some(root) = ag.ino {
         btree::walk(
             view,
@@ -382,11 +400,29 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                 if startino % INODES_PER_CHUNK.min(inodes_per_block.max(1)) != 0
                     || first_block.saturating_add(chunk_blocks) > ag_len
                 {
-                    bad_records.push(Finding::new(
-                    Severity::High,
-                    "bad_btree_record",
-                    format!("AG {agno} inobt: inode chunk at AG inode {startino} lies outside the AG or off its alignment"),
-                ));
+                    push_capped(
+                        &mut bad_records,
+                        Finding::new(
+                            Severity::High,
+                            "bad_btree_record",
+                            format!(
+                                "AG {agno} inobt: inode chunk at AG inode {startino} lies outside the AG or off its alignment"
+                            ),
+                        ),
+                    );
+                    return;
+                }
+                if !starts.insert(startino) {
+                    push_capped(
+                        &mut bad_records,
+                        Finding::new(
+                            Severity::High,
+                            "bad_btree_record",
+                            format!(
+                                "AG {agno} inobt: the chunk at AG inode {startino} is listed twice"
+                            ),
+                        ),
+                    );
                     return;
                 }
                 for slot in 0..INODES_PER_CHUNK {
@@ -465,13 +501,16 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                     u64::from(be32(r, 8)),
                 );
                 if s.saturating_add(l) > ag_len {
-                    bad_records.push(Finding::new(
-                        Severity::High,
-                        "bad_btree_record",
-                        format!("AG {agno} refcountbt: record {s}+{l} runs past the AG"),
-                    ));
+                    push_capped(
+                        &mut bad_records,
+                        Finding::new(
+                            Severity::High,
+                            "bad_btree_record",
+                            format!("AG {agno} refcountbt: record {s}+{l} runs past the AG"),
+                        ),
+                    );
                 } else if raw & 0x8000_0000 != 0 {
-                    bad_records.push(
+                    push_capped(&mut bad_records,
                     Finding::new(
                         Severity::Info,
                         "cow_staging",
