@@ -6,7 +6,7 @@
 //! `xfs_dir3_data_hdr`, `xfs_dir2_data_entry`, `xfs_dir2_data_unused`,
 //! `xfs_dir2_block_tail`), xfs-documentation `directories.asciidoc`.
 
-use super::sb::{Geo, be16, be32, be64, u8_at};
+use super::sb::{Geo, be16, be32, be64, crc_ok, u8_at};
 
 const BLOCK_V5: u32 = 0x5844_4233; // "XDB3"
 const DATA_V5: u32 = 0x5844_4433; // "XDD3"
@@ -51,6 +51,16 @@ pub(super) fn shortform(
         at = end;
     }
     Ok(())
+}
+
+/// A v5 directory block's crc32c (at byte 4), if it is wrong:
+/// (stored, computed).
+pub(super) fn bad_crc(block: &[u8], geo: &Geo) -> Option<(u32, u32)> {
+    if !geo.v5 {
+        return None;
+    }
+    let (ok, stored, computed) = crc_ok(block, 4);
+    (!ok).then_some((stored, computed))
 }
 
 /// The entries of one directory data block (`dir_bs` bytes).

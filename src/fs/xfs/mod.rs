@@ -19,7 +19,16 @@
 //! of every AG btree and of the AGFL, the inode chunks (sparse chunks only
 //! where they hold inodes), the internal log, and each inode's data and
 //! attribute extents and bmbt blocks. The free-space btree gives the
-//! allocation map.
+//! allocation map. CRCs are checked on the superblock, AGF, AGI, AGFL,
+//! every btree block, inodes and directory blocks. The model's inode
+//! `flags` are `di_flags`, with di_flags2 REFLINK as bit 16.
+//!
+//! Not read yet: whether the log is dirty (a replay would change metadata
+//! we model), realtime extents (noted, not mapped), the attribute-fork
+//! btrees' names, directory leaf/free blocks' contents (claimed, not
+//! parsed), rmap records of the filesystem's own owners (`OWN_FS`,
+//! `OWN_AG`, …) compared with our metadata claims, and the METADIR,
+//! rtgroups, exchange-range and parent-pointer features (refused).
 
 mod btree;
 mod dir;
@@ -777,6 +786,18 @@ fn names(
                         findings,
                     );
                     continue;
+                }
+                if let Some((stored, computed)) = dir::bad_crc(&bytes, geo) {
+                    findings.push(
+                        Finding::new(
+                            Severity::Medium,
+                            "checksum_mismatch",
+                            format!(
+                                "directory {dir_path} (inode {dir_ino}), block at file block {l}: crc32c is {stored:#010x}, computed {computed:#010x}"
+                            ),
+                        )
+                        .with_inodes([dir_ino]),
+                    );
                 }
                 if let Err(why) = dir::data_block(&bytes, geo, &mut entries) {
                     bad(
