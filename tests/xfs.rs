@@ -535,6 +535,21 @@ fn hostile_fields_become_findings() {
         "{:?}",
         codes(&result)
     );
+    // The log's newest (only) record made something other than an unmount
+    // record: a log the kernel would replay. Log at fsblock 65543 (AG 2
+    // block 7); the op header's flags at byte 512 + 9 of the record.
+    let log = (2 * agblocks + 7) * bs;
+    let head = std::fs::read(&clean).unwrap()[log as usize..log as usize + 4].to_vec();
+    assert_eq!(head, [0xFE, 0xED, 0xBA, 0xBE]);
+    let result = patched(dir.path(), &clean, &[(log + 512 + 9, &[0x02])]);
+    let f = result.findings().find(|f| f.code == "dirty_log").unwrap();
+    assert_eq!(f.severity, Severity::Medium, "{}", f.message);
+    // The whole log zeroed (xfs_repair -L leaves a fresh record; this is
+    // no log at all).
+    let zeros = vec![0u8; 8192];
+    let result = patched(dir.path(), &clean, &[(log, &zeros)]);
+    let f = result.findings().find(|f| f.code == "dirty_log").unwrap();
+    assert_eq!(f.severity, Severity::Low, "{}", f.message);
     // Random bytes over the first blocks of every AG (headers and btree
     // roots) and over the root inode chunk: findings, never a panic.
     let mut rng = common::Rng(0x5F5_B10C);

@@ -5,7 +5,8 @@
 //! xfs-documentation `design/XFS_Filesystem_Structure/`. The modules:
 //! [`sb`] (superblock, AGF/AGI/AGFL, the geometry), [`btree`] (the per-AG
 //! btrees), [`inode`] (inode cores and fork maps), [`dir`] (names),
-//! [`reflink`] (the verdict on every block two files share).
+//! [`reflink`] (the verdict on every block two files share), [`log`]
+//! (clean or dirty).
 //!
 //! Block numbers in the model are *linear* blocks (`agno × agblocks +
 //! agbno`, the block at byte `n × block size`), because reads, the heatmap
@@ -23,8 +24,11 @@
 //! every btree block, inodes and directory blocks. The model's inode
 //! `flags` are `di_flags`, with di_flags2 REFLINK as bit 16.
 //!
-//! Not read yet: whether the log is dirty (a replay would change metadata
-//! we model), realtime extents (noted, not mapped), the attribute-fork
+//! The log is checked for a clean unmount ([`log`]): a dirty log means a
+//! mount would replay metadata changes we do not model.
+//!
+//! Not read yet: the log's transactions, realtime extents (noted, not
+//! mapped), the attribute-fork
 //! btrees' names, directory leaf/free blocks' contents (claimed, not
 //! parsed), rmap records of the filesystem's own owners (`OWN_FS`,
 //! `OWN_AG`, …) compared with our metadata claims, and the METADIR,
@@ -33,6 +37,7 @@
 mod btree;
 mod dir;
 mod inode;
+mod log;
 mod reflink;
 mod sb;
 
@@ -112,12 +117,36 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
     }
     if geo.logstart != 0 {
         match geo.fsb_to_linear(geo.logstart) {
-            Some(start) => g.metadata.push(MetadataRegion {
-                start,
-                len: geo.logblocks,
-                role: MetaRole::XfsLog,
-                group: u32::try_from(geo.where_is(start).0).ok(),
-            }),
+            Some(start) => {
+                g.metadata.push(MetadataRegion {
+                    start,
+                    len: geo.logblocks,
+                    role: MetaRole::XfsLog,
+                    group: u32::try_from(geo.where_is(start).0).ok(),
+                });
+                let bytes = geo.logblocks.saturating_mul(geo.bs);
+                match log::state(view, start.saturating_mul(geo.bs), bytes) {
+                    log::State::Clean => {}
+                    log::State::Dirty { sector, cycle, ops } => findings.push(
+                        Finding::new(
+                            Severity::Medium,
+                            "dirty_log",
+                            format!(
+                                "the log's newest record (cycle {cycle}, log sector {sector}, {ops} operations) is not an unmount record: the filesystem was not unmounted cleanly, and mounting it replays transactions this scan does not model (the metadata on disk may change)"
+                            ),
+                        )
+                        .with_blocks([[start.saturating_add(sector * 512 / geo.bs), 1]]),
+                    ),
+                    log::State::Empty => findings.push(
+                        Finding::new(
+                            Severity::Low,
+                            "dirty_log",
+                            "the internal log holds no record header (zeroed, e.g. by xfs_repair -L, or overwritten)",
+                        )
+                        .with_blocks([[start, geo.logblocks]]),
+                    ),
+                }
+            }
             None => findings.push(Finding::new(
                 Severity::High,
                 "bad_superblock",
