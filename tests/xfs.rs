@@ -355,9 +355,9 @@ fn mkfs_xfs_option_matrix_scans_clean_and_matches_xfs_db() {
     std::fs::write(&proto_path, proto).unwrap();
     for options in [
         &["-m", "crc=0"][..],
-        &["-b", "size=1024"],
-        &["-n", "size=16384"],
-        &["-i", "size=1024"],
+        &["-b", "size=1024", "-m", "rmapbt=1"],
+        &["-n", "size=16384", "-m", "rmapbt=1"],
+        &["-i", "size=1024", "-m", "rmapbt=1"],
         &["-i", "size=256", "-m", "crc=0"],
         &["-i", "sparse=0", "-m", "rmapbt=1"],
         &["-m", "reflink=0"],
@@ -550,6 +550,47 @@ fn hostile_fields_become_findings() {
     let result = patched(dir.path(), &clean, &[(log, &zeros)]);
     let f = result.findings().find(|f| f.code == "dirty_log").unwrap();
     assert_eq!(f.severity, Severity::Low, "{}", f.message);
+    // AG 1's first rmap record says its header block belongs to inode
+    // chunks (OWN_INODES) instead of the filesystem (OWN_FS); the block's
+    // CRC is recomputed, so only the owner is wrong.
+    let agf1 = agblocks * bs + 512;
+    let pristine = std::fs::read(&clean).unwrap();
+    let rmap_root = u32::from_be_bytes(
+        pristine[(agf1 + 24) as usize..(agf1 + 28) as usize]
+            .try_into()
+            .unwrap(),
+    );
+    let at = (agblocks + u64::from(rmap_root)) * bs;
+    let mut block = pristine[at as usize..(at + bs) as usize].to_vec();
+    assert_eq!(&block[0..4], b"RMB3");
+    assert_eq!(&block[56..64], &[0, 0, 0, 0, 0, 0, 0, 1], "[0, 1, …]");
+    assert_eq!(i64::from_be_bytes(block[64..72].try_into().unwrap()), -3);
+    block[64..72].copy_from_slice(&(-7i64).to_be_bytes());
+    block[52..56].fill(0);
+    let crc = crc32c::crc32c(&block);
+    block[52..56].copy_from_slice(&crc.to_le_bytes());
+    drop(pristine);
+    let result = patched(dir.path(), &clean, &[(at, &block)]);
+    let c = codes(&result);
+    assert_eq!(
+        c,
+        BTreeSet::from(["rmap_metadata_mismatch".to_string()]),
+        "{:#?}",
+        result.volumes[0].findings
+    );
+    let messages: Vec<String> = result.findings().map(|f| f.message.clone()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("fsblock 32768 (AG 1 block 0) belongs to the AG headers")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("is given by the rmapbt to inode chunks")),
+        "{messages:?}"
+    );
     // Random bytes over the first blocks of every AG (headers and btree
     // roots) and over the root inode chunk: findings, never a panic.
     let mut rng = common::Rng(0x5F5_B10C);

@@ -24,14 +24,17 @@
 //! every btree block, inodes and directory blocks. The model's inode
 //! `flags` are `di_flags`, with di_flags2 REFLINK as bit 16.
 //!
+//! With rmapbt, the special owners (`OWN_FS`, `OWN_AG`, `OWN_INOBT`,
+//! `OWN_INODES`, `OWN_REFC`, `OWN_LOG`) are compared with where the headers
+//! and trees put those blocks, both ways.
+//!
 //! The log is checked for a clean unmount ([`log`]): a dirty log means a
 //! mount would replay metadata changes we do not model.
 //!
 //! Not read yet: the log's transactions, realtime extents (noted, not
 //! mapped), the attribute-fork
 //! btrees' names, directory leaf/free blocks' contents (claimed, not
-//! parsed), rmap records of the filesystem's own owners (`OWN_FS`,
-//! `OWN_AG`, …) compared with our metadata claims, and the METADIR,
+//! parsed), and the METADIR,
 //! rtgroups, exchange-range and parent-pointer features (refused).
 
 mod btree;
@@ -84,6 +87,9 @@ struct Gathered {
     inodes: Vec<u64>,
     refcounts: Vec<Refcount>,
     rmaps: Vec<Rmap>,
+    /// The filesystem's own blocks by rmap owner (`OWN_FS`, `OWN_AG`, …):
+    /// (owner, linear start, length).
+    owned: Vec<(i64, u64, u64)>,
 }
 
 /// Parses the whole volume.
@@ -124,6 +130,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
                     role: MetaRole::XfsLog,
                     group: u32::try_from(geo.where_is(start).0).ok(),
                 });
+                g.owned.push((reflink::OWN_LOG, start, geo.logblocks));
                 let bytes = geo.logblocks.saturating_mul(geo.bs);
                 match log::state(view, start.saturating_mul(geo.bs), bytes) {
                     log::State::Clean => {}
@@ -254,6 +261,9 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
 
     // Reflink verdicts.
     let rmaps = geo.has(sb::RO_RMAPBT).then_some(g.rmaps.as_slice());
+    if let Some(rmaps) = rmaps {
+        reflink::own_coverage(&geo, &g.owned, rmaps, &mut findings);
+    }
     let declared = reflink::verdicts(
         &geo,
         &data_claims,
@@ -358,7 +368,11 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
         group,
     });
     let linear = |agbno: u64| first.saturating_add(agbno);
-    let mut tree_blocks: Vec<u32> = Vec::new();
+    // Btree blocks by their rmap owner: OWN_AG (free-space btrees, rmapbt),
+    // OWN_INOBT (inobt, finobt), OWN_REFC (refcountbt).
+    let mut ag_blocks: Vec<u32> = Vec::new();
+    let mut inobt_blocks: Vec<u32> = Vec::new();
+    let mut refc_blocks: Vec<u32> = Vec::new();
     // Problems with single records, gathered apart from the walk's own.
     let mut bad_records: Vec<Finding> = Vec::new();
     // bnobt: the free extents.
@@ -369,7 +383,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             agno,
             btree::BNOBT,
             root,
-            &mut tree_blocks,
+            &mut ag_blocks,
             findings,
             |r| {
                 let (s, l) = (u64::from(be32(r, 0)), u64::from(be32(r, 4)));
@@ -398,7 +412,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             agno,
             btree::CNTBT,
             root,
-            &mut tree_blocks,
+            &mut ag_blocks,
             findings,
             |_| {},
         );
@@ -410,7 +424,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             agno,
             btree::FINOBT,
             root,
-            &mut tree_blocks,
+            &mut inobt_blocks,
             findings,
             |_| {},
         );
@@ -428,7 +442,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             agno,
             btree::INOBT,
             root,
-            &mut tree_blocks,
+            &mut inobt_blocks,
             findings,
             |r| {
                 let startino = u64::from(be32(r, 0));
@@ -485,6 +499,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
         chunks.sort_unstable();
         chunks
     }) {
+        g.owned.push((reflink::OWN_INODES, start, len));
         g.metadata.push(MetadataRegion {
             start,
             len,
@@ -499,7 +514,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             agno,
             btree::RMAPBT,
             root,
-            &mut tree_blocks,
+            &mut ag_blocks,
             findings,
             |r| {
                 let (s, l) = (u64::from(be32(r, 0)), u64::from(be32(r, 4)));
@@ -529,7 +544,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             agno,
             btree::REFCOUNTBT,
             root,
-            &mut tree_blocks,
+            &mut refc_blocks,
             findings,
             |r| {
                 let raw = be32(r, 0);
@@ -570,6 +585,19 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
         );
     }
     findings.extend(bad_records);
+    for (owner, blocks) in [
+        (reflink::OWN_AG, &ag_blocks),
+        (reflink::OWN_INOBT, &inobt_blocks),
+        (reflink::OWN_REFC, &refc_blocks),
+    ] {
+        g.owned
+            .extend(blocks.iter().map(|&b| (owner, linear(u64::from(b)), 1)));
+    }
+    g.owned
+        .push((reflink::OWN_FS, first, (4 * geo.sectsize).div_ceil(geo.bs)));
+    let mut tree_blocks: Vec<u32> = ag_blocks;
+    tree_blocks.extend(inobt_blocks);
+    tree_blocks.extend(refc_blocks);
     tree_blocks.sort_unstable();
     for b in tree_blocks {
         g.metadata.push(MetadataRegion {
@@ -587,6 +615,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                 role: MetaRole::XfsFreeList,
                 group,
             });
+            g.owned.push((reflink::OWN_AG, linear(u64::from(b)), 1));
         } else {
             findings.push(Finding::new(
                 Severity::High,

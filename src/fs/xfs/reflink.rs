@@ -419,3 +419,83 @@ fn rmap_finding(
     .with_inodes(u64::try_from(owner).ok())
     .with_blocks(runs.iter().map(|&(s, l)| [s, l]))
 }
+
+/// rmap owners of the filesystem's own blocks (`XFS_RMAP_OWN_*`).
+pub(super) const OWN_FS: i64 = -3;
+pub(super) const OWN_LOG: i64 = -4;
+pub(super) const OWN_AG: i64 = -5;
+pub(super) const OWN_INOBT: i64 = -6;
+pub(super) const OWN_INODES: i64 = -7;
+pub(super) const OWN_REFC: i64 = -8;
+
+fn owner_name(owner: i64) -> &'static str {
+    match owner {
+        OWN_FS => "the AG headers (OWN_FS)",
+        OWN_LOG => "the log (OWN_LOG)",
+        OWN_AG => "the free-space btrees, rmapbt and AGFL (OWN_AG)",
+        OWN_INOBT => "the inode btrees (OWN_INOBT)",
+        OWN_INODES => "inode chunks (OWN_INODES)",
+        OWN_REFC => "the refcount btree (OWN_REFC)",
+        _ => "a special owner",
+    }
+}
+
+/// The filesystem's own blocks as the headers and trees place them, and as
+/// the rmapbt's special owners record them, both ways.
+pub(super) fn own_coverage(
+    geo: &Geo,
+    owned: &[(i64, u64, u64)],
+    rmaps: &[Rmap],
+    findings: &mut Vec<Finding>,
+) {
+    let index = index_rmaps(rmaps);
+    let mut ours: BTreeMap<i64, Vec<(u64, u64)>> = BTreeMap::new();
+    for &(owner, start, len) in owned {
+        ours.entry(owner).or_default().push((start, len));
+    }
+    for owner in [OWN_FS, OWN_LOG, OWN_AG, OWN_INOBT, OWN_INODES, OWN_REFC] {
+        let mut mine = ours.remove(&owner).unwrap_or_default();
+        mine.sort_unstable();
+        let mine = coalesce_runs(mine);
+        let theirs = index
+            .get(&(owner, Fork::Data))
+            .map_or(&[][..], Vec::as_slice);
+        for (runs, what) in [
+            (
+                subtract_runs(&mine, theirs),
+                "belong to {} as the headers and trees place them, but the rmapbt does not say so",
+            ),
+            (
+                subtract_runs(theirs, &mine),
+                "are given by the rmapbt to {}, but the headers and trees place none of it there",
+            ),
+        ] {
+            if runs.is_empty() {
+                continue;
+            }
+            let list: Vec<String> = runs.iter().take(8).map(|&(s, l)| span(geo, s, l)).collect();
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    "rmap_metadata_mismatch",
+                    format!(
+                        "{}{} {}",
+                        list.join(", "),
+                        if runs.len() > 8 { " and more" } else { "" },
+                        if runs.len() == 1 && runs.first().is_some_and(|r| r.1 == 1) {
+                            what.replacen("belong ", "belongs ", 1).replacen(
+                                "are given",
+                                "is given",
+                                1,
+                            )
+                        } else {
+                            what.to_string()
+                        }
+                        .replace("{}", owner_name(owner))
+                    ),
+                )
+                .with_blocks(runs.iter().map(|&(s, l)| [s, l])),
+            );
+        }
+    }
+}
