@@ -90,6 +90,10 @@ struct Gathered {
     /// The filesystem's own blocks by rmap owner (`OWN_FS`, `OWN_AG`, …):
     /// (owner, linear start, length).
     owned: Vec<(i64, u64, u64)>,
+    /// AGs whose rmapbt and inobt were walked: what they do not cover is
+    /// not held against the other trees.
+    rmap_ags: HashSet<u32>,
+    ino_ags: HashSet<u32>,
 }
 
 /// Parses the whole volume.
@@ -132,7 +136,10 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
                 });
                 g.owned.push((reflink::OWN_LOG, start, geo.logblocks));
                 let bytes = geo.logblocks.saturating_mul(geo.bs);
+                // A log cut off by the end of the image is not judged.
+                let whole = start.saturating_add(geo.logblocks) <= image_blocks;
                 match log::state(view, start.saturating_mul(geo.bs), bytes) {
+                    _ if !whole => {}
                     log::State::Clean => {}
                     log::State::Dirty { sector, cycle, ops } => findings.push(
                         Finding::new(
@@ -253,7 +260,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
         view,
         &geo,
         &mut found,
-        &by_ino,
+        (&by_ino, &g.ino_ags),
         &local_dirs,
         progress,
         &mut findings,
@@ -261,6 +268,12 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
 
     // Reflink verdicts.
     let rmaps = geo.has(sb::RO_RMAPBT).then_some(g.rmaps.as_slice());
+    // Only what lies in AGs whose rmapbt was read is checked against it.
+    let in_rmap_ag = |linear: u64| {
+        u32::try_from(geo.where_is(linear).0).is_ok_and(|ag| g.rmap_ags.contains(&ag))
+    };
+    all_claims.retain(|&(start, ..)| in_rmap_ag(start));
+    g.owned.retain(|&(_, start, _)| in_rmap_ag(start));
     if let Some(rmaps) = rmaps {
         reflink::own_coverage(&geo, &g.owned, rmaps, &mut findings);
     }
@@ -435,6 +448,9 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
     // A chunk listed twice is read once: in-use inodes stay bounded by the
     // AG's inode slots, whatever the records say.
     let mut starts: HashSet<u64> = HashSet::new();
+    if ag.ino.is_some() {
+        g.ino_ags.insert(agno);
+    }
     if let Some(root) = ag.ino {
         btree::walk(
             view,
@@ -506,6 +522,9 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             role: MetaRole::XfsInodeChunk,
             group,
         });
+    }
+    if ag.rmap.is_some() {
+        g.rmap_ags.insert(agno);
     }
     if let Some(root) = ag.rmap {
         btree::walk(
@@ -731,7 +750,7 @@ fn names(
     view: &View<'_>,
     geo: &Geo,
     found: &mut [(Inode, Vec<BlockRun>)],
-    by_ino: &HashMap<u64, usize>,
+    (by_ino, ino_ags): (&HashMap<u64, usize>, &HashSet<u32>),
     local_dirs: &HashMap<u64, Vec<u8>>,
     progress: &dyn Progress,
     findings: &mut Vec<Finding>,
@@ -876,8 +895,15 @@ fn names(
                         Severity::Medium,
                         "bad_directory_entry",
                         format!(
-                            "{}/{name} names inode {ino}, which the inode btree does not list as in use",
-                            dir_path.trim_end_matches('/')
+                            "{}/{name} names inode {ino}, which {}",
+                            dir_path.trim_end_matches('/'),
+                            match geo.inode_ag(ino) {
+                                Some(ag) if ino_ags.contains(&ag) =>
+                                    "the inode btree does not list as in use".to_string(),
+                                Some(ag) =>
+                                    format!("lies in AG {ag}, whose inode btree was not read"),
+                                None => "lies outside every AG".to_string(),
+                            }
                         ),
                     )
                     .with_inodes([dir_ino]),

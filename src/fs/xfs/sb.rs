@@ -155,6 +155,14 @@ impl Geo {
             .checked_add(slot.checked_mul(self.inodesize)?)
     }
 
+    /// The AG an inode number lies in, if any.
+    pub fn inode_ag(&self, ino: u64) -> Option<u32> {
+        let shift = self.agblklog.checked_add(self.inopblog)?;
+        u32::try_from(ino.checked_shr(shift)?)
+            .ok()
+            .filter(|&ag| ag < self.agcount)
+    }
+
     /// Inode number of slot `slot` of AG inode `agino` in AG `agno`.
     pub fn ino(&self, agno: u32, agino: u64) -> u64 {
         let shift = self.agblklog.saturating_add(self.inopblog);
