@@ -26,15 +26,89 @@ pub enum OpenError {
     Empty { path: PathBuf },
 }
 
-/// A read that fell outside the bytes it was made against.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "read of {len} bytes at image offset {offset:#x} is past the end of the image ({size:#x} bytes)"
-)]
+/// A read that fell outside the bytes it was made against (or, in a view
+/// with an [`Overlay`], straddled a replaced block and the bytes around it).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadError {
     pub offset: u64,
     pub len: u64,
     pub size: u64,
+    /// The read was in bounds but crossed the edge of a replaced block.
+    pub straddles_overlay: bool,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ReadError {
+            offset, len, size, ..
+        } = self;
+        if self.straddles_overlay {
+            write!(
+                f,
+                "read of {len} bytes at image offset {offset:#x} crosses the edge of a block the journal replay replaces"
+            )
+        } else {
+            write!(
+                f,
+                "read of {len} bytes at image offset {offset:#x} is past the end of the image ({size:#x} bytes)"
+            )
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Blocks whose bytes replace the image's in a [`View`]: what the kernel will
+/// have written before anything reads the filesystem (the ext journal,
+/// replayed). Kept in memory, bounded by the journal that fills it; the
+/// image itself is never written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlay {
+    block_size: u64,
+    /// Image offset of each replaced block → its new bytes (`block_size` of them).
+    blocks: std::collections::BTreeMap<u64, Box<[u8]>>,
+}
+
+impl Overlay {
+    pub fn new(block_size: u64) -> Overlay {
+        Overlay {
+            block_size: block_size.max(1),
+            blocks: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Replaces the block at image offset `at` (a later insert wins, as a
+    /// later transaction does). Bytes beyond one block are cut, missing ones
+    /// are zeros.
+    pub fn insert(&mut self, at: u64, mut bytes: Vec<u8>) {
+        bytes.resize(usize::try_from(self.block_size).unwrap_or(0), 0);
+        self.blocks.insert(at, bytes.into_boxed_slice());
+    }
+
+    pub fn block_size(&self) -> u64 {
+        self.block_size
+    }
+
+    pub fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// The replaced blocks: (image offset, new bytes), by offset.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &[u8])> {
+        self.blocks.iter().map(|(&at, bytes)| (at, &bytes[..]))
+    }
+
+    /// The replaced blocks that meet `[start, end)` (image offsets).
+    fn meeting(&self, start: u64, end: u64) -> impl Iterator<Item = (u64, &[u8])> {
+        self.blocks
+            .range(start.saturating_sub(self.block_size.saturating_sub(1))..end)
+            .map(|(&at, bytes)| (at, &bytes[..]))
+            .filter(move |&(at, _)| at.saturating_add(self.block_size) > start)
+    }
 }
 
 /// An image file opened for reading only.
@@ -172,6 +246,7 @@ impl Image {
             meter: None,
             mapped: true,
             file: Some(&self.file),
+            overlay: None,
         }
     }
 
@@ -201,6 +276,8 @@ pub struct View<'a> {
     mapped: bool,
     /// The image file, for positioned reads of scattered blocks.
     file: Option<&'a File>,
+    /// Blocks that read differently from the image (the journal replayed).
+    overlay: Option<&'a Overlay>,
 }
 
 /// Bytes and reads done through a metered [`View`]: a deterministic measure of
@@ -221,7 +298,21 @@ impl<'a> View<'a> {
             meter: None,
             mapped: false,
             file: None,
+            overlay: None,
         }
+    }
+
+    /// The same view with `overlay`'s blocks in place of the image's.
+    pub fn with_overlay(self, overlay: &'a Overlay) -> View<'a> {
+        View {
+            overlay: Some(overlay),
+            ..self
+        }
+    }
+
+    /// The overlay this view reads through, if any.
+    pub fn overlay(&self) -> Option<&'a Overlay> {
+        self.overlay
     }
 
     /// A view over caller-provided bytes that counts every read into `meter`.
@@ -244,8 +335,17 @@ impl<'a> View<'a> {
         };
         let at = self.base.saturating_add(offset);
         let k = ranges.partition_point(|&(_, end)| end <= at);
-        let &(start, _) = ranges.get(k)?;
-        let next = start.max(at).saturating_sub(self.base);
+        let in_file = ranges.get(k).map(|&(start, _)| start.max(at));
+        // A replaced block holds data even where the image has a hole.
+        let replaced = self
+            .overlay
+            .and_then(|o| o.meeting(at, u64::MAX).next())
+            .map(|(block, _)| block.max(at));
+        let next = match (in_file, replaced) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        }
+        .saturating_sub(self.base);
         (next < self.len()).then_some(next)
     }
 
@@ -269,6 +369,7 @@ impl<'a> View<'a> {
             offset: self.base.saturating_add(offset),
             len: len as u64,
             size: self.base.saturating_add(self.len()),
+            straddles_overlay: false,
         };
         let start = usize::try_from(offset).map_err(|_| err())?;
         let end = start.checked_add(len).ok_or_else(err)?;
@@ -276,7 +377,28 @@ impl<'a> View<'a> {
             meter.bytes.fetch_add(len as u64, Ordering::Relaxed);
             meter.reads.fetch_add(1, Ordering::Relaxed);
         }
-        self.data.get(start..end).ok_or_else(err)
+        let bytes = self.data.get(start..end).ok_or_else(err)?;
+        let Some(overlay) = self.overlay else {
+            return Ok(bytes);
+        };
+        // A read inside one replaced block reads the replacement; a read that
+        // meets a replaced block only in part cannot be one slice.
+        let at = self.base.saturating_add(offset);
+        let end = at.saturating_add(len as u64);
+        let mut meeting = overlay.meeting(at, end);
+        match (meeting.next(), meeting.next()) {
+            (None, _) => Ok(bytes),
+            (Some((block, replaced)), None)
+                if block <= at && end <= block.saturating_add(overlay.block_size) =>
+            {
+                let from = usize::try_from(at - block).map_err(|_| err())?;
+                replaced.get(from..from + len).ok_or_else(err)
+            }
+            _ => Err(ReadError {
+                straddles_overlay: true,
+                ..err()
+            }),
+        }
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`, or fails like
@@ -286,21 +408,46 @@ impl<'a> View<'a> {
     /// the pages around each one too (fault-around) and count them all in this
     /// process's memory.
     pub fn read_into(&self, offset: u64, buf: &mut [u8]) -> Result<(), ReadError> {
-        let bytes = self.read(offset, buf.len())?;
+        let plain = View {
+            overlay: None,
+            ..*self
+        };
+        let bytes = plain.read(offset, buf.len())?;
         if let Some(file) = self.file {
             use std::os::unix::fs::FileExt;
             // The bounds were checked against the mapping above; a file that
             // has shrunk since reads short and fails here instead of raising
             // SIGBUS.
-            return file
-                .read_exact_at(buf, self.base.saturating_add(offset))
+            file.read_exact_at(buf, self.base.saturating_add(offset))
                 .map_err(|_| ReadError {
                     offset: self.base.saturating_add(offset),
                     len: buf.len() as u64,
                     size: self.base.saturating_add(self.len()),
-                });
+                    straddles_overlay: false,
+                })?;
+        } else {
+            buf.copy_from_slice(bytes);
         }
-        buf.copy_from_slice(bytes);
+        // Replaced blocks are copied over the image's bytes.
+        if let Some(overlay) = self.overlay {
+            let at = self.base.saturating_add(offset);
+            let end = at.saturating_add(buf.len() as u64);
+            for (block, replaced) in overlay.meeting(at, end) {
+                let from = block.max(at);
+                let to = block.saturating_add(overlay.block_size).min(end);
+                let (Ok(dst), Ok(src), Ok(n)) = (
+                    usize::try_from(from - at),
+                    usize::try_from(from - block),
+                    usize::try_from(to - from),
+                ) else {
+                    continue;
+                };
+                if let (Some(d), Some(s)) = (buf.get_mut(dst..dst + n), replaced.get(src..src + n))
+                {
+                    d.copy_from_slice(s);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -342,8 +489,13 @@ impl<'a> View<'a> {
             offset: self.base.saturating_add(offset),
             len,
             size: self.base.saturating_add(self.len()),
+            straddles_overlay: false,
         })?;
-        let data = self.read(offset, len_usize)?;
+        let data = View {
+            overlay: None,
+            ..*self
+        }
+        .read(offset, len_usize)?;
         Ok(View {
             data,
             base: self.base.saturating_add(offset),
@@ -351,6 +503,7 @@ impl<'a> View<'a> {
             meter: self.meter,
             mapped: self.mapped,
             file: self.file,
+            overlay: self.overlay,
         })
     }
 }
@@ -371,6 +524,30 @@ mod tests {
         assert_eq!(sub.base(), 2);
         let err = sub.read(1, 4).unwrap_err();
         assert_eq!(err.offset, 3);
+    }
+
+    #[test]
+    fn an_overlay_replaces_whole_blocks_and_refuses_straddling_slices() {
+        let bytes: Vec<u8> = (0..64u8).collect();
+        let mut overlay = Overlay::new(16);
+        overlay.insert(16, vec![0xAA; 16]);
+        let view = View::from_bytes(&bytes).with_overlay(&overlay);
+        assert_eq!(view.read(0, 16).unwrap(), &bytes[..16]);
+        assert_eq!(view.read(20, 4).unwrap(), &[0xAA; 4]);
+        assert_eq!(view.read(32, 8).unwrap(), &bytes[32..40]);
+        let straddle = view.read(12, 8).unwrap_err();
+        assert!(straddle.straddles_overlay, "{straddle}");
+        // A copy can cross the edge: the replaced part is patched in.
+        let mut buf = [0u8; 12];
+        view.read_into(10, &mut buf).unwrap();
+        assert_eq!(&buf[..6], &bytes[10..16]);
+        assert_eq!(&buf[6..], &[0xAA; 6]);
+        // A sub-view keeps the overlay (image offsets).
+        let sub = view.sub(16, 32).unwrap();
+        assert_eq!(sub.read(0, 16).unwrap(), &[0xAA; 16]);
+        assert_eq!(sub.read(16, 1).unwrap(), &[32]);
+        // Without the overlay, the image's bytes.
+        assert_eq!(View::from_bytes(&bytes).read(20, 1).unwrap(), &[20]);
     }
 
     #[test]

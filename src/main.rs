@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use imginspect::analysis::{self, ScanOptions, ScanResult, VolumeResult};
+use imginspect::analysis::{self, JournalMode, ScanOptions, ScanResult, VolumeResult};
 use imginspect::fs::{Detail, NoProgress};
 use imginspect::image::Image;
 use imginspect::model::Severity;
@@ -42,6 +42,27 @@ struct Cli {
     /// Capture the mouse in the inspector (click selects, wheel scrolls); `m` toggles it.
     #[arg(long, global = true)]
     mouse: bool,
+    /// An ext filesystem whose journal needs recovery: show it as the kernel
+    /// will mount it (replay), as it lies on disk (ignore), or both.
+    #[arg(long, value_enum, default_value_t = JournalChoice::Replay, global = true)]
+    journal: JournalChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum JournalChoice {
+    Replay,
+    Ignore,
+    Both,
+}
+
+impl JournalChoice {
+    fn mode(self) -> JournalMode {
+        match self {
+            JournalChoice::Replay => JournalMode::Replay,
+            JournalChoice::Ignore => JournalMode::Ignore,
+            JournalChoice::Both => JournalMode::Both,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -255,7 +276,7 @@ fn main() -> ExitCode {
     if let Command::Demo = command {
         return ExitCode::from(inspect(None, tui));
     }
-    ExitCode::from(run(command))
+    ExitCode::from(run(command, cli.journal.mode()))
 }
 
 struct TuiChoice {
@@ -307,7 +328,7 @@ fn inspect(image: Option<&Path>, choice: TuiChoice) -> u8 {
     }
 }
 
-fn run(command: Command) -> u8 {
+fn run(command: Command, journal: JournalMode) -> u8 {
     match command {
         Command::Scan {
             image,
@@ -321,7 +342,7 @@ fn run(command: Command) -> u8 {
                 format,
                 ScanFormat::Bodyfile | ScanFormat::Dfxml | ScanFormat::Html
             );
-            let result = match open_and_scan(&image, hash, every_file) {
+            let result = match open_and_scan(&image, hash, every_file, journal) {
                 Ok(r) => r,
                 Err(e) => {
                     if let ScanFormat::Json = format {
@@ -380,7 +401,7 @@ fn run(command: Command) -> u8 {
             recursive,
             deleted,
             partition,
-        } => with_filesystem(&image, false, Detail::Everything, |result| {
+        } => with_filesystem(&image, false, Detail::Everything, journal, |result| {
             let volume = chosen_volume(result, partition)?;
             Some(listing::ls(volume, &path, recursive, deleted))
         }),
@@ -390,13 +411,13 @@ fn run(command: Command) -> u8 {
             output,
             force,
             partition,
-        } => cat(&image, &file, output.as_deref(), force, partition),
+        } => cat(&image, &file, output.as_deref(), force, partition, journal),
         Command::Block {
             image,
             block,
             format,
             partition,
-        } => with_filesystem(&image, true, Detail::Claiming(block), |result| {
+        } => with_filesystem(&image, true, Detail::Claiming(block), journal, |result| {
             let fs = chosen_volume(result, partition)?.filesystem.as_ref()?;
             Some(match format {
                 Format::Text => text::block(fs, block),
@@ -409,7 +430,7 @@ fn run(command: Command) -> u8 {
             width,
             force,
             partition,
-        } => heatmap(&image, &output, width, force, partition),
+        } => heatmap(&image, &output, width, force, partition, journal),
         Command::Demo => inspect(
             None,
             TuiChoice {
@@ -422,7 +443,7 @@ fn run(command: Command) -> u8 {
             inode,
             format,
             partition,
-        } => with_filesystem(&image, false, Detail::Everything, |result| {
+        } => with_filesystem(&image, false, Detail::Everything, journal, |result| {
             let volume = chosen_volume(result, partition)?;
             let fs = volume.filesystem.as_ref()?;
             Some(match (fs.inode(inode), format) {
@@ -443,6 +464,7 @@ fn with_filesystem(
     image: &Path,
     parse_only: bool,
     detail: Detail,
+    journal: JournalMode,
     f: impl FnOnce(&ScanResult) -> Option<String>,
 ) -> u8 {
     let result = match Image::open(image) {
@@ -452,6 +474,7 @@ fn with_filesystem(
                 hash: false,
                 parse_only,
                 detail,
+                journal,
             },
             &NoProgress,
         ),
@@ -482,7 +505,14 @@ fn with_filesystem(
 /// `cat`: a file's bytes through imginspect's own block map, to standard
 /// output or to a new file — never the image, never over an existing file
 /// without `--force`.
-fn cat(image: &Path, file: &str, output: Option<&Path>, force: bool, partition: Option<u32>) -> u8 {
+fn cat(
+    image: &Path,
+    file: &str,
+    output: Option<&Path>,
+    force: bool,
+    partition: Option<u32>,
+    journal: JournalMode,
+) -> u8 {
     let img = match Image::open(image) {
         Ok(img) => img,
         Err(e) => {
@@ -494,6 +524,7 @@ fn cat(image: &Path, file: &str, output: Option<&Path>, force: bool, partition: 
         hash: false,
         parse_only: true,
         detail: Detail::Everything,
+        journal,
     };
     let result = analysis::scan(&img, &options, &NoProgress);
     let Some(volume) = chosen_volume(&result, partition) else {
@@ -514,7 +545,7 @@ fn cat(image: &Path, file: &str, output: Option<&Path>, force: bool, partition: 
         eprintln!("imginspect: {file}: no such inode or path");
         return exit::OPERATIONAL;
     };
-    let Ok(view) = img.view().sub(volume.offset_bytes, volume.length_bytes) else {
+    let Some(view) = volume_view(&img, volume) else {
         return exit::OPERATIONAL;
     };
     let written = match output {
@@ -549,6 +580,22 @@ fn cat(image: &Path, file: &str, output: Option<&Path>, force: bool, partition: 
     }
 }
 
+/// The bytes of a volume as its model was made from: on disk, or with the
+/// journal replayed over them.
+fn volume_view<'a>(
+    img: &'a Image,
+    volume: &'a VolumeResult,
+) -> Option<imginspect::image::View<'a>> {
+    let view = img
+        .view()
+        .sub(volume.offset_bytes, volume.length_bytes)
+        .ok()?;
+    Some(match (&volume.journal, volume.replayed) {
+        (Some(journal), true) => view.with_overlay(&journal.overlay),
+        _ => view,
+    })
+}
+
 /// The SHA-256 of every regular file whose bytes can be read (deleted ones
 /// too, through their old maps, as fiwalk hashes them), for DFXML.
 fn file_digests(image: &Path, result: &ScanResult) -> listing::FileDigests {
@@ -557,10 +604,7 @@ fn file_digests(image: &Path, result: &ScanResult) -> listing::FileDigests {
         return digests;
     };
     for volume in &result.volumes {
-        let (Some(fs), Ok(view)) = (
-            &volume.filesystem,
-            img.view().sub(volume.offset_bytes, volume.length_bytes),
-        ) else {
+        let (Some(fs), Some(view)) = (&volume.filesystem, volume_view(&img, volume)) else {
             continue;
         };
         for n in fs
@@ -577,10 +621,24 @@ fn file_digests(image: &Path, result: &ScanResult) -> listing::FileDigests {
 }
 
 /// `heatmap`: the chosen volume's ownership map as a PNG in a new file.
-fn heatmap(image: &Path, output: &Path, width: u32, force: bool, partition: Option<u32>) -> u8 {
+fn heatmap(
+    image: &Path,
+    output: &Path,
+    width: u32,
+    force: bool,
+    partition: Option<u32>,
+    journal: JournalMode,
+) -> u8 {
     // Every inode's runs are needed to colour the cells they own.
     let result = match Image::open(image) {
-        Ok(img) => analysis::scan(&img, &ScanOptions::default(), &NoProgress),
+        Ok(img) => analysis::scan(
+            &img,
+            &ScanOptions {
+                journal,
+                ..ScanOptions::default()
+            },
+            &NoProgress,
+        ),
         Err(e) => {
             eprintln!("imginspect: {e}");
             return exit::OPERATIONAL;
@@ -660,7 +718,12 @@ fn chosen_volume(result: &ScanResult, partition: Option<u32>) -> Option<&VolumeR
     }
 }
 
-fn open_and_scan(path: &Path, hash: bool, every_file: bool) -> Result<ScanResult, String> {
+fn open_and_scan(
+    path: &Path,
+    hash: bool,
+    every_file: bool,
+    journal: JournalMode,
+) -> Result<ScanResult, String> {
     let image = Image::open(path).map_err(|e| e.to_string())?;
     // The report names only what the findings involve: the model keeps no
     // more, unless every file is listed (bodyfile).
@@ -672,6 +735,7 @@ fn open_and_scan(path: &Path, hash: bool, every_file: bool) -> Result<ScanResult
         } else {
             Detail::FindingsOnly
         },
+        journal,
     };
     Ok(analysis::scan(&image, &options, &NoProgress))
 }

@@ -430,6 +430,17 @@ pub struct Finding {
     /// Block runs as `[start, count]` pairs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<[u64; 2]>,
+    /// Only in the filesystem as the kernel will mount it, once the journal
+    /// is replayed (not in the image as it lies on disk).
+    #[serde(skip_serializing_if = "is_false")]
+    pub after_replay: bool,
+    /// Only in the image as it lies on disk: replaying the journal removes it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub before_replay: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 impl Finding {
@@ -440,7 +451,36 @@ impl Finding {
             message: message.into(),
             inodes: Vec::new(),
             blocks: Vec::new(),
+            after_replay: false,
+            before_replay: false,
         }
+    }
+
+    /// What a report adds to the finding's message about the journal.
+    pub fn replay_note(&self) -> Option<&'static str> {
+        if self.after_replay {
+            Some("appears when the journal is replayed")
+        } else if self.before_replay {
+            Some("only on disk: replaying the journal removes it")
+        } else {
+            None
+        }
+    }
+
+    /// The message as reports show it: with the journal note in front.
+    pub fn shown_message(&self) -> String {
+        match self.replay_note() {
+            Some(note) => format!("[{note}] {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+
+    /// The same finding (code, message, inodes, blocks), whatever the replay marks.
+    pub fn same_as(&self, other: &Finding) -> bool {
+        self.code == other.code
+            && self.message == other.message
+            && self.inodes == other.inodes
+            && self.blocks == other.blocks
     }
 
     pub fn with_inodes(mut self, inodes: impl IntoIterator<Item = InodeNo>) -> Finding {

@@ -144,7 +144,8 @@ fn golden_json() {
     let update = std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1");
     let mut failures = Vec::new();
     let ext = common::expected().into_iter().map(|(name, _, _)| name);
-    for name in ext.chain(common::disk_samples()) {
+    let journal = common::journal_samples().into_iter().map(|j| j.name);
+    for name in ext.chain(common::disk_samples()).chain(journal) {
         let path = common::samples_dir().join(&name);
         let mut json = common::scan_json(&path);
         json["image"]["path"] = serde_json::Value::String(format!("sample-images/{name}"));

@@ -440,12 +440,13 @@ fn e2fsck_exit_codes_match_expected_tsv() {
         return;
     }
     let expected = common::expected();
-    // expected.tsv (ext) and disks.tsv (disks and FAT) document every
-    // committed image.
+    // expected.tsv (ext), disks.tsv (disks and FAT), erofs.tsv and
+    // journal.tsv document every committed image.
     let listed: BTreeSet<String> = expected
         .iter()
         .map(|(n, _, _)| n.clone())
         .chain(common::disk_samples())
+        .chain(common::journal_samples().into_iter().map(|j| j.name))
         .collect();
     let on_disk: BTreeSet<String> = std::fs::read_dir(common::samples_dir())
         .expect("read sample-images")

@@ -192,7 +192,8 @@ fn thousands_of_seeded_mutants_scan_within_budget() {
     let mut worst: (u64, String) = (0, String::new());
     let mut total = 0usize;
     let ext = common::expected().into_iter().map(|(name, _, _)| name);
-    for name in ext.chain(common::disk_samples()) {
+    let journal = common::journal_samples().into_iter().map(|j| j.name);
+    for name in ext.chain(common::disk_samples()).chain(journal) {
         let pristine = common::sample_bytes(&name);
         let targets = targets(&pristine);
         // The one large sample (a spec-valid FAT32 is 33 MiB) gets fewer.

@@ -13,6 +13,7 @@ use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::fs::ext::journal::Journal;
 use crate::fs::{self, Progress};
 use crate::image::{Image, View};
 use crate::model::{
@@ -70,6 +71,11 @@ pub struct VolumeResult {
     pub crosslinks: Vec<Crosslink>,
     /// Parser and analysis findings, most severe first.
     pub findings: Vec<Finding>,
+    /// The ext journal, when it was read (recovery pending, or asked for).
+    pub journal: Option<Box<Journal>>,
+    /// The model and findings are of the filesystem with the journal
+    /// replayed (what the kernel will mount), not of the bytes on disk.
+    pub replayed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,6 +133,22 @@ pub struct ScanOptions {
     /// How much of the filesystem goes into the model (the findings are the
     /// same either way).
     pub detail: fs::Detail,
+    /// Which view of an ext filesystem whose journal needs recovery.
+    pub journal: JournalMode,
+}
+
+/// Which filesystem a scan shows when an ext journal needs recovery.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum JournalMode {
+    /// The filesystem as the kernel will mount it: the journal replayed in
+    /// memory; findings that exist only then are marked `after_replay`.
+    #[default]
+    Replay,
+    /// The bytes as they lie on disk.
+    Ignore,
+    /// The replayed view, plus the on-disk findings that replay removes
+    /// (marked `before_replay`).
+    Both,
 }
 
 /// Scans an image: each partition of its partition table is a volume, or the
@@ -214,12 +236,18 @@ fn scan_volume(
         error: Some(error),
         crosslinks: Vec::new(),
         findings: Vec::new(),
+        journal: None,
+        replayed: false,
     };
     let view = match image.sub(offset, length) {
         Ok(view) if length > 0 => view,
         _ => return failed("the partition lies beyond the end of the image".into()),
     };
-    let mut result = match fs::parse(&view, options.detail, progress) {
+    let journal = (options.journal != JournalMode::Ignore && fs::ext::probe(&view))
+        .then(|| fs::ext::journal::read(&view))
+        .flatten()
+        .filter(|j| j.needs_recovery);
+    let one_view = |view: &View<'_>| match fs::parse(view, options.detail, progress) {
         Ok(filesystem) if options.parse_only => VolumeResult {
             index,
             offset_bytes: offset,
@@ -229,12 +257,171 @@ fn scan_volume(
             filesystem: Some(filesystem),
             error: None,
             crosslinks: Vec::new(),
+            journal: None,
+            replayed: false,
         },
         Ok(filesystem) => analyse(index, offset, length, filesystem, length),
         Err(e) => failed(e.to_string()),
     };
+    let mut result = match journal {
+        Some(journal) if journal.pending() => {
+            let on_disk = one_view(&view);
+            let replayed = one_view(&view.with_overlay(&journal.overlay));
+            with_replay(replayed, on_disk, journal, options.journal)
+        }
+        journal => {
+            let mut result = one_view(&view);
+            if let Some(journal) = journal {
+                result.findings.extend(journal.findings.iter().cloned());
+                result
+                    .findings
+                    .sort_by_key(|f| std::cmp::Reverse(f.severity));
+                result.journal = Some(Box::new(journal));
+            }
+            result
+        }
+    };
     result.partition = partition.map(|(p, _)| p.clone());
     result
+}
+
+/// The replayed view's result, its findings marked against the on-disk
+/// view's: `after_replay` where only the replayed filesystem has them, and
+/// (with [`JournalMode::Both`]) the on-disk-only ones added as `before_replay`.
+/// `needs_recovery` gives way to `journal_replay_pending`, which says what
+/// replay writes.
+fn with_replay(
+    mut replayed: VolumeResult,
+    on_disk: VolumeResult,
+    mut journal: Journal,
+    mode: JournalMode,
+) -> VolumeResult {
+    replayed.findings.retain(|f| f.code != "needs_recovery");
+    let on_disk_findings: Vec<&Finding> = on_disk
+        .findings
+        .iter()
+        .filter(|f| f.code != "needs_recovery")
+        .collect();
+    let mut new_findings = 0usize;
+    for f in &mut replayed.findings {
+        if !on_disk_findings.iter().any(|o| o.same_as(f)) {
+            f.after_replay = true;
+            new_findings += 1;
+        }
+    }
+    if mode == JournalMode::Both {
+        for f in on_disk_findings {
+            if !replayed.findings.iter().any(|r| r.same_as(f)) {
+                let mut f = f.clone();
+                f.before_replay = true;
+                replayed.findings.push(f);
+            }
+        }
+    }
+    if let Some(fs) = &replayed.filesystem {
+        for r in journal.replayed.iter_mut().filter(|r| r.what.is_empty()) {
+            // Directories are in every model (findings-only too), so this
+            // reads the same whatever the detail of the parse.
+            let dirs: Vec<String> = claimers_of(fs, r.block)
+                .into_iter()
+                .filter_map(|c| match c {
+                    Claimer::Inode {
+                        role: Role::Directory,
+                        paths,
+                        inode,
+                        ..
+                    } => Some(paths.first().cloned().unwrap_or(format!("inode {inode}"))),
+                    _ => None,
+                })
+                .collect();
+            r.what = if dirs.is_empty() {
+                "a file's data or extent-tree block".into()
+            } else {
+                format!("a block of directory {}", dirs.join(", "))
+            };
+        }
+    }
+    let committed: Vec<u32> = journal
+        .transactions
+        .iter()
+        .filter(|t| t.committed)
+        .map(|t| t.sequence)
+        .collect();
+    const SHOWN: usize = 6;
+    let mut listed: Vec<String> = journal
+        .replayed
+        .iter()
+        .take(SHOWN)
+        .map(|r| {
+            let changed = if r.inodes_changed.is_empty() {
+                String::new()
+            } else {
+                let inos: Vec<String> = r.inodes_changed.iter().map(u64::to_string).collect();
+                format!(", changing inode {}", inos.join(", "))
+            };
+            format!("block {} ({}{changed})", r.block, r.what)
+        })
+        .collect();
+    if journal.replayed.len() > SHOWN {
+        listed.push(format!("{} more", journal.replayed.len() - SHOWN));
+    }
+    let sequences = match (committed.first(), committed.last()) {
+        (Some(a), Some(b)) if a != b => format!("transactions {a}–{b}"),
+        (Some(a), _) => format!("transaction {a}"),
+        _ => "no transaction".into(),
+    };
+    let (severity, verdict) = if new_findings > 0 {
+        (
+            Severity::High,
+            format!(
+                "{new_findings} finding(s) below appear only then (marked \"appears when the journal is replayed\"); e2fsck -fn skips journal recovery and does not see them"
+            ),
+        )
+    } else {
+        (
+            Severity::Medium,
+            "the replayed filesystem has no finding the on-disk one lacks".to_string(),
+        )
+    };
+    let mut pending = Finding::new(
+        severity,
+        "journal_replay_pending",
+        format!(
+            "the journal needs recovery: at mount the kernel replays {sequences}, writing {}{}{}; {verdict}",
+            plural(journal.replayed.len(), "block"),
+            if listed.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", join_and(&listed))
+            },
+            if journal.revoked_blocks > 0 {
+                format!(
+                    " ({} logged blocks cancelled by revoke records)",
+                    journal.revoked_blocks
+                )
+            } else {
+                String::new()
+            },
+        ),
+    )
+    .with_blocks(
+        coalesce_runs(journal.replayed.iter().map(|r| (r.block, 1)).collect())
+            .into_iter()
+            .map(|(s, l)| [s, l]),
+    );
+    pending.inodes = journal
+        .replayed
+        .iter()
+        .flat_map(|r| r.inodes_changed.iter().copied())
+        .collect();
+    replayed.findings.push(pending);
+    replayed.findings.extend(journal.findings.iter().cloned());
+    replayed
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(f.severity));
+    replayed.journal = Some(Box::new(journal));
+    replayed.replayed = true;
+    replayed
 }
 
 /// The SHA-256 of a view, read in bounded chunks. Holes in a sparse image
@@ -481,6 +668,8 @@ pub fn analyse(
         error: None,
         crosslinks,
         findings,
+        journal: None,
+        replayed: false,
     }
 }
 

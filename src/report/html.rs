@@ -261,7 +261,7 @@ fn findings_table(out: &mut String, findings: &[crate::model::Finding]) {
             "<tr><td class='{0}'>{0}</td><td><code>{1}</code></td><td>{2}</td></tr>",
             f.severity.name(),
             f.code,
-            escape(&f.message)
+            escape(&f.shown_message())
         );
     }
     out.push_str("</table>\n");

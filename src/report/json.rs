@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::analysis::{self, Claimer, Crosslink, ImageInfo, ScanResult};
+use crate::fs::ext::journal::{ReplayedBlock, Transaction};
 use crate::model::{BlockNo, Filesystem, Finding, FsInfo, Inode, Severity};
 use crate::volume::{Partition, PartitionTable};
 
@@ -38,6 +39,25 @@ struct Volume<'a> {
     error: Option<&'a str>,
     crosslinks: &'a [Crosslink],
     findings: &'a [Finding],
+    /// The ext journal, when it needs recovery; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    journal: Option<JournalReport<'a>>,
+}
+
+/// What the journal holds and what its replay writes.
+#[derive(Serialize)]
+struct JournalReport<'a> {
+    needs_recovery: bool,
+    /// `replayed`: the filesystem above is the one the kernel will mount;
+    /// `on_disk`: the bytes as they lie (`--journal ignore`, or nothing to replay).
+    view: &'static str,
+    first_sequence: u32,
+    transactions: &'a [Transaction],
+    revoked_blocks: usize,
+    /// Why the walk of the log ended where it did.
+    end: &'a str,
+    /// Every filesystem block replay writes, what it is, and which inodes change.
+    replayed_blocks: &'a [ReplayedBlock],
 }
 
 #[derive(Serialize)]
@@ -70,6 +90,15 @@ pub fn render(result: &ScanResult) -> String {
             error: v.error.as_deref(),
             crosslinks: &v.crosslinks,
             findings: &v.findings,
+            journal: v.journal.as_deref().map(|j| JournalReport {
+                needs_recovery: j.needs_recovery,
+                view: if v.replayed { "replayed" } else { "on_disk" },
+                first_sequence: j.first_sequence,
+                transactions: &j.transactions,
+                revoked_blocks: j.revoked_blocks,
+                end: &j.end,
+                replayed_blocks: &j.replayed,
+            }),
         })
         .collect();
     let report = Report {

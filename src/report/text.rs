@@ -84,7 +84,7 @@ fn finding_line(out: &mut String, f: &Finding) {
         "  {:<8} {:<24} {}",
         f.severity.name().to_uppercase(),
         f.code,
-        safe(&f.message)
+        safe(&f.shown_message())
     );
 }
 

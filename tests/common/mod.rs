@@ -47,6 +47,49 @@ pub fn disk_samples() -> Vec<String> {
         .collect()
 }
 
+/// A journal sample (sample-images/journal.tsv): e2fsck -fn's exit on the
+/// image and on a copy replayed by `debugfs -w -R jr`, the blocks that replay
+/// changes there, and the finding codes imginspect reports.
+pub struct JournalSample {
+    pub name: String,
+    pub e2fsck_before: i32,
+    pub e2fsck_after: i32,
+    pub changed_blocks: Vec<u64>,
+    pub codes: Vec<String>,
+}
+
+pub fn journal_samples() -> Vec<JournalSample> {
+    let text = std::fs::read_to_string(samples_dir().join("journal.tsv")).expect("journal.tsv");
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            let list = |i: usize| -> Vec<String> {
+                cols.get(i)
+                    .unwrap_or(&"")
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            };
+            let changed_blocks = list(3)
+                .iter()
+                .flat_map(|r| match r.split_once('-') {
+                    Some((a, b)) => a.parse::<u64>().unwrap()..=b.parse().unwrap(),
+                    None => r.parse::<u64>().unwrap()..=r.parse().unwrap(),
+                })
+                .collect();
+            JournalSample {
+                name: cols[0].to_string(),
+                e2fsck_before: cols[1].parse().expect("e2fsck exit"),
+                e2fsck_after: cols[2].parse().expect("e2fsck exit"),
+                changed_blocks,
+                codes: list(4),
+            }
+        })
+        .collect()
+}
+
 /// Every block an inode's runs claim, in run order (one entry per block:
 /// for comparing with tools that list blocks, on small sample files only).
 pub fn run_blocks(

@@ -10,6 +10,7 @@ pub mod csum;
 pub mod dir;
 pub mod groups;
 pub mod inode;
+pub mod journal;
 pub mod superblock;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -896,7 +897,7 @@ fn in_use(sb: &Superblock, ri: &RawInode<'_>) -> bool {
 }
 
 /// The role of an inode's file blocks.
-fn data_role(sb: &Superblock, ri: &RawInode<'_>) -> Role {
+pub(crate) fn data_role(sb: &Superblock, ri: &RawInode<'_>) -> Role {
     if ri.ino == BAD_BLOCKS_INO {
         return Role::BadBlock;
     }
@@ -1124,7 +1125,7 @@ impl NamedElsewhere {
 
 /// The inode-table slot of inode `ino`, read again (for an inode a
 /// findings-only parse left out of the model).
-fn read_raw_inode<'a>(
+pub(crate) fn read_raw_inode<'a>(
     view: &View<'a>,
     sb: &Superblock,
     descs: &[GroupDesc],

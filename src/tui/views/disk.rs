@@ -174,7 +174,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, disk: &Disk) {
                     format!("  {:<8} ", f.severity.name().to_uppercase()),
                     theme.severity(f.severity),
                 ),
-                Span::raw(format!("{}: {}", f.code, safe(&f.message))),
+                Span::raw(format!("{}: {}", f.code, safe(&f.shown_message()))),
             ]));
         }
     }

@@ -47,7 +47,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             format!("{} — {}", f.severity.name().to_uppercase(), f.code),
             theme.severity(f.severity),
         ),
-        Line::raw(safe(&f.message)),
+        Line::raw(safe(&f.shown_message())),
         Line::raw(""),
         Line::styled("What it is", theme.title()),
         Line::raw(what),

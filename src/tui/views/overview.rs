@@ -136,7 +136,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
                     "{:<8} {:<22} {}",
                     f.severity.name().to_uppercase(),
                     f.code,
-                    safe(&f.message)
+                    safe(&f.shown_message())
                 ),
                 width,
             );

@@ -1,0 +1,311 @@
+//! The ext journal replayed in memory (sample-images/journal-*.img, built by
+//! build-journal.sh): our replayed view against the image `debugfs -w -R jr`
+//! writes on a copy, block for block; our findings on it against
+//! `e2fsck -fn` on that copy (which does see the cross-link that e2fsck on
+//! the original skips); revoked, uncommitted and badly checksummed
+//! transactions left out as the kernel leaves them out; and the evidence
+//! never written.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use common::{JournalSample, have_tool, imginspect, journal_samples, samples_dir, tool};
+use imginspect::fs::ext::journal;
+use imginspect::image::View;
+
+fn path(name: &str) -> String {
+    samples_dir().join(name).to_str().unwrap().to_string()
+}
+
+fn codes(json: &serde_json::Value) -> BTreeSet<String> {
+    json["volumes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn scan(name: &str, mode: &str) -> serde_json::Value {
+    let out = imginspect(&["scan", "--format", "json", "--journal", mode, &path(name)]);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {out:?}"))
+}
+
+#[test]
+fn every_journal_sample_reports_its_expected_findings() {
+    let samples = journal_samples();
+    assert!(samples.len() >= 6);
+    for JournalSample {
+        name, codes: want, ..
+    } in &samples
+    {
+        let json = scan(name, "replay");
+        let want: BTreeSet<String> = want.iter().cloned().collect();
+        assert_eq!(codes(&json), want, "{name}");
+        assert_eq!(json["volumes"][0]["journal"]["view"], "replayed", "{name}");
+        // Read as it lies on disk: only the pending recovery is said.
+        let on_disk = scan(name, "ignore");
+        assert_eq!(
+            codes(&on_disk),
+            BTreeSet::from(["needs_recovery".to_string()]),
+            "{name}"
+        );
+        assert!(on_disk["volumes"][0]["journal"].is_null(), "{name}");
+    }
+}
+
+/// The blocks replay writes, and what it writes there, are the blocks and
+/// bytes `debugfs -w -R jr` writes on a copy — all of them, except jr's own
+/// bookkeeping in the superblock (needs_recovery cleared) and the journal
+/// superblock (s_start reset).
+#[test]
+fn the_replayed_view_is_what_debugfs_jr_writes() {
+    if !have_tool("debugfs") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for sample in journal_samples() {
+        let name = &sample.name;
+        let original = std::fs::read(path(name)).unwrap();
+        let copy = dir.path().join(name);
+        std::fs::write(&copy, &original).unwrap();
+        let jr = Command::new("debugfs")
+            .args(["-w", "-R", "jr", copy.to_str().unwrap()])
+            .env("PATH", common::tool_path())
+            .env("E2FSPROGS_FAKE_TIME", "1700000000")
+            .output()
+            .unwrap();
+        assert!(jr.status.success(), "{name}: {jr:?}");
+        let replayed_by_jr = std::fs::read(&copy).unwrap();
+
+        let view = View::from_bytes(&original);
+        let journal = journal::read(&view).expect("an ext journal");
+        let ours = view.with_overlay(&journal.overlay);
+        let bs = journal.overlay.block_size() as usize;
+        let mut differ: Vec<u64> = Vec::new();
+        let mut ours_changed: Vec<u64> = Vec::new();
+        let mut block = vec![0u8; bs];
+        for (b, theirs) in replayed_by_jr.chunks(bs).enumerate() {
+            let b = b as u64;
+            ours.read_into(b * bs as u64, &mut block).unwrap();
+            if block != theirs {
+                differ.push(b);
+            }
+            if block[..] != original[b as usize * bs..(b as usize + 1) * bs] {
+                ours_changed.push(b);
+            }
+        }
+        // Only the two bookkeeping blocks: the superblock (block 1 at 1 KiB)
+        // and the journal's own superblock, where jr records that it ran.
+        let journal_sb = *sample
+            .changed_blocks
+            .iter()
+            .find(|&&b| b != 1 && !ours_changed.contains(&b))
+            .unwrap_or(&u64::MAX);
+        assert!(
+            differ.iter().all(|&b| b == 1 || b == journal_sb),
+            "{name}: replayed view and jr differ in blocks {differ:?}"
+        );
+        // What we change is what jr changes, bookkeeping aside.
+        let jr_changed: Vec<u64> = sample
+            .changed_blocks
+            .iter()
+            .copied()
+            .filter(|&b| b != 1 && b != journal_sb)
+            .collect();
+        assert_eq!(ours_changed, jr_changed, "{name}");
+        let listed: Vec<u64> = journal.replayed.iter().map(|r| r.block).collect();
+        assert!(
+            ours_changed.iter().all(|b| listed.contains(b)),
+            "{name}: {listed:?}"
+        );
+    }
+}
+
+/// Our findings on the replayed view against e2fsck -fn on the jr copy: the
+/// exit status (clean or not), and on the trap the very pairs pass 1B names.
+#[test]
+fn findings_after_replay_are_what_e2fsck_sees_on_a_replayed_copy() {
+    if !have_tool("debugfs") || !have_tool("e2fsck") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for sample in journal_samples() {
+        let name = &sample.name;
+        let before = tool("e2fsck", &["-fn", &path(name)]);
+        assert_eq!(before.status.code(), Some(sample.e2fsck_before), "{name}");
+        let copy = dir.path().join(name);
+        std::fs::copy(path(name), &copy).unwrap();
+        let c = copy.to_str().unwrap();
+        assert!(tool("debugfs", &["-w", "-R", "jr", c]).status.success());
+        let after = tool("e2fsck", &["-fn", c]);
+        assert_eq!(after.status.code(), Some(sample.e2fsck_after), "{name}");
+
+        let json = scan(name, "replay");
+        let findings = json["volumes"][0]["findings"].as_array().unwrap();
+        let serious_after = findings.iter().any(|f| {
+            f["after_replay"] == true && matches!(f["severity"].as_str(), Some("critical" | "high"))
+        });
+        assert_eq!(
+            serious_after,
+            sample.e2fsck_after != 0,
+            "{name}: e2fsck on the replayed copy exits {}",
+            sample.e2fsck_after
+        );
+        if sample.e2fsck_after != 0 {
+            // Pass 1B: "Multiply-claimed block(s) in inode N: a--b".
+            let text = String::from_utf8_lossy(&after.stdout);
+            let theirs: BTreeSet<u64> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("Multiply-claimed block(s) in inode "))
+                .filter_map(|l| l.split(':').next()?.parse().ok())
+                .collect();
+            let ours: BTreeSet<u64> = findings
+                .iter()
+                .filter(|f| f["code"] == "crosslink")
+                .flat_map(|f| f["inodes"].as_array().unwrap().iter())
+                .map(|i| i.as_u64().unwrap())
+                .collect();
+            assert!(!theirs.is_empty(), "{name}: {text}");
+            assert_eq!(ours, theirs, "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_trap_is_shown_as_it_will_be_mounted_and_marked_so() {
+    let name = "journal-crosslink-trap.img";
+    let json = scan(name, "replay");
+    let volume = &json["volumes"][0];
+    let crosslink = volume["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "crosslink")
+        .expect("the cross-link after replay");
+    assert_eq!(crosslink["after_replay"], true);
+    assert_eq!(json["summary"]["crosslinked_blocks"], 2);
+    // The replayed block is the inode table block holding the forged inode.
+    let replayed = volume["journal"]["replayed_blocks"].as_array().unwrap();
+    assert_eq!(replayed.len(), 1);
+    assert!(
+        replayed[0]["what"]
+            .as_str()
+            .unwrap()
+            .contains("inode table"),
+        "{replayed:?}"
+    );
+    let changed = replayed[0]["inodes_changed"].as_array().unwrap();
+    assert!(
+        crosslink["inodes"]
+            .as_array()
+            .unwrap()
+            .contains(&changed[0])
+    );
+    // The text report says it too, and the exit status is a finding's.
+    let out = imginspect(&["scan", &path(name)]);
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[appears when the journal is replayed]"),
+        "{text}"
+    );
+    // On disk the image is clean but for the pending recovery.
+    let on_disk = scan(name, "ignore");
+    assert_eq!(on_disk["summary"]["crosslinked_blocks"], 0);
+    // Both views: nothing on disk disappears with replay here; the harmless
+    // image's replay changes a timestamp and adds no finding.
+    let both = scan(name, "both");
+    assert!(
+        both["volumes"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["before_replay"].is_null())
+    );
+    let harmless = scan("journal-harmless.img", "replay");
+    let pending = harmless["volumes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "journal_replay_pending")
+        .unwrap();
+    assert_eq!(pending["severity"], "medium");
+    assert_eq!(
+        imginspect(&["scan", &path("journal-harmless.img")])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn cat_reads_the_file_as_it_will_be_mounted() {
+    let name = "journal-crosslink-trap.img";
+    let replayed = imginspect(&["cat", &path(name), "/home/user/notes.txt"]);
+    let shadow = imginspect(&["cat", &path(name), "/etc/shadow"]);
+    assert!(!shadow.stdout.is_empty());
+    assert_eq!(
+        replayed.stdout, shadow.stdout,
+        "after replay notes.txt reads /etc/shadow's blocks"
+    );
+    let on_disk = imginspect(&[
+        "cat",
+        &path(name),
+        "/home/user/notes.txt",
+        "--journal",
+        "ignore",
+    ]);
+    assert!(on_disk.stdout.is_empty());
+}
+
+#[test]
+fn the_evidence_is_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    for sample in journal_samples() {
+        let copy = dir.path().join(&sample.name);
+        std::fs::copy(path(&sample.name), &copy).unwrap();
+        let before = std::fs::read(&copy).unwrap();
+        let c = copy.to_str().unwrap();
+        for mode in ["replay", "both", "ignore"] {
+            imginspect(&["scan", "--journal", mode, c]);
+        }
+        imginspect(&["cat", c, "/etc/shadow"]);
+        assert_eq!(std::fs::read(&copy).unwrap(), before, "{}", sample.name);
+    }
+}
+
+/// Hostile journals: every field of the journal superblock and of the first
+/// log blocks set to extremes never panics, loops or allocates without bound.
+#[test]
+fn a_hostile_journal_is_a_finding_never_a_crash() {
+    let pristine = std::fs::read(path("journal-crosslink-trap.img")).unwrap();
+    // Journal superblock at block 40, log blocks 41.. (1 KiB blocks; see the README).
+    let journal_at = 40 * 1024;
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    for case in 0..400 {
+        let mut bytes = pristine.clone();
+        for _ in 0..1 + case % 8 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let at = (journal_at + (rng % (8 * 1024)) as usize) & !3;
+            let value: u32 = match rng >> 60 {
+                0 => 0,
+                1 => u32::MAX,
+                2 => 0xC03B_3998,
+                3 => (rng >> 20) as u32 % 16,
+                _ => (rng >> 32) as u32,
+            };
+            bytes[at..at + 4].copy_from_slice(&value.to_be_bytes());
+        }
+        let view = View::from_bytes(&bytes);
+        if let Some(j) = journal::read(&view) {
+            assert!(j.overlay.len() <= 1024, "case {case}");
+        }
+        let result = common::scan_bytes(&bytes);
+        assert!(!result.volumes.is_empty());
+    }
+}
