@@ -443,7 +443,6 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
         );
     }
     let chunk_blocks = (INODES_PER_CHUNK >> geo.inopblog).max(1);
-    let inodes_per_block = 1u64 << geo.inopblog;
     let mut chunks: Vec<(u64, u64)> = Vec::new();
     // A chunk listed twice is read once: in-use inodes stay bounded by the
     // AG's inode slots, whatever the records say.
@@ -465,7 +464,9 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                 let holemask = be16(r, 4);
                 let free = be64(r, 8);
                 let first_block = startino >> geo.inopblog;
-                if startino % INODES_PER_CHUNK.min(inodes_per_block.max(1)) != 0
+                // Chunks start on a block (aligned to sb_inoalignmt, which
+                // v4 filesystems keep below a whole chunk).
+                if startino % INODES_PER_CHUNK.min(1u64 << geo.inopblog) != 0
                     || first_block.saturating_add(chunk_blocks) > ag_len
                 {
                     push_capped(
@@ -835,10 +836,11 @@ fn names(
                     let phys = if j == 0 {
                         Some(b)
                     } else {
+                        // Sorted by file block: a binary search, not a scan.
                         blocks
-                            .iter()
-                            .skip(k)
-                            .find(|&&(ll, _)| ll == l + j)
+                            .binary_search_by_key(&l.saturating_add(j), |&(ll, _)| ll)
+                            .ok()
+                            .and_then(|i| blocks.get(i))
                             .map(|&(_, p)| p)
                     };
                     match phys
