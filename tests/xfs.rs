@@ -767,3 +767,81 @@ fn truncated_and_corrupted_xfs_stays_bounded() {
         scan(&bytes);
     }
 }
+
+/// Extended attributes set with `xfs_db attr_set` (a 9000-byte value goes
+/// to remote blocks, so the attribute fork maps extents): scanned clean,
+/// the attribute extents are xfs_db's (`bmap -a`); then one attribute
+/// extent pointed at /etc/shadow's data is a cross-link no refcount record
+/// can bless.
+#[test]
+fn attribute_fork_extents_are_xfs_dbs_and_can_cross_link() {
+    if !have_tool("xfs_db") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(clean) = unpack(dir.path(), "xfs-clean") else {
+        return;
+    };
+    let img = clean.to_str().unwrap();
+    for (ino, size) in [(655490u64, 9000), (655491, 30000)] {
+        let out = tool(
+            "xfs_db",
+            &[
+                "-x",
+                "-c",
+                &format!("inode {ino}"),
+                "-c",
+                &format!("attr_set -v {size} user.big"),
+                "-c",
+                "attr_set -v 20 user.small",
+                img,
+            ],
+        );
+        assert!(out.status.success(), "{out:?}");
+    }
+    let result = scan_file(&clean);
+    assert!(
+        result.findings().next().is_none(),
+        "{:#?}",
+        result.volumes[0].findings
+    );
+    let fs = result.volumes[0].filesystem.as_ref().unwrap();
+    let attr_runs = fs
+        .runs_of(fs.inode(655490).unwrap())
+        .iter()
+        .filter(|r| r.role == Role::Xattr)
+        .count();
+    assert!(attr_runs >= 1);
+    assert!(compare_with_xfs_db(&clean, &["/home"]) >= 8);
+    // /home/c's first attribute extent moved onto /etc/shadow's data.
+    let out = tool(
+        "xfs_db",
+        &[
+            "-x",
+            "-c",
+            "inode 655491",
+            "-c",
+            "write a.bmx[0].startblock 32781",
+            img,
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let result = scan_file(&clean);
+    let volume = &result.volumes[0];
+    assert!(codes(&result).contains("crosslink"), "{:?}", codes(&result));
+    let c = volume.crosslinks.iter().find(|c| !c.legitimate).unwrap();
+    let fs = volume.filesystem.as_ref().unwrap();
+    assert_eq!(fsblock(fs, c.start_block), (1 << 15) | 13);
+    let roles: BTreeSet<String> = c
+        .claimers
+        .iter()
+        .map(|cl| format!("{cl:?}"))
+        .filter_map(|d| {
+            ["Xattr", "Data"]
+                .into_iter()
+                .find(|r| d.contains(&format!("role: {r}")))
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(roles, BTreeSet::from(["Xattr".into(), "Data".into()]));
+}
