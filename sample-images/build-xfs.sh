@@ -6,9 +6,10 @@
 # (sample-images/xfs-*.img.xz, tens of KiB) is committed. Tests unpack them.
 #
 #   bash sample-images/build-xfs.sh            # rebuild every xfs-*.img.xz
-#   bash sample-images/build-xfs.sh --verify   # also check xfs_repair -n and
-#                                              # xfs_db blockget -n exit codes
-#                                              # against xfs.tsv
+#   bash sample-images/build-xfs.sh --verify   # rebuild nothing: check the
+#                                              # committed images' xfs_repair -n
+#                                              # and xfs_db blockget -n exit
+#                                              # codes against xfs.tsv
 #   KEEP=DIR bash sample-images/build-xfs.sh   # also leave the raw images in DIR
 #   ONLY="xfs-rmap-orphan" bash ...            # rewrite only these .img.xz files
 #
@@ -21,6 +22,29 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 verify=0
 [[ "${1:-}" == "--verify" ]] && verify=1
+
+verify_committed() {
+    status=0
+    while IFS=$'\t' read -r name repair blockget _; do
+        [[ -z "$name" || "$name" == \#* ]] && continue
+        img="$work/check.img"
+        xz -dc "$here/$name.img.xz" >"$img"
+        r=0; xfs_repair -n "$img" >/dev/null 2>&1 || r=$?
+        b=0; xfs_db -r -c 'blockget -n' "$img" >/dev/null 2>&1 || b=$?
+        if [[ "$r" != "$repair" || "$b" != "$blockget" ]]; then
+            echo "MISMATCH $name: xfs_repair -n $r (want $repair), blockget $b (want $blockget)"
+            status=1
+        else
+            echo "ok $name: xfs_repair -n $r, blockget $b"
+        fi
+    done < <(tail -n +2 "$here/xfs.tsv")
+    return $status
+}
+
+if ((verify)); then
+    verify_committed
+    exit $?
+fi
 
 UUID=11111111-2222-3333-4444-555555555555
 src="$work/src"
@@ -193,21 +217,3 @@ hidden() {
     refcount_add "$1" "$A_AG" "$A_BNO" 2 2
 }
 build xfs-rmap-orphan hidden
-
-if ((verify)); then
-    status=0
-    while IFS=$'\t' read -r name repair blockget _; do
-        [[ -z "$name" || "$name" == \#* ]] && continue
-        img="$work/check.img"
-        xz -dc "$here/$name.img.xz" >"$img"
-        r=0; xfs_repair -n "$img" >/dev/null 2>&1 || r=$?
-        b=0; xfs_db -r -c 'blockget -n' "$img" >/dev/null 2>&1 || b=$?
-        if [[ "$r" != "$repair" || "$b" != "$blockget" ]]; then
-            echo "MISMATCH $name: xfs_repair -n $r (want $repair), blockget $b (want $blockget)"
-            status=1
-        else
-            echo "ok $name: xfs_repair -n $r, blockget $b"
-        fi
-    done < <(tail -n +2 "$here/xfs.tsv")
-    exit $status
-fi
