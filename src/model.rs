@@ -316,6 +316,9 @@ pub enum Hidden {
     UninitGroup,
     /// In the never-used tail of a group's inode table (ext bg_itable_unused).
     UnusedTail,
+    /// Marked free in the inode btree, or in no chunk it lists, yet named
+    /// by a directory and holding a live inode (XFS).
+    FreeInInodeBtree,
 }
 
 impl Hidden {
@@ -323,6 +326,9 @@ impl Hidden {
         match self {
             Hidden::UninitGroup => "its group is flagged INODE_UNINIT",
             Hidden::UnusedTail => "it lies in the bg_itable_unused tail of its group's inode table",
+            Hidden::FreeInInodeBtree => {
+                "the inode btree marks it free or lists no chunk holding it, yet a directory names it"
+            }
         }
     }
 }

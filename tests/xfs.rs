@@ -845,3 +845,56 @@ fn attribute_fork_extents_are_xfs_dbs_and_can_cross_link() {
         .collect();
     assert_eq!(roles, BTreeSet::from(["Xattr".into(), "Data".into()]));
 }
+
+/// notes.txt, which maps /etc/shadow's blocks, marked free in AG 2's inobt
+/// (the block's CRC recomputed): it would drop out of a scan that trusts
+/// the inobt, but a directory still names it, so it is modelled as hidden
+/// and the cross-link still shows.
+#[test]
+fn an_inode_hidden_from_the_inobt_still_cross_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(forged) = unpack(dir.path(), "xfs-forged-share") else {
+        return;
+    };
+    let (bs, agblocks) = (4096u64, 19200u64);
+    let bytes = std::fs::read(&forged).unwrap();
+    let agi = (2 * agblocks * bs + 1024) as usize;
+    assert_eq!(&bytes[agi..agi + 4], b"XAGI");
+    let root = u32::from_be_bytes(bytes[agi + 20..agi + 24].try_into().unwrap());
+    let at = ((2 * agblocks + u64::from(root)) * bs) as usize;
+    let mut block = bytes[at..at + bs as usize].to_vec();
+    drop(bytes);
+    assert_eq!(&block[0..4], b"IAB3");
+    // The one record: AG inode 131200..131263; notes.txt is 655489, AG
+    // inode 131201, bit 1 of the free mask.
+    assert_eq!(u16::from_be_bytes([block[6], block[7]]), 1);
+    assert_eq!(
+        u32::from_be_bytes(block[56..60].try_into().unwrap()),
+        131_200
+    );
+    let free = u64::from_be_bytes(block[64..72].try_into().unwrap());
+    assert_eq!(free & 2, 0);
+    block[64..72].copy_from_slice(&(free | 2).to_be_bytes());
+    block[63] += 1; // freecount
+    block[52..56].fill(0);
+    let crc = crc32c::crc32c(&block);
+    block[52..56].copy_from_slice(&crc.to_le_bytes());
+    let result = patched(dir.path(), &forged, &[(at as u64, &block)]);
+    let hidden: Vec<_> = result
+        .findings()
+        .filter(|f| f.code == "hidden_inode")
+        .collect();
+    assert_eq!(hidden.len(), 1, "{hidden:#?}");
+    assert_eq!(hidden[0].inodes, vec![655_489]);
+    let volume = &result.volumes[0];
+    let fs = volume.filesystem.as_ref().unwrap();
+    assert_eq!(
+        fs.inode(655_489).unwrap().hidden,
+        Some(imginspect::model::Hidden::FreeInInodeBtree)
+    );
+    let c = codes(&result);
+    assert!(
+        c.contains("crosslink") && c.contains("reflink_unrecorded"),
+        "{c:?}"
+    );
+}

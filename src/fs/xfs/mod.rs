@@ -49,8 +49,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use crate::fs::Progress;
 use crate::image::{ReadError, View};
 use crate::model::{
-    BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole, MetadataRegion,
-    NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes, subtract_runs,
+    BlockRun, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo, MetaRole,
+    MetadataRegion, NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes,
+    subtract_runs,
 };
 
 use inode::{DIFLAG_REALTIME, DIFLAG2_REFLINK, Dinode, FMT_BTREE, FMT_EXTENTS, FMT_LOCAL};
@@ -185,86 +186,33 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
     // Inodes, in number order.
     g.inodes.sort_unstable();
     g.inodes.dedup();
-    let mut found: Vec<(Inode, Vec<BlockRun>)> = Vec::with_capacity(g.inodes.len());
-    let mut by_ino: HashMap<u64, usize> = HashMap::new();
-    let mut data_claims: Vec<DataClaim> = Vec::new();
-    let mut all_claims: Vec<(u64, u64, InodeNo, Fork)> = Vec::new();
-    let mut local_dirs: HashMap<u64, Vec<u8>> = HashMap::new();
+    let mut m = Modelled::default();
     let total = g.inodes.len() as u64;
     for (k, &ino) in g.inodes.iter().enumerate() {
         if k % 4096 == 0 {
             progress.step("inodes", k as u64, total);
         }
-        let d = match inode::read(view, &geo, ino) {
-            Ok(d) => d,
-            Err(why) => {
-                findings.push(
-                    Finding::new(
-                        Severity::High,
-                        "bad_inode",
-                        format!("the inobt says inode {ino} is in use, but {why}"),
-                    )
-                    .with_inodes([ino]),
-                );
-                continue;
-            }
-        };
-        if let Some((stored, computed)) = d.bad_crc {
+        if let Err(why) = m.add(view, &geo, ino, None, &mut findings) {
             findings.push(
                 Finding::new(
-                    Severity::Medium,
-                    "checksum_mismatch",
-                    format!("inode {ino}: crc32c is {stored:#010x}, computed {computed:#010x}"),
+                    Severity::High,
+                    "bad_inode",
+                    format!("the inobt says inode {ino} is in use, but {why}"),
                 )
                 .with_inodes([ino]),
             );
         }
-        let file_type = FileType::from_mode(u32::from(d.mode));
-        if file_type == FileType::Directory && d.format == FMT_LOCAL {
-            let fork = d.raw.get(d.data_fork.0..d.data_fork.1).unwrap_or(&[]);
-            local_dirs.insert(ino, fork.to_vec());
-        }
-        let runs = model_runs(
-            &geo,
-            &d,
-            file_type,
-            view,
-            &mut data_claims,
-            &mut all_claims,
-            &mut findings,
-        );
-        let inode = Inode {
-            ino,
-            file_type,
-            mode: u32::from(d.mode),
-            uid: d.uid,
-            gid: d.gid,
-            size: d.size,
-            links: d.nlink,
-            atime: d.atime,
-            mtime: d.mtime,
-            ctime: d.ctime,
-            crtime: d.crtime,
-            sectors: d.nblocks.saturating_mul(geo.bs / 512),
-            flags: u32::from(d.flags) | (u32::from(d.flags2 & DIFLAG2_REFLINK != 0) << 16),
-            first_name: NO_NAME,
-            runs: RunSpan::default(),
-            hidden: None,
-            deleted: false,
-        };
-        by_ino.insert(ino, found.len());
-        found.push((inode, runs));
     }
 
-    let names = names(
-        view,
-        &geo,
-        &mut found,
-        (&by_ino, &g.ino_ags),
-        &local_dirs,
-        progress,
-        &mut findings,
-    );
+    let names = names(view, &geo, &mut m, &g.ino_ags, progress, &mut findings);
+    let Modelled {
+        mut found,
+        data_claims,
+        mut all_claims,
+        ..
+    } = m;
+    // Hidden inodes were added as the names found them.
+    found.sort_by_key(|(n, _)| n.ino);
 
     // Reflink verdicts.
     let rmaps = geo.has(sb::RO_RMAPBT).then_some(g.rmaps.as_slice());
@@ -646,6 +594,82 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
     }
 }
 
+/// The inodes modelled so far, with what the reflink verdicts and the name
+/// walk need of them.
+#[derive(Default)]
+struct Modelled {
+    found: Vec<(Inode, Vec<BlockRun>)>,
+    by_ino: HashMap<u64, usize>,
+    data_claims: Vec<DataClaim>,
+    all_claims: Vec<(u64, u64, InodeNo, Fork)>,
+    /// Short-form directories' data forks, by inode.
+    local_dirs: HashMap<u64, Vec<u8>>,
+}
+
+impl Modelled {
+    /// Reads inode `ino` and adds it to the model; its index in `found`.
+    fn add(
+        &mut self,
+        view: &View<'_>,
+        geo: &Geo,
+        ino: u64,
+        hidden: Option<Hidden>,
+        findings: &mut Vec<Finding>,
+    ) -> Result<usize, String> {
+        let d = inode::read(view, geo, ino)?;
+        if hidden.is_some() && d.mode == 0 {
+            return Err(format!("inode {ino} is unused (mode 0)"));
+        }
+        if let Some((stored, computed)) = d.bad_crc {
+            findings.push(
+                Finding::new(
+                    Severity::Medium,
+                    "checksum_mismatch",
+                    format!("inode {ino}: crc32c is {stored:#010x}, computed {computed:#010x}"),
+                )
+                .with_inodes([ino]),
+            );
+        }
+        let file_type = FileType::from_mode(u32::from(d.mode));
+        if file_type == FileType::Directory && d.format == FMT_LOCAL {
+            let fork = d.raw.get(d.data_fork.0..d.data_fork.1).unwrap_or(&[]);
+            self.local_dirs.insert(ino, fork.to_vec());
+        }
+        let runs = model_runs(
+            geo,
+            &d,
+            file_type,
+            view,
+            &mut self.data_claims,
+            &mut self.all_claims,
+            findings,
+        );
+        let inode = Inode {
+            ino,
+            file_type,
+            mode: u32::from(d.mode),
+            uid: d.uid,
+            gid: d.gid,
+            size: d.size,
+            links: d.nlink,
+            atime: d.atime,
+            mtime: d.mtime,
+            ctime: d.ctime,
+            crtime: d.crtime,
+            sectors: d.nblocks.saturating_mul(geo.bs / 512),
+            flags: u32::from(d.flags) | (u32::from(d.flags2 & DIFLAG2_REFLINK != 0) << 16),
+            first_name: NO_NAME,
+            runs: RunSpan::default(),
+            hidden,
+            deleted: false,
+        };
+        let k = self.found.len();
+        self.by_ino.insert(ino, k);
+        self.found.push((inode, runs));
+        Ok(k)
+    }
+}
+
 /// The runs of one inode: data fork (by file type), attribute fork, bmbt
 /// blocks. Regular files' data claims and every claim are also gathered for
 /// the reflink verdicts.
@@ -750,9 +774,8 @@ fn model_runs(
 fn names(
     view: &View<'_>,
     geo: &Geo,
-    found: &mut [(Inode, Vec<BlockRun>)],
-    (by_ino, ino_ags): (&HashMap<u64, usize>, &HashSet<u32>),
-    local_dirs: &HashMap<u64, Vec<u8>>,
+    m: &mut Modelled,
+    ino_ags: &HashSet<u32>,
     progress: &dyn Progress,
     findings: &mut Vec<Finding>,
 ) -> Names {
@@ -760,8 +783,8 @@ fn names(
     let Some(root_id) = names.push(None, "") else {
         return names;
     };
-    let Some(&root) = by_ino.get(&geo.rootino).filter(|&&i| {
-        found
+    let Some(&root) = m.by_ino.get(&geo.rootino).filter(|&&i| {
+        m.found
             .get(i)
             .is_some_and(|(n, _)| n.file_type == FileType::Directory)
     }) else {
@@ -775,7 +798,7 @@ fn names(
         ));
         return names;
     };
-    if let Some((inode, _)) = found.get_mut(root) {
+    if let Some((inode, _)) = m.found.get_mut(root) {
         names.add_to(inode, root_id);
     }
     let mut queue: VecDeque<(u64, u32)> = VecDeque::from([(geo.rootino, root_id)]);
@@ -787,7 +810,12 @@ fn names(
     while let Some((dir_ino, dir_name)) = queue.pop_front() {
         done += 1;
         progress.step("directories", done, done + queue.len() as u64);
-        let Some((dir, runs)) = by_ino.get(&dir_ino).and_then(|&i| found.get(i)) else {
+        let Some(runs) = m
+            .by_ino
+            .get(&dir_ino)
+            .and_then(|&i| m.found.get(i))
+            .map(|(_, runs)| runs.clone())
+        else {
             continue;
         };
         let dir_path = names.path(dir_name);
@@ -802,7 +830,7 @@ fn names(
                 .with_inodes([dir_ino]),
             );
         };
-        if let Some(fork) = local_dirs.get(&dir_ino) {
+        if let Some(fork) = m.local_dirs.get(&dir_ino) {
             if let Err(why) = dir::shortform(fork, geo, &mut entries) {
                 bad(why, findings);
             }
@@ -821,7 +849,6 @@ fn names(
                 }
             }
             blocks.sort_unstable();
-            let _ = dir.size;
             let mut k = 0;
             while let Some(&(l, b)) = blocks.get(k) {
                 k += 1;
@@ -891,31 +918,30 @@ fn names(
                 continue;
             }
             let name = name_from_bytes(&name);
-            let Some(&k) = by_ino.get(&ino) else {
-                findings.push(
-                    Finding::new(
-                        Severity::Medium,
-                        "bad_directory_entry",
-                        format!(
-                            "{}/{name} names inode {ino}, which {}",
-                            dir_path.trim_end_matches('/'),
-                            match geo.inode_ag(ino) {
-                                Some(ag) if ino_ags.contains(&ag) =>
-                                    "the inode btree does not list as in use".to_string(),
-                                Some(ag) =>
-                                    format!("lies in AG {ag}, whose inode btree was not read"),
-                                None => "lies outside every AG".to_string(),
-                            }
-                        ),
-                    )
-                    .with_inodes([dir_ino]),
-                );
-                continue;
+            let k = match m.by_ino.get(&ino) {
+                Some(&k) => k,
+                None => {
+                    let path = format!("{}/{name}", dir_path.trim_end_matches('/'));
+                    match hidden(view, geo, m, ino_ags, ino, &path, findings) {
+                        Ok(k) => k,
+                        Err(why) => {
+                            findings.push(
+                                Finding::new(
+                                    Severity::Medium,
+                                    "bad_directory_entry",
+                                    format!("{path} names inode {ino}, which {why}"),
+                                )
+                                .with_inodes([dir_ino]),
+                            );
+                            continue;
+                        }
+                    }
+                }
             };
             let Some(id) = names.push(Some(dir_name), &name) else {
                 continue;
             };
-            if let Some((inode, _)) = found.get_mut(k) {
+            if let Some((inode, _)) = m.found.get_mut(k) {
                 if names.count(inode) < MAX_NAMES_PER_INODE {
                     names.add_to(inode, id);
                 }
@@ -926,6 +952,39 @@ fn names(
         }
     }
     names
+}
+
+/// An inode a directory names but the inode btree does not list as in
+/// use: read anyway and modelled (its claims count), with a finding; or why
+/// it cannot be.
+fn hidden(
+    view: &View<'_>,
+    geo: &Geo,
+    m: &mut Modelled,
+    ino_ags: &HashSet<u32>,
+    ino: u64,
+    path: &str,
+    findings: &mut Vec<Finding>,
+) -> Result<usize, String> {
+    match geo.inode_ag(ino) {
+        Some(ag) if ino_ags.contains(&ag) => {}
+        Some(ag) => return Err(format!("lies in AG {ag}, whose inode btree was not read")),
+        None => return Err("lies outside every AG".to_string()),
+    }
+    let k = m
+        .add(view, geo, ino, Some(Hidden::FreeInInodeBtree), findings)
+        .map_err(|why| format!("the inode btree does not list as in use ({why})"))?;
+    findings.push(
+        Finding::new(
+            Severity::High,
+            "hidden_inode",
+            format!(
+                "{path} names inode {ino}, which the inode btree marks free (or lists in no chunk) although it holds a live inode: its blocks are counted as claims"
+            ),
+        )
+        .with_inodes([ino]),
+    );
+    Ok(k)
 }
 
 fn features(geo: &Geo) -> Vec<String> {
