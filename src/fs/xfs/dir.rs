@@ -115,3 +115,55 @@ pub(super) fn data_block(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geo() -> Geo {
+        crate::fs::xfs::sb::tests::geo()
+    }
+
+    #[test]
+    fn short_form_entries_with_file_types() {
+        // count 2, i8count 0, parent 128; "ab" → 200, "c" → 201.
+        let mut fork = vec![2, 0, 0, 0, 0, 128];
+        fork.extend_from_slice(&[2, 0, 0x60, b'a', b'b', 1, 0, 0, 0, 200]);
+        fork.extend_from_slice(&[1, 0, 0x70, b'c', 2, 0, 0, 0, 201]);
+        let mut out = Vec::new();
+        shortform(&fork, &geo(), &mut out).unwrap();
+        assert_eq!(out, vec![(200, b"ab".to_vec()), (201, b"c".to_vec())]);
+        // Cut short: an error, not a panic.
+        let mut out = Vec::new();
+        assert!(shortform(&fork[..12], &geo(), &mut out).is_err());
+    }
+
+    #[test]
+    fn data_block_entries_skip_free_space() {
+        let mut block = vec![0u8; 4096];
+        block[0..4].copy_from_slice(&DATA_V5.to_be_bytes());
+        let mut at = 64;
+        // An entry: inode 300, "name", ftype 1, padded to 8, tag.
+        block[at..at + 8].copy_from_slice(&300u64.to_be_bytes());
+        block[at + 8] = 4;
+        block[at + 9..at + 13].copy_from_slice(b"name");
+        at += (8 + 1 + 4 + 1 + 2usize).next_multiple_of(8);
+        // Free space of 32 bytes, then another entry, then free to the end.
+        block[at..at + 2].copy_from_slice(&0xFFFFu16.to_be_bytes());
+        block[at + 2..at + 4].copy_from_slice(&32u16.to_be_bytes());
+        at += 32;
+        block[at..at + 8].copy_from_slice(&301u64.to_be_bytes());
+        block[at + 8] = 1;
+        block[at + 9] = b'x';
+        at += 16;
+        block[at..at + 2].copy_from_slice(&0xFFFFu16.to_be_bytes());
+        block[at + 2..at + 4].copy_from_slice(&((4096 - at) as u16).to_be_bytes());
+        let mut out = Vec::new();
+        data_block(&block, &geo(), &mut out).unwrap();
+        assert_eq!(out, vec![(300, b"name".to_vec()), (301, b"x".to_vec())]);
+        // A zero-length free entry would never advance: an error.
+        block[at + 2..at + 4].fill(0);
+        let mut out = Vec::new();
+        assert!(data_block(&block, &geo(), &mut out).is_err());
+    }
+}

@@ -435,3 +435,68 @@ pub(super) fn ag_headers(view: &View<'_>, geo: &Geo, agno: u32, findings: &mut V
     }
     ag
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    /// 4 KiB blocks, 512-byte inodes, AGs of 20480 blocks (agblklog 15).
+    pub(crate) fn geo() -> Geo {
+        Geo {
+            bs: 4096,
+            dblocks: 81920,
+            agblocks: 20480,
+            agblklog: 15,
+            agcount: 4,
+            sectsize: 512,
+            inodesize: 512,
+            inopblog: 3,
+            dir_bs: 4096,
+            logstart: 65543,
+            logblocks: 16384,
+            rootino: 128,
+            rbmino: 129,
+            rsumino: 130,
+            quota_inos: [0; 3],
+            rblocks: 0,
+            v5: true,
+            ftype: true,
+            bigtime: true,
+            ro_compat: RO_FINOBT | RO_RMAPBT | RO_REFLINK,
+            incompat: IN_FTYPE | IN_BIGTIME,
+            uuid: [0; 16],
+            label: String::new(),
+            icount: 64,
+        }
+    }
+
+    #[test]
+    fn fsblocks_and_inode_numbers_convert_as_xfs_db_says() {
+        let g = geo();
+        // logstart 65543 = AG 2 block 7 = linear 40967 (FORMATS.md, checked).
+        assert_eq!(g.fsb_to_linear(65543), Some(40967));
+        assert_eq!(g.where_is(40967), (2, 7, 65543));
+        // An agbno past the AG, or an AG past agcount, is no address.
+        assert_eq!(g.fsb_to_linear((1 << 15) | 20480), None);
+        assert_eq!(g.fsb_to_linear(4 << 15), None);
+        // ino 131 = AG 0, block 16, slot 3.
+        assert_eq!(g.inode_at(131), Some(16 * 4096 + 3 * 512));
+        assert_eq!(g.inode_ag(131), Some(0));
+        // AG 2 inode 131201 is inode 655489.
+        assert_eq!(g.ino(2, 131_201), (2 << 18) | 131_201);
+        assert_eq!(g.inode_ag(4 << 18), None);
+    }
+
+    #[test]
+    fn crc_is_standard_crc32c_stored_little_endian_over_the_zeroed_field() {
+        let mut block = vec![7u8; 512];
+        block[52..56].fill(0);
+        let crc = crc32c::crc32c(&block);
+        block[52..56].copy_from_slice(&crc.to_le_bytes());
+        assert!(crc_ok(&block, 52).0);
+        block[100] ^= 1;
+        assert!(!crc_ok(&block, 52).0);
+        // A field past the end is never right.
+        assert!(!crc_ok(&block, 510).0);
+    }
+}
