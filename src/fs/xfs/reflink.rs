@@ -499,3 +499,88 @@ pub(super) fn own_coverage(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(start: u64, len: u64, ino: InodeNo) -> DataClaim {
+        DataClaim {
+            start,
+            len,
+            ino,
+            reflink_flag: true,
+        }
+    }
+
+    fn rmap(start: u64, len: u64, owner: i64) -> Rmap {
+        Rmap {
+            start,
+            len,
+            owner,
+            fork: Fork::Data,
+        }
+    }
+
+    #[test]
+    fn a_record_covering_half_a_share_declares_only_that_half() {
+        let geo = crate::fs::xfs::sb::tests::geo();
+        // Inodes 10 and 11 share blocks 100-107; the refcount record
+        // covers 100-103 only.
+        let claims = [claim(100, 8, 10), claim(100, 8, 11)];
+        let all: Vec<_> = claims
+            .iter()
+            .map(|c| (c.start, c.len, c.ino, Fork::Data))
+            .collect();
+        let rc = [Refcount {
+            start: 100,
+            len: 4,
+            count: 2,
+        }];
+        let rmaps = [rmap(100, 8, 10), rmap(100, 8, 11)];
+        let mut findings = Vec::new();
+        let declared = verdicts(&geo, &claims, &all, &rc, Some(&rmaps), &mut findings);
+        assert_eq!(declared.len(), 1);
+        assert_eq!((declared[0].start, declared[0].len), (100, 4));
+        let unrecorded: Vec<_> = findings
+            .iter()
+            .filter(|f| f.code == "reflink_unrecorded")
+            .collect();
+        assert_eq!(unrecorded.len(), 1);
+        assert_eq!(unrecorded[0].blocks, vec![[104, 4]]);
+        assert_eq!(unrecorded[0].inodes, vec![10, 11]);
+    }
+
+    #[test]
+    fn a_sharer_without_reflink_or_its_rmap_is_not_declared() {
+        let geo = crate::fs::xfs::sb::tests::geo();
+        let mut claims = [claim(100, 2, 10), claim(100, 2, 11)];
+        claims[1].reflink_flag = false;
+        let all: Vec<_> = claims
+            .iter()
+            .map(|c| (c.start, c.len, c.ino, Fork::Data))
+            .collect();
+        let rc = [Refcount {
+            start: 100,
+            len: 2,
+            count: 2,
+        }];
+        let mut findings = Vec::new();
+        let declared = verdicts(&geo, &claims, &all, &rc, None, &mut findings);
+        assert!(declared.is_empty());
+        assert!(findings.iter().any(|f| f.code == "reflink_flag_missing"));
+        // Flag set, but inode 11 has no rmap record: not declared, and the
+        // coverage check names it.
+        claims[1].reflink_flag = true;
+        let mut findings = Vec::new();
+        let rmaps = [rmap(100, 2, 10)];
+        let declared = verdicts(&geo, &claims, &all, &rc, Some(&rmaps), &mut findings);
+        assert!(declared.is_empty());
+        let missing: Vec<_> = findings
+            .iter()
+            .filter(|f| f.code == "rmap_missing")
+            .collect();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].inodes, vec![11]);
+    }
+}
