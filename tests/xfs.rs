@@ -516,6 +516,14 @@ fn hostile_fields_become_findings() {
         "{:?}",
         codes(&result)
     );
+    // AG 3's superblock copy with another AG size (its CRC now wrong too).
+    let sb3 = 3 * agblocks * bs;
+    let result = patched(dir.path(), &clean, &[(sb3 + 84, &16384u32.to_be_bytes())]);
+    let c = codes(&result);
+    assert!(
+        c.contains("superblock_copy_mismatch") && c.contains("checksum_mismatch"),
+        "{c:?}"
+    );
     // Impossible geometry in the superblock is a clean error.
     let result = patched(dir.path(), &clean, &[(84, &7u32.to_be_bytes())]);
     let error = result.volumes[0].error.clone().unwrap_or_default();

@@ -357,12 +357,44 @@ pub(super) fn ag_headers(view: &View<'_>, geo: &Geo, agno: u32, findings: &mut V
             }
         }
     };
-    // Secondary superblocks: only the magic is checked.
+    // Secondary superblocks: the magic, the CRC, and the fields growfs
+    // never changes (block size, AG size, sector and inode sizes, UUID);
+    // xfs_repair rebuilds the primary from these copies.
     if agno > 0
         && let Ok(s) = sector(0)
-        && be32(s, 0) != SB_MAGIC
     {
-        bad(findings, "superblock copy", "has no XFSB magic".into());
+        if be32(s, 0) != SB_MAGIC {
+            bad(findings, "superblock copy", "has no XFSB magic".into());
+        } else {
+            crc(s, 224, "superblock copy", findings);
+            let mut differ = Vec::new();
+            for (what, ours, primary) in [
+                ("block size", u64::from(be32(s, 4)), geo.bs),
+                ("AG size", u64::from(be32(s, 84)), geo.agblocks),
+                ("sector size", u64::from(be16(s, 102)), geo.sectsize),
+                ("inode size", u64::from(be16(s, 104)), geo.inodesize),
+            ] {
+                if ours != primary {
+                    differ.push(format!("{what} {ours} (primary: {primary})"));
+                }
+            }
+            if s.get(32..48) != Some(&geo.uuid[..]) {
+                differ.push("UUID".to_string());
+            }
+            if !differ.is_empty() {
+                findings.push(
+                    Finding::new(
+                        Severity::Medium,
+                        "superblock_copy_mismatch",
+                        format!(
+                            "AG {agno}: the superblock copy disagrees with the primary: {}",
+                            differ.join(", ")
+                        ),
+                    )
+                    .with_blocks([[first, 1]]),
+                );
+            }
+        }
     }
     match sector(1) {
         Ok(agf) if be32(agf, 0) == AGF_MAGIC && be32(agf, 8) == agno => {
