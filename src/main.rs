@@ -253,6 +253,7 @@ fn main() -> ExitCode {
     let tui = TuiChoice {
         color: cli.color,
         mouse: cli.mouse,
+        journal: cli.journal.mode(),
     };
     let command = match (cli.command, cli.image) {
         (Some(c), _) => c,
@@ -282,6 +283,7 @@ fn main() -> ExitCode {
 struct TuiChoice {
     color: ColorChoice,
     mouse: bool,
+    journal: JournalMode,
 }
 
 /// Opens the inspector on an image (or the built-in demo). Errors opening the
@@ -316,6 +318,7 @@ fn inspect(image: Option<&Path>, choice: TuiChoice) -> u8 {
         tui::Options {
             color,
             mouse: choice.mouse,
+            journal: choice.journal,
         },
     );
     TERMINAL_TAKEN.store(false, Ordering::Relaxed);
@@ -436,6 +439,7 @@ fn run(command: Command, journal: JournalMode) -> u8 {
             TuiChoice {
                 color: ColorChoice::Auto,
                 mouse: false,
+                journal,
             },
         ),
         Command::Inode {

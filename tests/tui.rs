@@ -295,3 +295,50 @@ fn a_partitioned_disk_opens_on_its_volume_list() {
     press(&mut app, "q");
     assert!(app.quit);
 }
+
+/// A filesystem whose journal needs recovery opens as the kernel will mount
+/// it, says so, marks the blocks replay writes in the heatmap, and `J` asks
+/// for the other view (the event loop then scans again; done here by hand).
+#[test]
+fn a_pending_journal_is_shown_replayed_and_j_switches_the_view() {
+    let size = (120, 30);
+    let mut app = app_for("journal-crosslink-trap.img", false, size);
+    let text = screen_text(&draw(&app, size));
+    assert!(text.contains("as the kernel will mount it"), "{text}");
+    assert!(
+        text.contains("[appears when the journal is replayed]"),
+        "{text}"
+    );
+    // The heatmap marks the replayed inode-table block, and says what it is.
+    press(&mut app, "4");
+    let text = screen_text(&draw(&app, size));
+    assert!(
+        text.contains('J') && text.contains("journal replay"),
+        "{text}"
+    );
+    // Cell 31 at 2 blocks per cell holds block 62.
+    press(&mut app, &"l".repeat(31));
+    let text = screen_text(&draw(&app, size));
+    assert!(text.contains("journal replay writes"), "{text}");
+    assert!(text.contains("block 62 (transaction 1)"), "{text}");
+    // J: rescan as on disk.
+    press(&mut app, "J");
+    assert!(app.rescan);
+    assert_eq!(app.journal, imginspect::analysis::JournalMode::Ignore);
+    assert!(matches!(app.screen, Screen::Loading { .. }));
+    let image = Image::open(&common::samples_dir().join("journal-crosslink-trap.img")).unwrap();
+    let options = ScanOptions {
+        journal: app.journal,
+        ..ScanOptions::default()
+    };
+    let mut result = scan(&image, &options, &NoProgress);
+    result.image.path = "sample-images/journal-crosslink-trap.img".into();
+    app.scan_done(result, Arc::new(Source::File(image)));
+    let text = screen_text(&draw(&app, size));
+    assert!(text.contains("as they lie on disk"), "{text}");
+    assert!(!text.contains("CRITICAL"), "{text}");
+    // Images without a pending journal ignore J.
+    let mut app = app_for("shadow-crosslink.img", false, size);
+    press(&mut app, "J");
+    assert!(!app.rescan);
+}

@@ -243,7 +243,7 @@ fn scan_volume(
         Ok(view) if length > 0 => view,
         _ => return failed("the partition lies beyond the end of the image".into()),
     };
-    let journal = (options.journal != JournalMode::Ignore && fs::ext::probe(&view))
+    let journal = fs::ext::probe(&view)
         .then(|| fs::ext::journal::read(&view))
         .flatten()
         .filter(|j| j.needs_recovery);
@@ -264,6 +264,12 @@ fn scan_volume(
         Err(e) => failed(e.to_string()),
     };
     let mut result = match journal {
+        // As it lies on disk: the journal is there to say so, nothing more.
+        Some(journal) if options.journal == JournalMode::Ignore => {
+            let mut result = one_view(&view);
+            result.journal = Some(Box::new(journal));
+            result
+        }
         Some(journal) if journal.pending() => {
             let on_disk = one_view(&view);
             let replayed = one_view(&view.with_overlay(&journal.overlay));

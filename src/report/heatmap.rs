@@ -15,10 +15,12 @@ pub enum Kind {
     Crosslink,
     ClaimedFree,
     OutOfRange,
+    /// Written by the journal replay at mount (the replayed view).
+    Replayed,
 }
 
 impl Kind {
-    pub const LEGEND: [Kind; 7] = [
+    pub const LEGEND: [Kind; 8] = [
         Kind::Free,
         Kind::Metadata,
         Kind::Data,
@@ -26,6 +28,7 @@ impl Kind {
         Kind::Crosslink,
         Kind::ClaimedFree,
         Kind::OutOfRange,
+        Kind::Replayed,
     ];
 
     /// The glyph of a heatmap cell: distinct for every kind, so that the map
@@ -39,6 +42,7 @@ impl Kind {
             Kind::Crosslink => 'X',
             Kind::ClaimedFree => '!',
             Kind::OutOfRange => '»',
+            Kind::Replayed => 'J',
         }
     }
 
@@ -54,6 +58,7 @@ impl Kind {
             Kind::Crosslink => [0xdd, 0x22, 0x22],
             Kind::ClaimedFree => [0xe0, 0xb0, 0x00],
             Kind::OutOfRange => [0xb0, 0x40, 0xb0],
+            Kind::Replayed => [0xff, 0x8c, 0x00],
         }
     }
 
@@ -71,6 +76,7 @@ impl Kind {
             Kind::Crosslink => "CROSS-LINKED",
             Kind::ClaimedFree => "used but free",
             Kind::OutOfRange => "out of range",
+            Kind::Replayed => "journal replay",
         }
     }
 }
@@ -83,6 +89,8 @@ pub struct Ownership {
     shared: Vec<(BlockNo, u64)>,
     metadata: Vec<(BlockNo, u64)>,
     data: Vec<(BlockNo, u64)>,
+    /// Blocks the journal replay writes at mount.
+    replayed: Vec<(BlockNo, u64)>,
     /// Runs outside the filesystem, shown in one cell after the last block.
     pub out_of_range: Vec<[u64; 2]>,
     /// Blocks the grid spans: the filesystem.
@@ -122,6 +130,10 @@ impl Ownership {
                     .map(|c| (c.start_block, c.block_count)),
             ),
             claimed_free: finding_runs("claimed_but_free"),
+            // Where replay writes (or, on the on-disk view, would write).
+            replayed: vol.journal.as_deref().map_or_else(Vec::new, |journal| {
+                coalesce_runs(journal.replayed.iter().map(|r| (r.block, 1)).collect())
+            }),
             metadata: runs(&mut fs.metadata.iter().map(|m| (m.start, m.len))),
             // Deleted entries' runs are history, not owners.
             data: runs(
@@ -139,6 +151,14 @@ impl Ownership {
                 .collect(),
             blocks: fs.info.block_count,
         }
+    }
+
+    /// The kinds a legend lists: all of them, but the journal replay only
+    /// where there is one.
+    pub fn legend(&self) -> impl Iterator<Item = Kind> + '_ {
+        Kind::LEGEND
+            .into_iter()
+            .filter(|&k| k != Kind::Replayed || !self.replayed.is_empty())
     }
 
     /// Cells in the grid at `per_cell` blocks per cell (plus one for out-of-range runs).
@@ -171,6 +191,8 @@ impl Ownership {
             Kind::Crosslink
         } else if hit(&self.claimed_free) {
             Kind::ClaimedFree
+        } else if hit(&self.replayed) {
+            Kind::Replayed
         } else if hit(&self.shared) {
             Kind::Shared
         } else if hit(&self.metadata) {

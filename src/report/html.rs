@@ -95,7 +95,7 @@ fn svg(fs: &crate::model::Filesystem, volume: &VolumeResult) -> String {
         "<p class='legend'>{per_cell} {}(s) per cell: ",
         fs.units.block
     );
-    for kind in Kind::LEGEND {
+    for kind in own.legend() {
         let _ = write!(
             out,
             "<span><svg width='12' height='12'><rect width='12' height='12' fill='{}'/></svg> {}</span> ",
@@ -118,6 +118,7 @@ fn kind_class(kind: Kind) -> &'static str {
         Kind::Crosslink => "crosslink",
         Kind::ClaimedFree => "claimed-free",
         Kind::OutOfRange => "out-of-range",
+        Kind::Replayed => "replayed",
     }
 }
 

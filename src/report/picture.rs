@@ -182,7 +182,7 @@ pub fn heatmap_png(
     // The legend flows over as many lines as it needs.
     let mut legend_lines: Vec<Vec<Kind>> = vec![Vec::new()];
     let mut used = 0;
-    for kind in Kind::LEGEND {
+    for kind in own.legend() {
         let chars = 2 + kind.label().len() as u32 + 2;
         if used + chars > chars_per_line && used > 0 {
             legend_lines.push(Vec::new());

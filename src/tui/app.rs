@@ -7,7 +7,9 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use rayon::prelude::*;
 
-use crate::analysis::{BlockIndex, Claimer, Crosslink, ImageInfo, ScanResult, VolumeResult};
+use crate::analysis::{
+    BlockIndex, Claimer, Crosslink, ImageInfo, JournalMode, ScanResult, VolumeResult,
+};
 use crate::model::{BlockNo, Filesystem, Inode, InodeNo, Severity};
 use crate::tui::source::Source;
 use crate::tui::theme::Theme;
@@ -232,6 +234,12 @@ pub struct App {
     /// Terminal size of the last frame: layout-dependent state is computed
     /// from it before drawing (never during drawing).
     pub size: (u16, u16),
+    /// The view asked for when the ext journal needs recovery.
+    pub journal: JournalMode,
+    /// Set by `J`, for the event loop to scan again in the other view.
+    pub rescan: bool,
+    /// The image's SHA-256 once known (kept across a rescan).
+    digest: Option<String>,
 }
 
 impl App {
@@ -248,6 +256,9 @@ impl App {
             quit: false,
             mouse_changed: false,
             size: (80, 24),
+            journal: JournalMode::Replay,
+            rescan: false,
+            digest: None,
         }
     }
 
@@ -276,6 +287,9 @@ impl App {
             Ok(session) => Screen::Ready(session),
             Err(error) => Screen::Failed { name, error },
         };
+        if let Some(digest) = self.digest.clone() {
+            self.hash_done(digest);
+        }
         self.relayout();
     }
 
@@ -315,6 +329,7 @@ impl App {
     }
 
     pub fn hash_done(&mut self, digest: String) {
+        self.digest = Some(digest.clone());
         if let Screen::Disk(disk) = &mut self.screen {
             disk.image.sha256 = Some(digest.clone());
         }
@@ -336,10 +351,41 @@ impl App {
         }
     }
 
+    /// The image's name, when the session on screen is of a filesystem whose
+    /// journal needs recovery and no prompt or help takes the key.
+    fn journal_switchable(&self) -> Option<String> {
+        let session = match &self.screen {
+            Screen::Ready(session) => Some(session.as_ref()),
+            Screen::Disk(disk) => disk.session(),
+            _ => None,
+        }?;
+        (session.vol.journal.is_some() && session.prompt.is_none() && !session.help)
+            .then(|| session.image.path.clone())
+    }
+
     pub fn on_key(&mut self, key: KeyEvent) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
             self.quit = true;
+            return;
+        }
+        if key.code == KeyCode::Char('J')
+            && let Some(name) = self.journal_switchable()
+        {
+            self.journal = match self.journal {
+                JournalMode::Ignore => JournalMode::Replay,
+                JournalMode::Replay | JournalMode::Both => JournalMode::Ignore,
+            };
+            self.rescan = true;
+            self.screen = Screen::Loading {
+                name,
+                phase: match self.journal {
+                    JournalMode::Ignore => "reading the filesystem as it lies on disk".into(),
+                    _ => "replaying the journal in memory".into(),
+                },
+                done: 0,
+                total: 0,
+            };
             return;
         }
         let session = match &mut self.screen {

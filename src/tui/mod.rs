@@ -16,7 +16,7 @@ use std::time::Duration;
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
 use crossterm::execute;
 
-use crate::analysis::{self, ScanOptions};
+use crate::analysis::{self, JournalMode, ScanOptions};
 use crate::fs::Progress;
 use app::{App, Opened};
 use source::Source;
@@ -27,6 +27,8 @@ use theme::Theme;
 pub struct Options {
     pub color: bool,
     pub mouse: bool,
+    /// Which view of an ext filesystem whose journal needs recovery.
+    pub journal: JournalMode,
 }
 
 enum Message {
@@ -57,42 +59,53 @@ impl Progress for ChannelProgress {
     }
 }
 
+/// Scans `source` on a background thread; the first scan then hashes the
+/// image (a full read, so it comes last and the UI never waits for it).
+fn start_scan(
+    source: &Arc<Source>,
+    journal: JournalMode,
+    hash: bool,
+    tx: &Sender<Message>,
+) -> std::io::Result<()> {
+    let source = Arc::clone(source);
+    let tx = tx.clone();
+    std::thread::Builder::new()
+        .name("scan".into())
+        .spawn(move || {
+            let progress = ChannelProgress(tx.clone());
+            let options = ScanOptions {
+                journal,
+                ..ScanOptions::default()
+            };
+            let result = analysis::scan_view(&source.name(), &source.view(), &options, &progress);
+            progress.step("indexing", 0, 1);
+            let opened = Opened::new(result, Arc::clone(&source));
+            let _ = tx.send(Message::Done(opened));
+            if hash {
+                let digest = analysis::sha256(&source.view(), &progress);
+                let _ = tx.send(Message::Hash(digest));
+            }
+        })?;
+    Ok(())
+}
+
 /// Scans `source` on a background thread and runs the UI until the user quits.
 pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
     let source = Arc::new(source);
     let (tx, rx) = mpsc::channel();
-    {
-        let source = Arc::clone(&source);
-        std::thread::Builder::new()
-            .name("scan".into())
-            .spawn(move || {
-                let progress = ChannelProgress(tx.clone());
-                let result = analysis::scan_view(
-                    &source.name(),
-                    &source.view(),
-                    &ScanOptions::default(),
-                    &progress,
-                );
-                progress.step("indexing", 0, 1);
-                let opened = Opened::new(result, Arc::clone(&source));
-                let _ = tx.send(Message::Done(opened));
-                // Then the image's hash for the overview: a full read, so it
-                // comes last and the UI never waits for it.
-                let digest = analysis::sha256(&source.view(), &progress);
-                let _ = tx.send(Message::Hash(digest));
-            })?;
-    }
+    start_scan(&source, options.journal, true, &tx)?;
     let theme = Theme {
         color: options.color,
     };
     let mut app = App::loading(source.name(), theme, options.mouse);
+    app.journal = options.journal;
     // ratatui::init installs a panic hook that restores the terminal first.
     let mut terminal = ratatui::try_init()?;
     let outcome = (|| -> anyhow::Result<()> {
         if app.mouse {
             execute!(stdout(), EnableMouseCapture)?;
         }
-        event_loop(&mut terminal, &mut app, &rx, &source)
+        event_loop(&mut terminal, &mut app, (&tx, &rx), &source)
     })();
     if app.mouse {
         let _ = execute!(stdout(), DisableMouseCapture);
@@ -104,7 +117,7 @@ pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    rx: &Receiver<Message>,
+    (tx, rx): (&Sender<Message>, &Receiver<Message>),
     source: &Arc<Source>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
@@ -127,6 +140,11 @@ fn event_loop(
                 Message::HashProgress(done, total) => app.hash_progress(done, total),
                 Message::Hash(digest) => app.hash_done(digest),
             }
+        }
+        if app.rescan {
+            // `J`: the other view of a filesystem whose journal needs recovery.
+            app.rescan = false;
+            start_scan(source, app.journal, false, tx)?;
         }
         if app.mouse_changed {
             app.mouse_changed = false;

@@ -29,6 +29,7 @@ impl Theme {
             Kind::Crosslink => Color::Red,
             Kind::ClaimedFree => Color::Yellow,
             Kind::OutOfRange => Color::Magenta,
+            Kind::Replayed => Color::LightYellow,
         };
         let style = Style::new().fg(fg);
         match kind {

@@ -39,10 +39,21 @@ pub fn open(s: &mut Session, block: BlockNo) {
         .and_then(|at| {
             image
                 .sub(s.vol.offset_bytes, s.vol.length_bytes)
-                .and_then(|volume| volume.read(at, bs as usize))
+                .and_then(|volume| match (&s.vol.journal, s.vol.replayed) {
+                    // The bytes the model was made from: with the journal
+                    // replayed over them, when it was.
+                    (Some(journal), true) => {
+                        let mut bytes = vec![0u8; bs as usize];
+                        volume
+                            .with_overlay(&journal.overlay)
+                            .read_into(at, &mut bytes)
+                            .map(|()| bytes)
+                    }
+                    _ => volume.read(at, bs as usize).map(<[u8]>::to_vec),
+                })
                 .map_err(|e| e.to_string())
         }) {
-        Ok(b) => (b.to_vec(), None),
+        Ok(b) => (b, None),
         Err(e) => (Vec::new(), Some(e)),
     };
     s.block = State {

@@ -122,6 +122,32 @@ fn panel(s: &Session) -> Vec<String> {
         st.ownership.kind(a, b).label().to_string(),
         String::new(),
     ];
+    if let Some(journal) = s.vol.journal.as_deref() {
+        let k = journal.replayed.partition_point(|r| r.block < a);
+        let here: Vec<_> = journal
+            .replayed
+            .get(k..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|r| r.block < b)
+            .collect();
+        for r in here.iter().take(3) {
+            let verb = if s.vol.replayed {
+                "writes"
+            } else {
+                "would write"
+            };
+            lines.push(format!("journal replay {verb}"));
+            lines.push(format!(" block {} (transaction {})", r.block, r.sequence));
+            lines.push(format!(" {}", r.what));
+        }
+        if here.len() > 3 {
+            lines.push(format!("… {} more replayed blocks", here.len() - 3));
+        }
+        if !here.is_empty() {
+            lines.push(String::new());
+        }
+    }
     if b - a == 1 {
         let claimers = s.index.blocks.claimers(&s.fs, a);
         if claimers.is_empty() {
@@ -344,11 +370,12 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         height: st.rows,
     };
     frame.render_widget(Paragraph::new(lines), inner);
-    let legend: Vec<Span> = Kind::LEGEND
-        .iter()
+    let legend: Vec<Span> = st
+        .ownership
+        .legend()
         .flat_map(|k| {
             [
-                Span::styled(k.glyph().to_string(), theme.kind(*k)),
+                Span::styled(k.glyph().to_string(), theme.kind(k)),
                 Span::raw(format!(" {} ", k.label())),
             ]
         })

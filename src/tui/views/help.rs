@@ -34,13 +34,16 @@ pub const KEYS: &[(&str, &str)] = &[
         "heatmap: zoom in / out, next / previous cross-link, save the visible map as <image>-heatmap.png",
     ),
     ("i, b", "cross-links: open the first inode, the block"),
+    (
+        "J",
+        "journal needing recovery: the filesystem as mounted (replayed) / as on disk",
+    ),
     ("[ ], g", "block: previous / next block, go to"),
     (
         "m",
         "mouse on/off (on: click selects, wheel scrolls; off: select text)",
     ),
-    ("?", "this help"),
-    ("q, Ctrl-c", "quit"),
+    ("?, q / Ctrl-c", "this help; quit"),
 ];
 
 pub fn render(frame: &mut Frame, theme: &Theme, area: Rect) {

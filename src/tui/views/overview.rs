@@ -41,6 +41,27 @@ pub fn key(s: &mut Session, key: KeyEvent) {
     }
 }
 
+/// Which view of a filesystem with a pending journal is on screen (blank
+/// when there is no journal to replay).
+fn journal_line(theme: &Theme, s: &Session) -> Line<'static> {
+    let Some(journal) = s.vol.journal.as_deref() else {
+        return Line::raw("");
+    };
+    let text = if s.vol.replayed {
+        format!(
+            "recovery pending: showing the filesystem as the kernel will mount it, {} blocks replayed (J: as on disk)",
+            journal.replayed.len()
+        )
+    } else {
+        "recovery pending: showing the bytes as they lie on disk, journal not replayed (J: as mounted)"
+            .to_string()
+    };
+    Line::from(vec![
+        Span::styled("journal ", theme.title()),
+        Span::styled(text, theme.severity(Severity::High)),
+    ])
+}
+
 pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     let info = &s.fs.info;
     let hash = match (&s.image.sha256, s.hashing) {
@@ -102,7 +123,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             info.inode_count
         )),
         Line::raw(format!("       features: {}", info.features.join(" "))),
-        Line::raw(""),
+        journal_line(theme, s),
         Line::from(counts),
         Line::raw(""),
     ];
