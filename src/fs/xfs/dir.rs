@@ -63,6 +63,11 @@ pub(super) fn bad_crc(block: &[u8], geo: &Geo) -> Option<(u32, u32)> {
     (!ok).then_some((stored, computed))
 }
 
+/// What a v5 directory block says of itself: (daddr, owner inode).
+pub(super) fn self_description(block: &[u8], geo: &Geo) -> Option<(u64, u64)> {
+    geo.v5.then(|| (be64(block, 8), be64(block, 40)))
+}
+
 /// The entries of one directory data block (`dir_bs` bytes).
 pub(super) fn data_block(
     block: &[u8],

@@ -366,6 +366,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
         ),
         None => g.unknown.push((first, ag_len)),
     }
+    let mut by_size: Vec<(u32, u32)> = Vec::new();
     if let Some(root) = ag.cnt {
         btree::walk(
             view,
@@ -375,8 +376,38 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             root,
             &mut ag_blocks,
             findings,
-            |_| {},
+            |r| by_size.push((be32(r, 0), be32(r, 4))),
         );
+        // The two free-space btrees index the same extents.
+        let mut by_bno: Vec<(u32, u32)> = g
+            .free
+            .iter()
+            .filter(|&&(s, _)| s >= first && s < first.saturating_add(ag_len))
+            .filter_map(|&(s, l)| Some((u32::try_from(s - first).ok()?, u32::try_from(l).ok()?)))
+            .collect();
+        by_bno.sort_unstable();
+        by_size.sort_unstable();
+        if ag.bno.is_some() && by_bno != by_size {
+            let only = |a: &[(u32, u32)], b: &[(u32, u32)]| {
+                a.iter()
+                    .filter(|x| b.binary_search(x).is_err())
+                    .take(4)
+                    .map(|(s, l)| format!("{s}+{l}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            findings.push(Finding::new(
+                Severity::High,
+                "free_space_trees_disagree",
+                format!(
+                    "AG {agno}: the bnobt lists {} free extents, the cntbt {} (only in the bnobt: [{}]; only in the cntbt: [{}]): one of them was forged or damaged, and the allocator trusts both",
+                    by_bno.len(),
+                    by_size.len(),
+                    only(&by_bno, &by_size),
+                    only(&by_size, &by_bno)
+                ),
+            ));
+        }
     }
     if let Some(root) = ag.fino {
         btree::walk(
@@ -904,6 +935,19 @@ fn names(
                         )
                         .with_inodes([dir_ino]),
                     );
+                }
+                // v5 blocks say where they belong: a block moved or
+                // copied from another directory says so.
+                if let Some((blkno, owner)) = dir::self_description(&bytes, geo) {
+                    let daddr = b.saturating_mul(geo.bs / 512);
+                    if blkno != daddr || owner != dir_ino {
+                        bad(
+                            format!(
+                                "directory block at file block {l} says it is daddr {blkno} of inode {owner}, but lies at daddr {daddr} of this directory (moved or forged)"
+                            ),
+                            findings,
+                        );
+                    }
                 }
                 if let Err(why) = dir::data_block(&bytes, geo, &mut entries) {
                     bad(
