@@ -245,8 +245,7 @@ fn scan_volume(
     };
     let journal = fs::ext::probe(&view)
         .then(|| fs::ext::journal::read(&view))
-        .flatten()
-        .filter(|j| j.needs_recovery);
+        .flatten();
     let one_view = |view: &View<'_>| match fs::parse(view, options.detail, progress) {
         Ok(filesystem) if options.parse_only => VolumeResult {
             index,

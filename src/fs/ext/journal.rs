@@ -216,17 +216,18 @@ struct Tag {
     checksum: u32,
 }
 
-/// The journal of the ext filesystem on `view`, walked and replayed, or None
-/// when it has no internal journal to read (the reason is a finding then).
+/// The journal of the ext filesystem on `view`, walked and replayed, when
+/// the superblock says it needs recovery (`needs_recovery`); None otherwise,
+/// at the cost of reading the superblock.
 pub fn read(view: &View<'_>) -> Option<Journal> {
     let raw_sb = view
         .read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)
         .ok()?;
     let sb = Superblock::parse(raw_sb).ok()?;
-    if !sb.has_compat(compat::HAS_JOURNAL) {
+    let needs_recovery = sb.has_incompat(incompat::RECOVER);
+    if !needs_recovery {
         return None;
     }
-    let needs_recovery = sb.has_incompat(incompat::RECOVER);
     let mut journal = Journal {
         needs_recovery,
         first_sequence: 0,
@@ -240,6 +241,15 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
     let problem = |journal: &mut Journal, severity: Severity, code: &'static str, what: String| {
         journal.findings.push(Finding::new(severity, code, what));
     };
+    if !sb.has_compat(compat::HAS_JOURNAL) {
+        problem(
+            &mut journal,
+            Severity::High,
+            "journal_inconsistent",
+            "the superblock says the journal needs recovery, but the filesystem has no journal (has_journal is not set)".into(),
+        );
+        return Some(journal);
+    }
     if sb.journal_inum == 0 {
         if needs_recovery {
             problem(
