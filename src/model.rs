@@ -710,6 +710,20 @@ pub struct Units {
     pub xfs_ag: Option<(u64, u32)>,
 }
 
+/// A run inside one XFS allocation group, in `xfs_db`'s terms: the fsblock
+/// (AG number shifted by `sb_agblklog`, or'ed with the AG block), the AG and
+/// the AG-relative block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct XfsPlace {
+    pub fsblock: u64,
+    pub ag: u64,
+    pub ag_block: u64,
+    pub count: u64,
+}
+
+/// Pieces listed for one run (a forged run may span every AG).
+pub const MAX_XFS_PLACES: usize = 64;
+
 impl Units {
     pub const EXT: Units = Units {
         block: "block",
@@ -736,6 +750,30 @@ impl Units {
             clusters: Some((first_data_sector, sectors_per_cluster.max(1))),
             xfs_ag: None,
         }
+    }
+
+    /// XFS: where a run of linear blocks lies as `xfs_db` names blocks — a
+    /// piece per allocation group it spans (at most [`MAX_XFS_PLACES`]);
+    /// empty on other formats.
+    pub fn xfs_places(&self, start: BlockNo, len: u64) -> Vec<XfsPlace> {
+        let Some((agblocks, agblklog)) = self.xfs_ag else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let end = start.saturating_add(len);
+        let mut at = start;
+        while at < end && out.len() < MAX_XFS_PLACES {
+            let (ag, ag_block) = (at / agblocks, at % agblocks);
+            let count = (agblocks - ag_block).min(end - at);
+            out.push(XfsPlace {
+                fsblock: ag.checked_shl(agblklog).unwrap_or(u64::MAX) | ag_block,
+                ag,
+                ag_block,
+                count,
+            });
+            at += count;
+        }
+        out
     }
 
     /// " [clusters 5–7]" for a run of sectors in the data area; "" elsewhere.

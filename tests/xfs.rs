@@ -927,3 +927,60 @@ fn an_inode_hidden_from_the_inobt_still_cross_links() {
         "{c:?}"
     );
 }
+
+/// The JSON gives every cross-linked run where xfs_db puts it: fsblock, AG
+/// and AG block. blockget's "block AG/AGBNO claimed by inode …" lines are
+/// exactly the AG blocks of our cross-linked runs on the forged image.
+#[test]
+fn json_runs_carry_xfs_dbs_block_numbers() {
+    if !have_tool("xfs_db") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(path) = unpack(dir.path(), "xfs-forged-share") else {
+        return;
+    };
+    let p = path.to_str().unwrap();
+    let blockget = tool("xfs_db", &["-r", "-c", "blockget -n", p]);
+    let theirs: BTreeSet<(u64, u64)> = String::from_utf8_lossy(&blockget.stdout)
+        .lines()
+        .filter(|l| l.contains("claimed by inode"))
+        .filter_map(|l| {
+            let (ag, bno) = l.split_whitespace().nth(1)?.split_once('/')?;
+            Some((ag.parse().ok()?, bno.parse().ok()?))
+        })
+        .collect();
+    assert!(!theirs.is_empty());
+    let out = common::imginspect(&["scan", "--format", "json", p]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = scan_file(&path);
+    let fs = result.volumes[0].filesystem.as_ref().unwrap();
+    let (_, agblklog) = geometry(fs);
+    let mut ours: BTreeSet<(u64, u64)> = BTreeSet::new();
+    for c in json["volumes"][0]["crosslinks"].as_array().unwrap() {
+        let start = c["start_block"].as_u64().unwrap();
+        let mut linear = start;
+        for place in c["xfs"].as_array().expect("xfs places") {
+            let (fsb, ag, agbno, count) = (
+                place["fsblock"].as_u64().unwrap(),
+                place["ag"].as_u64().unwrap(),
+                place["ag_block"].as_u64().unwrap(),
+                place["count"].as_u64().unwrap(),
+            );
+            assert_eq!(fsb, (ag << agblklog) | agbno);
+            assert_eq!(fsb, fsblock(fs, linear));
+            ours.extend((agbno..agbno + count).map(|b| (ag, b)));
+            linear += count;
+        }
+        assert_eq!(linear, start + c["block_count"].as_u64().unwrap());
+    }
+    assert_eq!(ours, theirs);
+    // Findings carry them too.
+    let finding = json["volumes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "crosslink")
+        .unwrap();
+    assert!(!finding["xfs"].as_array().unwrap().is_empty());
+}

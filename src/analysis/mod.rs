@@ -817,24 +817,41 @@ fn classify(
                 )
             }
         } else if let Some(limit) = declared_limit(fs, &inode_claims, m.start, len) {
+            // What declares the sharing: an ext xattr block's h_refcount, or
+            // (any other role) an XFS refcount btree record.
+            let xattr = inode_claims.first().is_some_and(|&(_, r)| r == Role::Xattr);
             if distinct_inodes.len() as u64 <= limit && distinct_inodes.len() == inode_claims.len()
             {
                 (
                     "shared_legitimately",
                     true,
-                    format!(
-                        "an extended-attribute block shared by {} inodes within its h_refcount of {limit}",
-                        distinct_inodes.len()
-                    ),
+                    if xattr {
+                        format!(
+                            "an extended-attribute block shared by {} inodes within its h_refcount of {limit}",
+                            distinct_inodes.len()
+                        )
+                    } else {
+                        format!(
+                            "reflink: {} inodes share the extent, as the refcount btree records (count {limit})",
+                            distinct_inodes.len()
+                        )
+                    },
                 )
             } else {
                 (
                     "crosslink",
                     false,
-                    format!(
-                        "{} references to an extended-attribute block whose h_refcount allows {limit}",
-                        inode_claims.len()
-                    ),
+                    if xattr {
+                        format!(
+                            "{} references to an extended-attribute block whose h_refcount allows {limit}",
+                            inode_claims.len()
+                        )
+                    } else {
+                        format!(
+                            "{} mappings of an extent whose refcount record says {limit}",
+                            inode_claims.len()
+                        )
+                    },
                 )
             }
         } else if distinct_inodes.len() == 1 {

@@ -40,7 +40,12 @@ pub fn claimer(c: &Claimer) -> String {
                 MetaRole::Fat
                 | MetaRole::FatReserved
                 | MetaRole::FatRootDirectory
-                | MetaRole::ErofsMetadata,
+                | MetaRole::ErofsMetadata
+                | MetaRole::XfsAgHeader
+                | MetaRole::XfsBtree
+                | MetaRole::XfsFreeList
+                | MetaRole::XfsInodeChunk
+                | MetaRole::XfsLog,
                 _,
             ) => {
                 format!("filesystem metadata: {}", role.describe(*group))

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::analysis::{self, Claimer, Crosslink, ImageInfo, ScanResult};
 use crate::fs::ext::journal::{ReplayedBlock, Transaction};
-use crate::model::{BlockNo, Filesystem, Finding, FsInfo, Inode, Severity};
+use crate::model::{BlockNo, Filesystem, Finding, FsInfo, Inode, Severity, XfsPlace};
 use crate::volume::{Partition, PartitionTable};
 
 #[derive(Serialize)]
@@ -37,8 +37,8 @@ struct Volume<'a> {
     filesystem: Option<&'a FsInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
-    crosslinks: &'a [Crosslink],
-    findings: &'a [Finding],
+    crosslinks: Vec<Placed<'a, Crosslink>>,
+    findings: Vec<Placed<'a, Finding>>,
     /// The ext journal, when it needs recovery; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     journal: Option<JournalReport<'a>>,
@@ -58,6 +58,16 @@ struct JournalReport<'a> {
     end: &'a str,
     /// Every filesystem block replay writes, what it is, and which inodes change.
     replayed_blocks: &'a [ReplayedBlock],
+}
+
+/// An item with block runs, and on XFS where those runs lie in `xfs_db`'s
+/// terms (fsblock, AG, AG block, count).
+#[derive(Serialize)]
+struct Placed<'a, T> {
+    #[serde(flatten)]
+    item: &'a T,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    xfs: Vec<XfsPlace>,
 }
 
 #[derive(Serialize)]
@@ -88,8 +98,29 @@ pub fn render(result: &ScanResult) -> String {
             partition: v.partition.as_ref(),
             filesystem: v.filesystem.as_ref().map(|f| &f.info),
             error: v.error.as_deref(),
-            crosslinks: &v.crosslinks,
-            findings: &v.findings,
+            crosslinks: v
+                .crosslinks
+                .iter()
+                .map(|c| Placed {
+                    xfs: v.filesystem.as_ref().map_or_else(Vec::new, |fs| {
+                        fs.units.xfs_places(c.start_block, c.block_count)
+                    }),
+                    item: c,
+                })
+                .collect(),
+            findings: v
+                .findings
+                .iter()
+                .map(|f| Placed {
+                    xfs: v.filesystem.as_ref().map_or_else(Vec::new, |fs| {
+                        f.blocks
+                            .iter()
+                            .flat_map(|&[s, l]| fs.units.xfs_places(s, l))
+                            .collect()
+                    }),
+                    item: f,
+                })
+                .collect(),
             journal: v.journal.as_deref().map(|j| JournalReport {
                 needs_recovery: j.needs_recovery,
                 view: if v.replayed { "replayed" } else { "on_disk" },
@@ -131,12 +162,15 @@ pub fn block(fs: &Filesystem, block: BlockNo) -> String {
         /// As the block bitmap says; null when unknown.
         allocated: Option<bool>,
         claimers: Vec<Claimer>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        xfs: Vec<XfsPlace>,
     }
     to_string(&BlockReport {
         block,
         in_filesystem: block >= fs.first_data_block && block < fs.info.block_count,
         allocated: analysis::allocated(fs, block),
         claimers: analysis::claimers_of(fs, block),
+        xfs: fs.units.xfs_places(block, 1),
     })
 }
 
@@ -148,7 +182,7 @@ pub fn inode(fs: &Filesystem, crosslinks: &[Crosslink], n: &Inode) -> String {
         #[serde(flatten)]
         inode: &'a Inode,
         paths: Vec<String>,
-        runs: &'a [crate::model::BlockRun],
+        runs: Vec<Placed<'a, crate::model::BlockRun>>,
         in_use: bool,
         crosslinks: Vec<&'a Crosslink>,
     }
@@ -163,7 +197,14 @@ pub fn inode(fs: &Filesystem, crosslinks: &[Crosslink], n: &Inode) -> String {
     to_string(&InodeReport {
         inode: n,
         paths: fs.paths(n),
-        runs: fs.runs_of(n),
+        runs: fs
+            .runs_of(n)
+            .iter()
+            .map(|r| Placed {
+                xfs: fs.units.xfs_places(r.start, r.len),
+                item: r,
+            })
+            .collect(),
         in_use: !n.deleted,
         crosslinks: involved,
     })
