@@ -111,10 +111,13 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         lines.push(Line::styled(
             format::fit(
                 &format!(
-                    "{} blocks {} ({})  {verdict}: {}",
+                    "{} {}s {} ({}){}  {verdict}: {}",
                     if c.legitimate { '=' } else { 'X' },
+                    s.fs.units.block,
                     format::range(c.start_block, c.block_count),
                     c.block_count,
+                    // FAT clusters, XFS fsblocks and AG blocks.
+                    s.fs.units.cluster_note(c.start_block, c.block_count),
                     safe(&c.reason)
                 ),
                 width,
