@@ -494,15 +494,7 @@ fn with_filesystem(
             std::mem::forget(result);
             exit::CLEAN
         }
-        None => {
-            let why = result
-                .volumes
-                .iter()
-                .find_map(|v| v.error.clone())
-                .unwrap_or_else(|| "no filesystem recognised".into());
-            eprintln!("imginspect: {}: {why}", image.display());
-            exit::OPERATIONAL
-        }
+        None => no_filesystem(image, &result),
     }
 }
 
@@ -651,13 +643,7 @@ fn heatmap(
     let Some((volume, fs)) =
         chosen_volume(&result, partition).and_then(|v| Some((v, v.filesystem.as_ref()?)))
     else {
-        let why = result
-            .volumes
-            .iter()
-            .find_map(|v| v.error.clone())
-            .unwrap_or_else(|| "no filesystem recognised".into());
-        eprintln!("imginspect: {}: {why}", image.display());
-        return exit::OPERATIONAL;
+        return no_filesystem(image, &result);
     };
     let ownership = Ownership::new(fs, volume);
     let name = image.file_name().map_or_else(
@@ -684,6 +670,17 @@ fn heatmap(
             exit::OPERATIONAL
         }
     }
+}
+
+/// Says why no volume of the image could be used; the exit status for it.
+fn no_filesystem(image: &Path, result: &ScanResult) -> u8 {
+    let why = result
+        .volumes
+        .iter()
+        .find_map(|v| v.error.clone())
+        .unwrap_or_else(|| "no filesystem recognised".into());
+    eprintln!("imginspect: {}: {why}", image.display());
+    exit::OPERATIONAL
 }
 
 /// A new output file: refused if it is the image itself (even with

@@ -109,6 +109,16 @@ fn cat_gives_the_bytes_icat_gives() {
     assert!(compared >= 40, "only {compared} files compared");
 }
 
+/// A 1 KiB-block ext4 image of `blocks` blocks made from `src` with mke2fs -d.
+fn mke2fs_d(src: &std::path::Path, img: &str, options: &[&str], blocks: &str) {
+    let src = src.to_str().unwrap();
+    let mut args = vec!["-q", "-F", "-t", "ext4", "-b", "1024"];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&["-d", src, img, blocks]);
+    let made = tool("mke2fs", &args);
+    assert!(made.status.success(), "{made:?}");
+}
+
 /// Files whose bytes live in the inode: inline data (in `i_block` and in the
 /// `system.data` xattr, with zeros past them up to i_size) and fast
 /// symlinks; and a sparse file, against `debugfs dump` too. The inline image
@@ -148,28 +158,12 @@ fn cat_reads_inline_data_fast_symlinks_and_sparse_files() {
     std::os::unix::fs::symlink("blocks.txt", src.join("link")).unwrap();
     let img = dir.path().join("inline.img");
     let img = img.to_str().unwrap();
-    let made = tool(
-        "mke2fs",
-        &[
-            "-q",
-            "-F",
-            "-t",
-            "ext4",
-            "-O",
-            "inline_data",
-            "-b",
-            "1024",
-            "-I",
-            "512",
-            "-N",
-            "64",
-            "-d",
-            src.to_str().unwrap(),
-            img,
-            "2048",
-        ],
+    mke2fs_d(
+        &src,
+        img,
+        &["-O", "inline_data", "-I", "512", "-N", "64"],
+        "2048",
     );
-    assert!(made.status.success(), "{made:?}");
     let inode_of = |path: &str| -> String {
         let stat = tool("debugfs", &["-R", &format!("stat /{path}"), img]);
         let stat = String::from_utf8_lossy(&stat.stdout).into_owned();
@@ -624,24 +618,7 @@ fn a_name_with_a_bar_a_newline_and_esc_survives_every_listing() {
     std::fs::write(src.join(name), b"x").unwrap();
     let img = dir.path().join("bar.img");
     let img = img.to_str().unwrap();
-    let made = tool(
-        "mke2fs",
-        &[
-            "-q",
-            "-F",
-            "-t",
-            "ext4",
-            "-b",
-            "1024",
-            "-N",
-            "32",
-            "-d",
-            src.to_str().unwrap(),
-            img,
-            "1024",
-        ],
-    );
-    assert!(made.status.success(), "{made:?}");
+    mke2fs_d(&src, img, &["-N", "32"], "1024");
     let no_controls = |what: &str, out: &[u8]| {
         let text = String::from_utf8_lossy(out);
         assert!(

@@ -767,23 +767,8 @@ fn scan_slots(
         }
         *in_use_count += 1;
         let inode = Inode {
-            ino,
-            file_type,
-            mode: u32::from(ri.mode),
-            uid: ri.uid,
-            gid: ri.gid,
-            size: ri.size,
-            links: u32::from(ri.links),
-            atime: i64::from(ri.atime),
-            mtime: i64::from(ri.mtime),
-            ctime: i64::from(ri.ctime),
-            crtime: ri.crtime.map(i64::from),
-            sectors: ri.sectors,
-            flags: ri.flags,
-            first_name: NO_NAME,
-            runs,
             hidden,
-            deleted: false,
+            ..model_inode(&ri, runs)
         };
         let own_runs = run_arena.get(runs.start as usize..).unwrap_or(&[]);
         if keep.keeps(&inode, own_runs) {
@@ -865,13 +850,22 @@ fn deleted_inode(
         }
     }
     Inode {
+        deleted: true,
+        ..model_inode(ri, RunSpan::between(first, arena.len()))
+    }
+}
+
+/// The model's inode for a raw one, its runs already in the arena (not yet
+/// named, not hidden, not deleted).
+fn model_inode(ri: &RawInode<'_>, runs: RunSpan) -> Inode {
+    Inode {
         ino: ri.ino,
-        file_type,
+        file_type: FileType::from_mode(u32::from(ri.mode)),
         mode: u32::from(ri.mode),
         uid: ri.uid,
         gid: ri.gid,
         size: ri.size,
-        links: 0,
+        links: u32::from(ri.links),
         atime: i64::from(ri.atime),
         mtime: i64::from(ri.mtime),
         ctime: i64::from(ri.ctime),
@@ -879,9 +873,9 @@ fn deleted_inode(
         sectors: ri.sectors,
         flags: ri.flags,
         first_name: NO_NAME,
-        runs: RunSpan::between(first, arena.len()),
+        runs,
         hidden: None,
-        deleted: true,
+        deleted: false,
     }
 }
 
