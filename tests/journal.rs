@@ -215,6 +215,15 @@ fn the_trap_is_shown_as_it_will_be_mounted_and_marked_so() {
         text.contains("[appears when the journal is replayed]"),
         "{text}"
     );
+    // The report's journal section names the replayed block and the inode.
+    let inode = changed[0].as_u64().unwrap();
+    assert!(
+        text.contains(&format!("inodes changed: {inode}")) && text.contains("<- journal block"),
+        "{text}"
+    );
+    let html = imginspect(&["scan", "--format", "html", &path(name)]);
+    let html = String::from_utf8_lossy(&html.stdout);
+    assert!(html.contains("<h3>Journal</h3>"), "{html}");
     // On disk the image is clean but for the pending recovery.
     let on_disk = scan(name, "ignore");
     assert_eq!(on_disk["summary"]["crosslinked_blocks"], 0);

@@ -110,3 +110,72 @@ pub fn deleted_note(fs: &crate::model::Filesystem) -> &'static str {
         "DELETED: its runs are the block map the freed inode was left with (where its data was), not claims"
     }
 }
+
+/// Replayed blocks listed one by one in reports.
+const JOURNAL_BLOCKS_SHOWN: usize = 32;
+
+/// The journal of a volume whose recovery is pending, for the reports: which
+/// view is shown, the transactions, where the log ends, what replay writes.
+/// Empty when there is no journal to replay.
+pub fn journal_lines(v: &crate::analysis::VolumeResult) -> Vec<String> {
+    let Some(j) = v.journal.as_deref() else {
+        return Vec::new();
+    };
+    let mut lines = vec![if v.replayed {
+        "recovery pending; shown as the kernel will mount it (the journal replayed in memory; --journal ignore: as on disk)".to_string()
+    } else {
+        "recovery pending; shown as it lies on disk (the journal not replayed)".to_string()
+    }];
+    let transactions: Vec<String> = j
+        .transactions
+        .iter()
+        .map(|t| {
+            format!(
+                "{} ({}, {} logged, {} revoked)",
+                t.sequence,
+                if t.committed {
+                    "committed"
+                } else {
+                    "NOT committed"
+                },
+                t.tags,
+                t.revokes
+            )
+        })
+        .collect();
+    lines.push(format!(
+        "transactions from sequence {}: {}",
+        j.first_sequence,
+        if transactions.is_empty() {
+            "none".to_string()
+        } else {
+            transactions.join(", ")
+        }
+    ));
+    lines.push(format!("the log ends: {}", j.end));
+    let verb = if v.replayed { "writes" } else { "would write" };
+    lines.push(format!(
+        "replay {verb} {} blocks ({} cancelled by revoke records):",
+        j.replayed.len(),
+        j.revoked_blocks
+    ));
+    for r in j.replayed.iter().take(JOURNAL_BLOCKS_SHOWN) {
+        let changed = if r.inodes_changed.is_empty() {
+            String::new()
+        } else {
+            let inos: Vec<String> = r.inodes_changed.iter().map(u64::to_string).collect();
+            format!("; inodes changed: {}", inos.join(", "))
+        };
+        lines.push(format!(
+            "  block {} <- journal block {} (transaction {}): {}{changed}",
+            r.block, r.journal_block, r.sequence, r.what
+        ));
+    }
+    if j.replayed.len() > JOURNAL_BLOCKS_SHOWN {
+        lines.push(format!(
+            "  … {} more (all in the JSON)",
+            j.replayed.len() - JOURNAL_BLOCKS_SHOWN
+        ));
+    }
+    lines
+}

@@ -200,6 +200,14 @@ code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\
             i.inodes_in_use
         );
         out.push_str(&svg(fs, v));
+        let journal = describe::journal_lines(v);
+        if !journal.is_empty() {
+            out.push_str("<h3>Journal</h3>\n<pre>");
+            for line in journal {
+                let _ = writeln!(out, "{}", escape(&line));
+            }
+            out.push_str("</pre>\n");
+        }
         findings_table(&mut out, &v.findings);
         if !v.crosslinks.is_empty() {
             out.push_str("<h3>Shared blocks</h3>\n<table><tr><th>blocks</th><th>verdict</th><th>claimers</th></tr>\n");

@@ -122,6 +122,13 @@ fn volume(out: &mut String, v: &VolumeResult) {
         i.inode_count,
         i.features.join(" ")
     );
+    let journal = describe::journal_lines(v);
+    if !journal.is_empty() {
+        let _ = writeln!(out, "\njournal:");
+        for line in journal {
+            let _ = writeln!(out, "  {}", safe(&line));
+        }
+    }
     if v.findings.is_empty() {
         let _ = writeln!(
             out,
