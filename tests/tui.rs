@@ -304,7 +304,7 @@ fn a_pending_journal_is_shown_replayed_and_j_switches_the_view() {
     let size = (120, 30);
     let mut app = app_for("journal-crosslink-trap.img", false, size);
     let text = screen_text(&draw(&app, size));
-    assert!(text.contains("as the kernel will mount it"), "{text}");
+    assert!(text.contains("shown as the kernel will mount it"), "{text}");
     assert!(
         text.contains("[appears when the journal is replayed]"),
         "{text}"
@@ -335,7 +335,7 @@ fn a_pending_journal_is_shown_replayed_and_j_switches_the_view() {
     result.image.path = "sample-images/journal-crosslink-trap.img".into();
     app.scan_done(result, Arc::new(Source::File(image)));
     let text = screen_text(&draw(&app, size));
-    assert!(text.contains("as they lie on disk"), "{text}");
+    assert!(text.contains("shown as it lies on disk"), "{text}");
     assert!(!text.contains("CRITICAL"), "{text}");
     // Images without a pending journal ignore J.
     let mut app = app_for("shadow-crosslink.img", false, size);

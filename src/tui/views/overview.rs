@@ -49,12 +49,11 @@ fn journal_line(theme: &Theme, s: &Session) -> Line<'static> {
     };
     let text = if s.vol.replayed {
         format!(
-            "recovery pending: showing the filesystem as the kernel will mount it, {} blocks replayed (J: as on disk)",
+            "replayed: shown as the kernel will mount it ({} blocks written; J: as on disk)",
             journal.replayed.len()
         )
     } else {
-        "recovery pending: showing the bytes as they lie on disk, journal not replayed (J: as mounted)"
-            .to_string()
+        "NOT replayed: shown as it lies on disk, not as it will mount (J: replay)".to_string()
     };
     Line::from(vec![
         Span::styled("journal ", theme.title()),
