@@ -359,3 +359,83 @@ fn an_escaped_block_gets_its_magic_back_as_jr_gives_it() {
     let theirs = std::fs::read(&copy).unwrap();
     assert_eq!(ours, &theirs[26 * 1024..27 * 1024]);
 }
+
+/// A file whose block map reaches into the journal's own blocks: whatever
+/// it writes, the kernel replays as metadata. Made here (ext3, indirect maps)
+/// by pointing a file's block[0] at a journal block; e2fsck's pass 1B names
+/// the same two inodes.
+#[test]
+fn a_file_over_the_journal_is_a_metadata_overlap() {
+    if !have_tool("mke2fs") || !have_tool("debugfs") || !have_tool("e2fsck") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("f.txt"), b"hi\n").unwrap();
+    let img = dir.path().join("e3.img");
+    let img = img.to_str().unwrap();
+    let made = tool(
+        "mke2fs",
+        &[
+            "-q",
+            "-F",
+            "-t",
+            "ext3",
+            "-b",
+            "1024",
+            "-d",
+            src.to_str().unwrap(),
+            img,
+            "4096",
+        ],
+    );
+    assert!(made.status.success(), "{made:?}");
+    let bmap = tool("debugfs", &["-R", "bmap <8> 5", img]);
+    let journal_block: u64 = String::from_utf8_lossy(&bmap.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    let set = tool(
+        "debugfs",
+        &[
+            "-w",
+            "-R",
+            &format!("sif /f.txt block[0] {journal_block}"),
+            img,
+        ],
+    );
+    assert!(set.status.success(), "{set:?}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&imginspect(&["scan", "--format", "json", img]).stdout).unwrap();
+    let overlap = json["volumes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "metadata_overlap")
+        .expect("the file over the journal");
+    assert_eq!(overlap["severity"], "critical");
+    assert!(overlap["message"].as_str().unwrap().contains("journal"));
+    assert_eq!(overlap["blocks"][0][0].as_u64(), Some(journal_block));
+    let e2fsck = tool("e2fsck", &["-fn", img]);
+    let text = String::from_utf8_lossy(&e2fsck.stdout);
+    assert!(
+        text.contains(&format!(
+            "Multiply-claimed block(s) in inode 8: {journal_block}"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Multiply-claimed block(s) in inode 12: {journal_block}"
+        )),
+        "{text}"
+    );
+    let inodes: Vec<u64> = overlap["inodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_u64().unwrap())
+        .collect();
+    assert!(inodes.contains(&8) && inodes.contains(&12), "{inodes:?}");
+}
