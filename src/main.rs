@@ -83,7 +83,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::High)]
         fail_on: FailOn,
         /// Also compute the image's SHA-256 (reads the whole image); with
-        /// `--format dfxml`, every regular file's too (`hashdigest`).
+        /// `--format dfxml`, every regular file's md5, sha1 and sha256 (`hashdigest`).
         #[arg(long)]
         hash: bool,
         /// Write the report to this new file instead of standard output.
@@ -592,7 +592,7 @@ fn volume_view<'a>(
     })
 }
 
-/// The SHA-256 of every regular file whose bytes can be read (deleted ones
+/// The digests of every regular file whose bytes can be read (deleted ones
 /// too, through their old maps, as fiwalk hashes them), for DFXML.
 fn file_digests(image: &Path, result: &ScanResult) -> listing::FileDigests {
     let mut digests = listing::FileDigests::new();
@@ -608,7 +608,7 @@ fn file_digests(image: &Path, result: &ScanResult) -> listing::FileDigests {
             .iter()
             .filter(|n| n.file_type == imginspect::model::FileType::Regular)
         {
-            if let Ok(digest) = imginspect::fs::content::sha256(&view, fs, n) {
+            if let Ok(digest) = imginspect::fs::content::digests(&view, fs, n) {
                 digests.insert((volume.index, n.ino), digest);
             }
         }

@@ -114,26 +114,40 @@ fn write_zeros(out: &mut dyn Write, mut n: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The SHA-256 of a file's bytes (as [`write_content`] gives them), in hex.
-pub fn sha256(view: &View<'_>, fs: &Filesystem, inode: &Inode) -> Result<String, ContentError> {
-    use sha2::{Digest, Sha256};
-    /// Feeds written bytes to the hasher.
-    struct Hashing(Sha256);
+/// A file's digests, as DFXML `hashdigest` elements carry them (fiwalk
+/// writes md5 and sha1), in lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digests {
+    pub md5: String,
+    pub sha1: String,
+    pub sha256: String,
+}
+
+/// The digests of a file's bytes (as [`write_content`] gives them), in one pass.
+pub fn digests(view: &View<'_>, fs: &Filesystem, inode: &Inode) -> Result<Digests, ContentError> {
+    use sha2::Digest;
+    /// Feeds written bytes to every hasher.
+    struct Hashing(md5::Md5, sha1::Sha1, sha2::Sha256);
     impl Write for Hashing {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
             self.0.update(bytes);
+            self.1.update(bytes);
+            self.2.update(bytes);
             Ok(bytes.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
     }
-    let mut hashing = Hashing(Sha256::new());
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+    let mut hashing = Hashing(md5::Md5::new(), sha1::Sha1::new(), sha2::Sha256::new());
     write_content(view, fs, inode, &mut hashing)?;
-    Ok(hashing
-        .0
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    let Hashing(md5, sha1, sha256) = hashing;
+    Ok(Digests {
+        md5: hex(&md5.finalize()),
+        sha1: hex(&sha1.finalize()),
+        sha256: hex(&sha256.finalize()),
+    })
 }

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::analysis::{Claimer, ScanResult, VolumeResult};
+use crate::fs::content::Digests;
 use crate::model::{FileType, Filesystem, Inode, InodeNo, mode_string};
 use crate::report::sanitize::for_terminal as safe;
 
@@ -179,14 +180,14 @@ fn iso(epoch: i64) -> String {
     format!("{}:{:02}Z", minutes.replace(' ', "T"), epoch.rem_euclid(60))
 }
 
-/// SHA-256 of file contents, by (volume index, inode number), for the DFXML
+/// Digests of file contents, by (volume index, inode number), for the DFXML
 /// `hashdigest` elements; computed by the caller, which holds the image.
-pub type FileDigests = std::collections::HashMap<(usize, InodeNo), String>;
+pub type FileDigests = std::collections::HashMap<(usize, InodeNo), Digests>;
 
 /// DFXML 1.2.0, as `fiwalk -X` writes it: a `volume` per filesystem and a
 /// `fileobject` per name with its `byte_runs` (file, filesystem and image
-/// offsets; holes as `fill='0'`) and, where `digests` has one, its SHA-256
-/// `hashdigest`; then imginspect's findings in their own namespace.
+/// offsets; holes as `fill='0'`) and, where `digests` has them, its md5, sha1
+/// and sha256 `hashdigest`s; then imginspect's findings in their own namespace.
 pub fn dfxml(result: &ScanResult, digests: &FileDigests) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<?xml version='1.0' encoding='UTF-8'?>");
@@ -247,8 +248,10 @@ pub fn dfxml(result: &ScanResult, digests: &FileDigests) -> String {
                 let _ = writeln!(out, "      <crtime>{}</crtime>", iso(c));
             }
             byte_runs(&mut out, fs, n, bs, volume.offset_bytes);
-            if let Some(digest) = digests.get(&(volume.index, n.ino)) {
-                let _ = writeln!(out, "      <hashdigest type='sha256'>{digest}</hashdigest>");
+            if let Some(d) = digests.get(&(volume.index, n.ino)) {
+                for (kind, digest) in [("md5", &d.md5), ("sha1", &d.sha1), ("sha256", &d.sha256)] {
+                    let _ = writeln!(out, "      <hashdigest type='{kind}'>{digest}</hashdigest>");
+                }
             }
             let _ = writeln!(out, "    </fileobject>");
         }
