@@ -451,11 +451,7 @@ pub fn sha256(view: &View<'_>, progress: &dyn Progress) -> String {
         }
         progress.step("sha256", at >> 20, len >> 20);
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::bytes::hex(&hasher.finalize())
 }
 
 /// One claim: an inode run or a metadata region, clipped to the filesystem.

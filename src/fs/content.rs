@@ -6,6 +6,7 @@
 
 use std::io::Write;
 
+use crate::bytes::hex;
 use crate::image::View;
 use crate::model::{FileType, Filesystem, Inode};
 
@@ -138,9 +139,6 @@ pub fn digests(view: &View<'_>, fs: &Filesystem, inode: &Inode) -> Result<Digest
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
-    }
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
     let mut hashing = Hashing(md5::Md5::new(), sha1::Sha1::new(), sha2::Sha256::new());
     write_content(view, fs, inode, &mut hashing)?;

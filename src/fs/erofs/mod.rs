@@ -605,21 +605,13 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
             group: None,
         })
         .collect();
-    let hex: String = sb.uuid.iter().map(|b| format!("{b:02x}")).collect();
     let info = FsInfo {
         fs_type: "erofs".into(),
         block_size: u32::try_from(bs).unwrap_or(u32::MAX),
         block_count: fs_blocks,
         inode_count: sb.inos,
         label: sb.label.clone(),
-        uuid: format!(
-            "{}-{}-{}-{}-{}",
-            hex.get(0..8).unwrap_or(""),
-            hex.get(8..12).unwrap_or(""),
-            hex.get(12..16).unwrap_or(""),
-            hex.get(16..20).unwrap_or(""),
-            hex.get(20..32).unwrap_or("")
-        ),
+        uuid: crate::bytes::uuid(&sb.uuid),
         features: feature_names(sb.compat, sb.incompat, sb.algorithms),
         groups: 0,
         inodes_in_use: inodes.len() as u64,

@@ -20,6 +20,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::bytes::{be16, be32};
 use crate::fs::ext::csum::raw_crc32c;
 use crate::fs::ext::groups::{self, GroupDesc};
 use crate::fs::ext::inode::flags;
@@ -58,18 +59,6 @@ const FLAG_LAST_TAG: u32 = 0x8;
 /// At most this many bytes of replayed blocks are held in memory; a journal
 /// that would replay more is reported and not replayed.
 const MAX_OVERLAY_BYTES: u64 = 512 << 20;
-
-fn be32(buf: &[u8], off: usize) -> u32 {
-    buf.get(off..off + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_be_bytes)
-}
-
-fn be16(buf: &[u8], off: usize) -> u16 {
-    buf.get(off..off + 2)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u16::from_be_bytes)
-}
 
 /// One transaction found by the scan.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

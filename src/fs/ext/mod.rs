@@ -218,7 +218,7 @@ pub fn parse(
         block_count: sb.blocks_count,
         inode_count: u64::from(sb.inodes_count),
         label: name_from_bytes(sb.volume_name.get(..label_end).unwrap_or(&[])).into_owned(),
-        uuid: format_uuid(&sb.uuid),
+        uuid: crate::bytes::uuid(&sb.uuid),
         features: features.into_iter().chain(unknown).collect(),
         groups: sb.group_count,
         inodes_in_use: in_use,
@@ -487,18 +487,6 @@ fn superblock_findings(view: &View<'_>, sb: &Superblock, findings: &mut Vec<Find
             "the journal needs recovery: the kernel will replay it at mount and may change what is shown here".to_string(),
         ));
     }
-}
-
-fn format_uuid(u: &[u8; 16]) -> String {
-    let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }
 
 /// Directory entries of inline-data directories, by inode: the bytes of

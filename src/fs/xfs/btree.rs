@@ -11,7 +11,8 @@ use std::collections::HashSet;
 use crate::image::View;
 use crate::model::{Finding, Severity};
 
-use super::sb::{Geo, MAX_LEVELS, be16, be32, be64, crc_ok};
+use super::sb::{Geo, MAX_LEVELS, crc_ok};
+use crate::bytes::{be16, be32, be64};
 
 /// Findings one tree may give before its walk stops.
 const MAX_PROBLEMS: usize = 32;

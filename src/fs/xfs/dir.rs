@@ -6,7 +6,8 @@
 //! `xfs_dir3_data_hdr`, `xfs_dir2_data_entry`, `xfs_dir2_data_unused`,
 //! `xfs_dir2_block_tail`), xfs-documentation `directories.asciidoc`.
 
-use super::sb::{Geo, be16, be32, be64, crc_ok, u8_at};
+use super::sb::{Geo, crc_ok};
+use crate::bytes::{be16, be32, be64, u8_at};
 
 const BLOCK_V5: u32 = 0x5844_4233; // "XDB3"
 const DATA_V5: u32 = 0x5844_4433; // "XDD3"

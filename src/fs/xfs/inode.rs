@@ -11,7 +11,8 @@ use std::collections::HashSet;
 
 use crate::image::View;
 
-use super::sb::{Geo, MAX_LEVELS, be16, be32, be64, crc_ok, u8_at};
+use super::sb::{Geo, MAX_LEVELS, crc_ok};
+use crate::bytes::{be16, be32, be64, u8_at};
 
 const DI_MAGIC: u16 = 0x494E; // "IN"
 pub(super) const FMT_LOCAL: u8 = 1;

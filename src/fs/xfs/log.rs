@@ -11,7 +11,7 @@
 
 use crate::image::View;
 
-use super::sb::{be32, u8_at};
+use crate::bytes::{be32, u8_at};
 
 const LOG_MAGIC: u32 = 0xFEED_BABE;
 const UNMOUNT_TRANS: u8 = 0x20;

@@ -54,9 +54,10 @@ use crate::model::{
     subtract_runs,
 };
 
+use crate::bytes::{be16, be32, be64};
 use inode::{DIFLAG_REALTIME, DIFLAG2_REFLINK, Dinode, FMT_BTREE, FMT_EXTENTS, FMT_LOCAL};
 use reflink::{DataClaim, Fork, Refcount, Rmap};
-use sb::{Geo, be16, be32, be64};
+use sb::Geo;
 
 /// Why a volume could not be read as XFS at all.
 #[derive(Debug, thiserror::Error)]
@@ -256,7 +257,6 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
             labels.push((q, "quota"));
         }
     }
-    let hex: String = geo.uuid.iter().map(|b| format!("{b:02x}")).collect();
     let info = FsInfo {
         fs_type: if geo.v5 {
             "xfs".into()
@@ -267,14 +267,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
         block_count: geo.dblocks,
         inode_count: geo.icount,
         label: geo.label.clone(),
-        uuid: format!(
-            "{}-{}-{}-{}-{}",
-            hex.get(0..8).unwrap_or(""),
-            hex.get(8..12).unwrap_or(""),
-            hex.get(12..16).unwrap_or(""),
-            hex.get(16..20).unwrap_or(""),
-            hex.get(20..32).unwrap_or("")
-        ),
+        uuid: crate::bytes::uuid(&geo.uuid),
         features: features(&geo),
         groups: u64::from(geo.agcount),
         inodes_in_use: inodes.len() as u64,

@@ -6,36 +6,16 @@
 //! Everything is big-endian except the crc32c fields, which are stored
 //! little-endian (standard crc32c, computed with the field zeroed).
 
+use crate::bytes::{be16, be32, be64, le32, u8_at};
 use crate::image::View;
 use crate::model::{Finding, Severity};
 
 use super::XfsError;
 
-pub(super) fn be16(buf: &[u8], off: usize) -> u16 {
-    field::<2>(buf, off).map_or(0, u16::from_be_bytes)
-}
-
-pub(super) fn be32(buf: &[u8], off: usize) -> u32 {
-    field::<4>(buf, off).map_or(0, u32::from_be_bytes)
-}
-
-pub(super) fn be64(buf: &[u8], off: usize) -> u64 {
-    field::<8>(buf, off).map_or(0, u64::from_be_bytes)
-}
-
-pub(super) fn u8_at(buf: &[u8], off: usize) -> u8 {
-    buf.get(off).copied().unwrap_or(0)
-}
-
-fn field<const N: usize>(buf: &[u8], off: usize) -> Option<[u8; N]> {
-    let end = off.checked_add(N)?;
-    buf.get(off..end)?.try_into().ok()
-}
-
 /// Whether the crc32c stored little-endian at `at` in `bytes` is right
 /// (computed over `bytes` with those four bytes zeroed). `(stored, computed)`.
 pub(super) fn crc_ok(bytes: &[u8], at: usize) -> (bool, u32, u32) {
-    let stored = field::<4>(bytes, at).map_or(0, u32::from_le_bytes);
+    let stored = le32(bytes, at);
     let Some(end) = at.checked_add(4) else {
         return (false, stored, 0);
     };
