@@ -12,6 +12,7 @@ use crate::model::Severity;
 use crate::report::describe;
 use crate::report::explain::explanation;
 use crate::report::heatmap::{Kind, Ownership};
+use crate::report::sanitize::push_byte_escapes;
 
 /// Text for HTML: markup characters escaped, control characters shown as
 /// `\xNN` (an image's names are evidence, never markup or terminal codes).
@@ -27,10 +28,7 @@ pub fn escape(s: &str) -> String {
             c if c.is_control()
                 || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
             {
-                let mut buf = [0u8; 4];
-                for b in c.encode_utf8(&mut buf).bytes() {
-                    let _ = write!(out, "\\x{b:02x}");
-                }
+                push_byte_escapes(&mut out, c);
             }
             c => out.push(c),
         }

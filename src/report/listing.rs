@@ -7,7 +7,7 @@ use std::fmt::Write;
 use crate::analysis::{Claimer, ScanResult, VolumeResult};
 use crate::fs::content::Digests;
 use crate::model::{FileType, Filesystem, Inode, InodeNo, mode_string};
-use crate::report::sanitize::for_terminal as safe;
+use crate::report::sanitize::{for_terminal as safe, push_byte_escapes};
 
 /// The letter `fls` gives a file type (`r/r`, `d/d`, …).
 fn type_letter(t: FileType) -> char {
@@ -100,10 +100,7 @@ fn body_name(s: &str) -> String {
         match c {
             '|' => out.push_str("\\x7c"),
             c if c.is_control() => {
-                let mut buf = [0u8; 4];
-                for b in c.encode_utf8(&mut buf).bytes() {
-                    let _ = write!(out, "\\x{b:02x}");
-                }
+                push_byte_escapes(&mut out, c);
             }
             c => out.push(c),
         }
@@ -163,10 +160,7 @@ fn xml_text(s: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '"' => out.push_str("&quot;"),
             c if c.is_control() => {
-                let mut buf = [0u8; 4];
-                for b in c.encode_utf8(&mut buf).bytes() {
-                    let _ = write!(out, "\\x{b:02x}");
-                }
+                push_byte_escapes(&mut out, c);
             }
             c => out.push(c),
         }

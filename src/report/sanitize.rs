@@ -24,6 +24,15 @@ pub fn for_terminal(s: &str) -> String {
     out
 }
 
+/// Appends `c` as the `\xNN` escapes of its UTF-8 bytes: how the bodyfile,
+/// DFXML and HTML outputs write a character they cannot carry raw.
+pub fn push_byte_escapes(out: &mut String, c: char) {
+    let mut buf = [0u8; 4];
+    for b in c.encode_utf8(&mut buf).bytes() {
+        out.push_str(&format!("\\x{b:02x}"));
+    }
+}
+
 fn is_format_control(u: u32) -> bool {
     matches!(u, 0x061C | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF)
 }
