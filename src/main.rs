@@ -586,9 +586,9 @@ fn volume_view<'a>(
         .view()
         .sub(volume.offset_bytes, volume.length_bytes)
         .ok()?;
-    Some(match (&volume.journal, volume.replayed) {
-        (Some(journal), true) => view.with_overlay(&journal.overlay),
-        _ => view,
+    Some(match volume.replay_overlay() {
+        Some(overlay) => view.with_overlay(overlay),
+        None => view,
     })
 }
 

@@ -445,6 +445,9 @@ pub struct Finding {
     pub before_replay: bool,
 }
 
+/// See [`Finding::key`].
+pub type FindingKey<'a> = (&'static str, &'a str, &'a [InodeNo], &'a [[u64; 2]]);
+
 fn is_false(b: &bool) -> bool {
     !b
 }
@@ -481,12 +484,10 @@ impl Finding {
         }
     }
 
-    /// The same finding (code, message, inodes, blocks), whatever the replay marks.
-    pub fn same_as(&self, other: &Finding) -> bool {
-        self.code == other.code
-            && self.message == other.message
-            && self.inodes == other.inodes
-            && self.blocks == other.blocks
+    /// What makes two findings the same (code, message, inodes, blocks),
+    /// whatever the replay marks.
+    pub fn key(&self) -> FindingKey<'_> {
+        (self.code, &self.message, &self.inodes, &self.blocks)
     }
 
     pub fn with_inodes(mut self, inodes: impl IntoIterator<Item = InodeNo>) -> Finding {

@@ -439,3 +439,38 @@ fn a_file_over_the_journal_is_a_metadata_overlap() {
         .collect();
     assert!(inodes.contains(&8) && inodes.contains(&12), "{inodes:?}");
 }
+
+/// `--journal both`: a finding of the bytes on disk that replay removes is
+/// kept, marked `before_replay`. Made here by corrupting, on disk, an inode
+/// slot of block 62, which journal-harmless.img's replay rewrites whole.
+#[test]
+fn both_views_keep_what_replay_removes_marked_before_replay() {
+    let mut bytes = std::fs::read(path("journal-harmless.img")).unwrap();
+    // Inode 19 (todo.txt) is slot 2 of block 62 (256-byte inodes, 1 KiB
+    // blocks); its mtime is at byte 0x10 of the slot.
+    bytes[62 * 1024 + 2 * 256 + 0x10] ^= 0xFF;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("corrupt-on-disk.img");
+    std::fs::write(&copy, &bytes).unwrap();
+    let c = copy.to_str().unwrap();
+    let scan = |mode: &str| -> serde_json::Value {
+        let out = imginspect(&["scan", "--format", "json", "--journal", mode, c]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let mismatch = |json: &serde_json::Value| -> Vec<serde_json::Value> {
+        json["volumes"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "checksum_mismatch")
+            .cloned()
+            .collect()
+    };
+    // On disk the slot's checksum fails; replayed, the journal's copy is good.
+    assert_eq!(mismatch(&scan("ignore")).len(), 1);
+    assert!(mismatch(&scan("replay")).is_empty());
+    let both = mismatch(&scan("both"));
+    assert_eq!(both.len(), 1, "{both:?}");
+    assert_eq!(both[0]["before_replay"], true);
+    assert!(both[0]["after_replay"].is_null());
+}

@@ -7,7 +7,7 @@
 
 pub mod sweep;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
@@ -15,10 +15,10 @@ use sha2::{Digest, Sha256};
 
 use crate::fs::ext::journal::Journal;
 use crate::fs::{self, Progress};
-use crate::image::{Image, View};
+use crate::image::{Image, Overlay, View};
 use crate::model::{
-    BlockNo, BlockRun, Filesystem, Finding, Inode, InodeNo, MetaRole, Role, Severity, Units,
-    coalesce_runs, mode_string,
+    BlockNo, BlockRun, Filesystem, Finding, FindingKey, Inode, InodeNo, MetaRole, Role, Severity,
+    Units, coalesce_runs, mode_string,
 };
 use crate::volume::{self, Partition, PartitionTable};
 use sweep::{Shared, Span};
@@ -76,6 +76,17 @@ pub struct VolumeResult {
     /// The model and findings are of the filesystem with the journal
     /// replayed (what the kernel will mount), not of the bytes on disk.
     pub replayed: bool,
+}
+
+impl VolumeResult {
+    /// The journal replay the model was made through, if it was: read the
+    /// volume with it to see the bytes the model describes.
+    pub fn replay_overlay(&self) -> Option<&Overlay> {
+        self.journal
+            .as_deref()
+            .filter(|_| self.replayed)
+            .map(|j| &j.overlay)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -270,9 +281,10 @@ fn scan_volume(
             result
         }
         Some(journal) if journal.pending() => {
-            let on_disk = one_view(&view);
+            // The on-disk view only marks findings; a lookup has none to mark.
+            let on_disk = (!options.parse_only).then(|| one_view(&view));
             let replayed = one_view(&view.with_overlay(&journal.overlay));
-            with_replay(replayed, on_disk, journal, options.journal)
+            with_replay(replayed, on_disk.as_ref(), journal, options.journal)
         }
         journal => {
             let mut result = one_view(&view);
@@ -291,36 +303,46 @@ fn scan_volume(
 }
 
 /// The replayed view's result, its findings marked against the on-disk
-/// view's: `after_replay` where only the replayed filesystem has them, and
-/// (with [`JournalMode::Both`]) the on-disk-only ones added as `before_replay`.
+/// view's (when there is one: a lookup parses only the replayed view):
+/// `after_replay` where only the replayed filesystem has them, and (with
+/// [`JournalMode::Both`]) the on-disk-only ones added as `before_replay`.
 /// `needs_recovery` gives way to `journal_replay_pending`, which says what
 /// replay writes.
 fn with_replay(
     mut replayed: VolumeResult,
-    on_disk: VolumeResult,
+    on_disk: Option<&VolumeResult>,
     mut journal: Journal,
     mode: JournalMode,
 ) -> VolumeResult {
     replayed.findings.retain(|f| f.code != "needs_recovery");
     let on_disk_findings: Vec<&Finding> = on_disk
-        .findings
-        .iter()
-        .filter(|f| f.code != "needs_recovery")
-        .collect();
+        .map(|v| {
+            v.findings
+                .iter()
+                .filter(|f| f.code != "needs_recovery")
+                .collect()
+        })
+        .unwrap_or_default();
+    // Compared by key in a set: a hostile image may have a finding per inode.
+    let on_disk_keys: HashSet<FindingKey<'_>> = on_disk_findings.iter().map(|f| f.key()).collect();
     let mut new_findings = 0usize;
-    for f in &mut replayed.findings {
-        if !on_disk_findings.iter().any(|o| o.same_as(f)) {
+    for f in replayed.findings.iter_mut().filter(|_| on_disk.is_some()) {
+        if !on_disk_keys.contains(&f.key()) {
             f.after_replay = true;
             new_findings += 1;
         }
     }
     if mode == JournalMode::Both {
-        for f in on_disk_findings {
-            if !replayed.findings.iter().any(|r| r.same_as(f)) {
-                let mut f = f.clone();
-                f.before_replay = true;
-                replayed.findings.push(f);
-            }
+        let replayed_keys: HashSet<FindingKey<'_>> =
+            replayed.findings.iter().map(Finding::key).collect();
+        let removed: Vec<Finding> = on_disk_findings
+            .into_iter()
+            .filter(|f| !replayed_keys.contains(&f.key()))
+            .cloned()
+            .collect();
+        for mut f in removed {
+            f.before_replay = true;
+            replayed.findings.push(f);
         }
     }
     if let Some(fs) = &replayed.filesystem {

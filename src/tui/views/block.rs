@@ -39,17 +39,17 @@ pub fn open(s: &mut Session, block: BlockNo) {
         .and_then(|at| {
             image
                 .sub(s.vol.offset_bytes, s.vol.length_bytes)
-                .and_then(|volume| match (&s.vol.journal, s.vol.replayed) {
+                .and_then(|volume| match s.vol.replay_overlay() {
                     // The bytes the model was made from: with the journal
                     // replayed over them, when it was.
-                    (Some(journal), true) => {
+                    Some(overlay) => {
                         let mut bytes = vec![0u8; bs as usize];
                         volume
-                            .with_overlay(&journal.overlay)
+                            .with_overlay(overlay)
                             .read_into(at, &mut bytes)
                             .map(|()| bytes)
                     }
-                    _ => volume.read(at, bs as usize).map(<[u8]>::to_vec),
+                    None => volume.read(at, bs as usize).map(<[u8]>::to_vec),
                 })
                 .map_err(|e| e.to_string())
         }) {
