@@ -603,8 +603,63 @@ build_deleted() {
     built $img
 }
 
+# 14. orphan-shadow-trap.img -- 4 KiB blocks.  The orphan list (s_last_orphan)
+#     holds one unlinked inode (links 0, no name, uid 1000) whose extent maps
+#     /etc/shadow's first block.  Any mount of a writable device (even -o ro)
+#     runs orphan cleanup, which deletes it and frees that block while shadow
+#     still uses it; the next file written gets it.  e2fsck -fn only sees "a
+#     deleted inode" and a bitmap difference; e2fsck -p clears it and exits 0.
+# 15. orphan-truncate-trap.img -- the same, but the orphan is the linked
+#     /home/user/notes.txt (i_size 4096, one block of its own) whose extent
+#     tree also maps logical block 1 onto shadow's second block: cleanup
+#     truncates it to its size and frees that block.  e2fsck -fn sees the
+#     cross-link (pass 1B), not that mount frees shadow's block.
+build_orphan_image() {
+    local img=$1 kind=$2 n=$3 s sh size gone notes x
+    s=$(newsrc "orphan-$kind")
+    mkdir -p "$s/etc" "$s/home/user" "$s/tmp"
+    printf 'root:x:0:0:root:/root:/bin/bash\nuser:x:1000:1000:User:/home/user:/bin/bash\n' >"$s/etc/passwd"
+    : >"$s/etc/shadow"; : >"$s/home/user/notes.txt"; : >"$s/tmp/upload.bin"
+    chmod 0755 "$s" "$s/etc" "$s/home"
+    chmod 1777 "$s/tmp"
+    chmod 0750 "$s/home/user"
+    chmod 0644 "$s/etc/passwd" "$s/home/user/notes.txt" "$s/tmp/upload.bin"
+    chmod 0600 "$s/etc/shadow"
+    stamp "$s"
+    mkfs $img 512 "$n" orphan-trap "$s" -t ext4 -b 4096 -N 64 -O ^has_journal
+    normalize $img "$s" 1
+    owner $img 1000 1000 /home/user /home/user/notes.txt /tmp/upload.bin
+    shadow_text "$WORK/shadow.txt"
+    size=$(stat -c %s "$WORK/shadow.txt")
+    need "size > 4096 && size <= 8192" "$img: shadow takes two blocks"
+    sh=$(place $img /etc/shadow "$WORK/shadow.txt")
+    gone=$(q $img 'stat /tmp/upload.bin' | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+    notes=$(q $img 'stat /home/user/notes.txt' | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+    need "gone > 0 && notes > 0" "$img: inode numbers"
+    if [[ $kind == delete ]]; then
+        # The unlinked orphan: one extent over shadow's first block.
+        mkextent $img /tmp/upload.bin "$sh" 1 4096
+        printf 'unlink /tmp/upload.bin\nsif <%s> links_count 0\nssv last_orphan %s\n' \
+            "$gone" "$gone" | dbg $img
+    else
+        # notes.txt: one block of its own, and logical block 1 (past its
+        # 4096-byte size) on shadow's second block.
+        fill "$WORK/notes" 4096 'notes of user'
+        x=$(place $img /home/user/notes.txt "$WORK/notes")
+        printf 'sif "%s" block[0] %s\nsif "%s" block[6] 1\nsif "%s" block[7] 1\nsif "%s" block[8] %s\nsif "%s" blocks 16\n' \
+            /home/user/notes.txt $(((2 << 16) | 0xF30A)) /home/user/notes.txt /home/user/notes.txt \
+            /home/user/notes.txt $((sh + 1)) /home/user/notes.txt | dbg $img
+        printf 'ssv last_orphan %s\n' "$notes" | dbg $img
+    fi
+    built $img
+}
+build_orphan() {
+    build_orphan_image orphan-shadow-trap.img delete 14
+    build_orphan_image orphan-truncate-trap.img truncate 15
+}
+
 # ------------------------------------------------------------------- main --
-ALL="clean shadow partial itable deep treeblk ext2ind cbf oor xattr sharedfeat hostile deleted"
+ALL="clean shadow partial itable deep treeblk ext2ind cbf oor xattr sharedfeat hostile deleted orphan"
 for b in ${ONLY:-$ALL}; do "build_$b"; done
 
 echo

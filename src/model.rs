@@ -306,6 +306,21 @@ pub struct Inode {
     /// data was, history, not claims; the analysis never counts them.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// What mount does to this inode before anything else can use the
+    /// filesystem (ext's orphan list); its claims hold until then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub released_at_mount: Option<Release>,
+}
+
+/// What the kernel does at mount to an inode left pending by a crash, before
+/// any user can act (ext4: `ext4_orphan_cleanup`, fs/ext4/orphan.c).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Release {
+    /// Unlinked (no links): deleted, and every block it claims freed.
+    Delete,
+    /// Still linked: truncated to its size, and the blocks past it freed.
+    Truncate,
 }
 
 /// Why an inode that the format's bookkeeping calls unused was found live.

@@ -5,6 +5,7 @@
 //! metadata overlap, declared sharing) and explained. The allocation bitmap is
 //! compared with the claims both ways. The result is one immutable [`ScanResult`].
 
+mod release;
 pub mod sweep;
 
 use std::collections::{BTreeMap, HashSet};
@@ -17,8 +18,8 @@ use crate::fs::ext::journal::Journal;
 use crate::fs::{self, Progress};
 use crate::image::{Image, Overlay, View};
 use crate::model::{
-    BlockNo, BlockRun, Filesystem, Finding, FindingKey, Inode, InodeNo, MetaRole, Role, Severity,
-    Units, coalesce_runs, mode_string,
+    BlockNo, BlockRun, Filesystem, Finding, FindingKey, Inode, InodeNo, MetaRole, Release, Role,
+    Severity, Units, coalesce_runs, mode_string,
 };
 use crate::volume::{self, Partition, PartitionTable};
 use sweep::{Shared, Span};
@@ -37,6 +38,9 @@ pub enum Claimer {
         mode: String,
         uid: u32,
         gid: u32,
+        /// What mount does to the inode first (on the orphan list).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        released_at_mount: Option<Release>,
     },
     Metadata {
         role: MetaRole,
@@ -681,6 +685,7 @@ pub fn analyse(
         bitmap_findings(&fs, &claims, &spans, allocated, &mut findings);
     }
     reused_blocks(&fs, &claims, &spans, &mut findings);
+    findings.extend(release::cleanup_finding(&fs, &crosslinks));
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     VolumeResult {
         index,
@@ -800,6 +805,15 @@ fn classify(
         distinct_inodes.sort_unstable();
         distinct_inodes.dedup();
         let journal_involved = inode_claims.iter().any(|&(_, r)| r == Role::Journal);
+        // The bad-blocks list (ext inode 1) is no file anybody opens: sharing
+        // with it says a file sits on a block marked unreadable.
+        let files_besides_bad_blocks = inode_claims
+            .iter()
+            .filter(|&&(_, r)| r != Role::BadBlock)
+            .map(|&(i, _)| i)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let bad_block_involved = inode_claims.iter().any(|&(_, r)| r == Role::BadBlock);
         let len = m.end - m.start;
 
         let (code, legitimate, reason) = if meta_count > 0 && inode_claims.is_empty() {
@@ -808,11 +822,25 @@ fn classify(
                 false,
                 "two filesystem structures occupy the same blocks".to_string(),
             )
-        } else if meta_count > 0 || (journal_involved && inode_claims.len() > 1) {
+        } else if meta_count > 0 {
             (
                 "metadata_overlap",
                 false,
                 "an inode maps blocks that the filesystem uses for its own metadata".to_string(),
+            )
+        } else if bad_block_involved && files_besides_bad_blocks <= 1 {
+            (
+                "bad_block_in_use",
+                false,
+                "a block on the bad-blocks list is also used by an inode".to_string(),
+            )
+        } else if journal_involved && inode_claims.len() > 1 {
+            // The journal is a file that mount writes through: e2fsck pairs
+            // it with the other file in pass 1B like any two files.
+            (
+                "crosslink",
+                false,
+                "a file shares blocks with the journal".to_string(),
             )
         } else if fs.immutable {
             // Nothing writes through shared blocks of an immutable image:
@@ -950,7 +978,7 @@ fn classify(
         let total: u64 = runs.iter().map(|r| r[1]).sum();
         let severity = match code {
             "shared_legitimately" => Severity::Info,
-            "partial_overlap" => Severity::Medium,
+            "partial_overlap" | "bad_block_in_use" => Severity::Medium,
             "metadata_collision" => Severity::High,
             _ => Severity::Critical,
         };
@@ -988,6 +1016,13 @@ fn classify(
         if !consequence.is_empty() {
             message.push_str(". ");
             message.push_str(&consequence);
+        }
+        let member_links: Vec<&Crosslink> =
+            members.iter().filter_map(|&k| crosslinks.get(k)).collect();
+        let at_mount = release::crosslink_sentence(fs, &inodes, &member_links);
+        if !at_mount.is_empty() {
+            message.push_str(". ");
+            message.push_str(&at_mount);
         }
         if code == "metadata_overlap" {
             message.push_str(&slots_covered(fs, &runs));
@@ -1138,6 +1173,7 @@ fn claimer(fs: &Filesystem, c: &Claim, at: BlockNo) -> Claimer {
                 mode: inode.map(|n| mode_string(n.mode)).unwrap_or_default(),
                 uid: inode.map_or(0, |n| n.uid),
                 gid: inode.map_or(0, |n| n.gid),
+                released_at_mount: inode.and_then(|n| n.released_at_mount),
             }
         }
         Owner::Metadata(role, group) => Claimer::Metadata { role, group },
@@ -1210,8 +1246,22 @@ fn consequence(
                 join_or(&readers)
             )
         }
+        "bad_block_in_use" => {
+            "A reliability problem, not a privilege one: nobody opens, reads or writes the bad-blocks inode, so no permission is crossed; the file lies on a block the filesystem lists as unreadable, and its data there may be lost".into()
+        }
+        "crosslink" if roles.iter().any(|&(_, r)| r == Role::Journal) => {
+            let writers: Vec<String> = inodes
+                .iter()
+                .filter(|n| !roles.iter().any(|&(i, r)| i == n.ino && r == Role::Journal))
+                .map(|n| name_of(fs, n))
+                .collect();
+            format!(
+                "Whoever can write {} writes into the journal: a forged transaction there is replayed by the kernel at the next mount onto any block it names (inode tables, bitmaps, the superblock); and the kernel's own logging overwrites the file's data",
+                join_or(&writers)
+            )
+        }
         "metadata_overlap" => {
-            let target = metas.first().cloned().unwrap_or_else(|| "the journal".into());
+            let target = metas.first().cloned().unwrap_or_else(|| "the metadata".into());
             let writers: Vec<String> = inodes.iter().map(|n| name_of(fs, n)).collect();
             format!(
                 "Whoever can write {} overwrites {target} (forging inodes, bitmaps or the superblock), and whoever can read it reads them",

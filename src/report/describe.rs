@@ -3,7 +3,7 @@
 //! and the role of the claim. Image strings are made terminal-safe here.
 
 use crate::analysis::Claimer;
-use crate::model::MetaRole;
+use crate::model::{MetaRole, Release};
 use crate::report::sanitize::for_terminal;
 
 /// "/etc/shadow (inode 14, -rw------- 0:0, data at file block 0)" or
@@ -18,6 +18,7 @@ pub fn claimer(c: &Claimer) -> String {
             mode,
             uid,
             gid,
+            released_at_mount,
         } => {
             let name = paths
                 .first()
@@ -30,8 +31,13 @@ pub fn claimer(c: &Claimer) -> String {
             let at = logical_block
                 .map(|l| format!(" at file block {l}"))
                 .unwrap_or_default();
+            let pending = match released_at_mount {
+                Some(Release::Delete) => ", orphan: deleted at mount",
+                Some(Release::Truncate) => ", orphan: truncated at mount",
+                None => "",
+            };
             format!(
-                "{name}{more} (inode {inode}, {mode} {uid}:{gid}, {}{at})",
+                "{name}{more} (inode {inode}, {mode} {uid}:{gid}, {}{at}{pending})",
                 role.name()
             )
         }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::analysis::{Claimer, ScanResult, VolumeResult};
 use crate::fs::content::Digests;
-use crate::model::{FileType, Filesystem, Inode, InodeNo, mode_string};
+use crate::model::{FileType, Filesystem, Inode, InodeNo, Release, mode_string};
 use crate::report::sanitize::{for_terminal as safe, push_byte_escapes};
 
 /// The letter `fls` gives a file type (`r/r`, `d/d`, …).
@@ -75,9 +75,10 @@ pub fn ls(volume: &VolumeResult, under: &str, recursive: bool, deleted: bool) ->
         let t = type_letter(n.file_type);
         let _ = writeln!(
             out,
-            "{t}/{t} {}{}:\t{}\t{}\t{}{}",
-            if n.deleted { "* " } else { "" },
+            "{t}/{t} {}{}{}:\t{}\t{}\t{}{}",
+            if n.deleted || unlinked(n) { "* " } else { "" },
             n.ino,
+            if unlinked(n) { "(realloc)" } else { "" },
             safe(rest),
             n.size,
             crate::report::describe::utc(n.mtime),
@@ -89,6 +90,12 @@ pub fn ls(volume: &VolumeResult, under: &str, recursive: bool, deleted: bool) ->
         );
     }
     out
+}
+
+/// An unlinked inode that mount deletes (an orphan with no links): the only
+/// names it has are removed ones, left in its directory's slack.
+fn unlinked(n: &Inode) -> bool {
+    !n.deleted && n.links == 0 && n.released_at_mount == Some(Release::Delete)
 }
 
 /// A name for a bodyfile: `|` would split the row and a newline would end
@@ -131,7 +138,14 @@ pub fn bodyfile(result: &ScanResult) -> String {
                 "0|{}{}{}|{}|{t}/{}|{}|{}|{}|{}|{}|{}|{}",
                 body_name(&root),
                 body_name(&path),
-                if n.deleted { " (deleted)" } else { "" },
+                if n.deleted {
+                    " (deleted)"
+                } else if unlinked(n) {
+                    // TSK's words: the name is deleted, the inode allocated.
+                    " (deleted-realloc)"
+                } else {
+                    ""
+                },
                 n.ino,
                 mode.get(1..).map_or(String::new(), |m| format!("{t}{m}")),
                 n.uid,

@@ -726,6 +726,7 @@ fn model_inode(
         first_name: NO_NAME,
         runs: RunSpan::default(),
         hidden: None,
+        released_at_mount: None,
         deleted: false,
     };
     (inode, mapped.runs)

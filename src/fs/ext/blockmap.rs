@@ -106,6 +106,74 @@ fn in_fs(sb: &Superblock, block: u64) -> bool {
     block >= u64::from(sb.first_data_block) && block < sb.blocks_count
 }
 
+/// The deepest extent tree walked. The kernel refuses trees deeper than
+/// EXT4_MAX_EXTENT_DEPTH (ext4_find_extent: "inode has invalid extent depth"),
+/// but e2fsck walks any depth (libext2fs sizes its path by eh_depth), so a
+/// cross-link hidden below level 5 is still found; past this bound the tree
+/// would need more blocks than any real file has.
+const WALK_DEPTH_LIMIT: u16 = 32;
+
+/// A node waiting to be walked: where it lies, the depth its parent requires,
+/// and the logical range its parent's index entry gives it (e2fsck pass1.c
+/// `scan_extent_node`'s `start_block` / `end_block`; no end for the root and
+/// for the last entry of a node whose own range is open).
+struct PendingNode {
+    at: Option<u64>,
+    required_depth: Option<u16>,
+    first_logical: u64,
+    last_logical: Option<u64>,
+}
+
+/// Why e2fsck would skip an extent or index entry (pass1.c `scan_extent_node`,
+/// checked in its order) — and the kernel refuse the node that holds it
+/// (extents.c `ext4_valid_extent_entries`). A skipped entry claims nothing.
+fn entry_problem(
+    sb: &Superblock,
+    node: &PendingNode,
+    leaf: bool,
+    logical: u64,
+    len: u64,
+    start: u64,
+    next_logical: u64,
+) -> Option<String> {
+    let last = logical.saturating_add(len).saturating_sub(1);
+    if start == 0 || start < u64::from(sb.first_data_block) || start >= sb.blocks_count {
+        return Some(format!(
+            "starts at block {start}, outside the filesystem (blocks {}..{})",
+            sb.first_data_block, sb.blocks_count
+        ));
+    }
+    if logical < node.first_logical {
+        return Some(format!(
+            "starts at logical block {logical}, before the range its index gives ({})",
+            node.first_logical
+        ));
+    }
+    if let Some(end) = node.last_logical
+        && last > end
+    {
+        return Some(format!(
+            "ends at logical block {last}, past the range its index gives (…{end})"
+        ));
+    }
+    if !leaf {
+        return None;
+    }
+    if start.saturating_add(len) > sb.blocks_count {
+        return Some(format!(
+            "runs from block {start} for {len} blocks, past the end of the filesystem ({} blocks)",
+            sb.blocks_count
+        ));
+    }
+    if logical < next_logical {
+        return Some(format!(
+            "maps logical block {logical}, which an earlier extent already maps (up to {})",
+            next_logical.saturating_sub(1)
+        ));
+    }
+    None
+}
+
 /// Maps an extent-mapped inode.
 pub fn map_extents(
     view: &View<'_>,
@@ -123,15 +191,21 @@ pub fn map_extents(
         raw_crc32c(crc, &inode.generation.to_le_bytes())
     });
     let mut visited: HashSet<u64> = HashSet::new();
-    // (block of the node (None = the root in the inode), depth required by the
-    // parent). A node is read when it is walked, into one buffer per inode.
-    let mut stack: Vec<(Option<u64>, Option<u16>)> = vec![(None, None)];
+    // A node is read when it is walked, into one buffer per inode.
+    let mut stack: Vec<PendingNode> = vec![PendingNode {
+        at: None,
+        required_depth: None,
+        first_logical: 0,
+        last_logical: None,
+    }];
     let mut buffer: Vec<u8> = Vec::new();
-    let mut last_logical_end: u64 = 0;
-    while let Some((at, required_depth)) = stack.pop() {
+    // One past the highest logical block mapped so far (pass1.c `next_lblock`).
+    let mut next_logical: u64 = 0;
+    let mut too_deep_said = false;
+    while let Some(pending) = stack.pop() {
         // Named only when a finding needs it: no allocation per healthy node.
-        let where_ = NodePlace(at);
-        let node: &[u8] = match at {
+        let where_ = NodePlace(pending.at);
+        let node: &[u8] = match pending.at {
             None => inode.i_block,
             Some(block) => {
                 buffer.resize(sb.block_size as usize, 0);
@@ -151,7 +225,11 @@ pub fn map_extents(
         let entries = le16(node, 2);
         let max = le16(node, 4);
         let depth = le16(node, 6);
-        let capacity = if at.is_some() { block_capacity } else { 4 };
+        let capacity = if pending.at.is_some() {
+            block_capacity
+        } else {
+            4
+        };
         if magic != EXTENT_MAGIC {
             m.finding(
                 Severity::High,
@@ -171,21 +249,33 @@ pub fn map_extents(
                 ),
             );
         }
-        if depth > MAX_EXTENT_DEPTH || required_depth.is_some_and(|d| d != depth) {
+        if pending.required_depth.is_some_and(|d| d != depth) || depth > WALK_DEPTH_LIMIT {
             m.finding(
                 Severity::High,
                 "bad_extent_tree",
                 ino,
                 format!(
                     "inode {ino}: {where_} has eh_depth {depth}{}; the tree is not walked below it",
-                    required_depth
+                    pending
+                        .required_depth
                         .map(|d| format!(", its parent requires {d}"))
                         .unwrap_or_default()
                 ),
             );
             continue;
         }
-        if let (Some(block), Some(seed)) = (at, inode_seed) {
+        if depth > MAX_EXTENT_DEPTH && !too_deep_said {
+            too_deep_said = true;
+            m.finding(
+                Severity::Medium,
+                "bad_extent_tree",
+                ino,
+                format!(
+                    "inode {ino}: the extent tree is {depth} levels deep; the kernel refuses any file deeper than {MAX_EXTENT_DEPTH} (ext4_find_extent), e2fsck walks it: its blocks are still counted as claims"
+                ),
+            );
+        }
+        if let (Some(block), Some(seed)) = (pending.at, inode_seed) {
             // struct ext4_extent_tail sits right after eh_max entries.
             let tail = EXTENT_HEADER_LEN + usize::from(max) * EXTENT_ENTRY_LEN;
             if let (Some(covered), Some(stored)) = (node.get(..tail), node.get(tail..tail + 4)) {
@@ -207,14 +297,17 @@ pub fn map_extents(
             }
         }
         let count = usize::from(entries).min(capacity);
+        let entry = |i: usize| {
+            node.get(EXTENT_HEADER_LEN + i * EXTENT_ENTRY_LEN..)?
+                .get(..EXTENT_ENTRY_LEN)
+        };
         let mut children = Vec::new();
         for i in 0..count {
-            let off = EXTENT_HEADER_LEN + i * EXTENT_ENTRY_LEN;
-            let Some(e) = node.get(off..off + EXTENT_ENTRY_LEN) else {
+            let Some(e) = entry(i) else {
                 break;
             };
+            let logical = u64::from(le32(e, 0));
             if depth == 0 {
-                let logical = u64::from(le32(e, 0));
                 let raw_len = le16(e, 4);
                 let start = (u64::from(le16(e, 6)) << 32) | u64::from(le32(e, 8));
                 let (len, unwritten) = if raw_len > EXT_INIT_MAX_LEN {
@@ -231,31 +324,66 @@ pub fn map_extents(
                     );
                     continue;
                 }
-                if logical < last_logical_end {
-                    m.finding(
-                        Severity::High,
-                        "bad_extent_tree",
-                        ino,
-                        format!(
-                            "inode {ino}: extent at logical block {logical} overlaps or precedes the previous one (ends at {last_logical_end})"
-                        ),
-                    );
+                let len = u64::from(len);
+                // Wholly outside the filesystem: kept as it is, so that the
+                // analysis reports it against the file's name (it claims
+                // nothing either way).
+                let wholly_outside = start >= sb.blocks_count
+                    || start.saturating_add(len) <= u64::from(sb.first_data_block);
+                if wholly_outside {
+                    m.runs.push(BlockRun {
+                        logical: Some(logical),
+                        start,
+                        len,
+                        role,
+                        unwritten,
+                    });
+                    continue;
                 }
-                last_logical_end = logical.saturating_add(u64::from(len));
+                if let Some(problem) =
+                    entry_problem(sb, &pending, true, logical, len, start, next_logical)
+                {
+                    let code = if start.saturating_add(len) > sb.blocks_count
+                        || start < u64::from(sb.first_data_block)
+                    {
+                        "out_of_range"
+                    } else {
+                        "bad_extent_tree"
+                    };
+                    m.findings.push(
+                        Finding::new(
+                            Severity::High,
+                            code,
+                            format!(
+                                "inode {ino}: the extent at logical block {logical} in {where_} {problem}; e2fsck skips it and the kernel refuses the node, so it claims nothing"
+                            ),
+                        )
+                        .with_inodes([ino])
+                        .with_blocks([[start, len]]),
+                    );
+                    continue;
+                }
+                next_logical = next_logical.max(logical.saturating_add(len));
                 m.runs.push(BlockRun {
                     logical: Some(logical),
                     start,
-                    len: u64::from(len),
+                    len,
                     role,
                     unwritten,
                 });
             } else {
                 let child = (u64::from(le16(e, 8)) << 32) | u64::from(le32(e, 4));
-                children.push(child);
+                // libext2fs gives an index entry the logical range up to the
+                // next entry's start, the last one its parent's end.
+                let last_logical = match entry(i + 1).filter(|_| i + 1 < count) {
+                    Some(next) => Some(u64::from(le32(next, 0)).saturating_sub(1)),
+                    None => pending.last_logical,
+                };
+                children.push((child, logical, last_logical));
             }
         }
         // Push children in reverse so that they are walked in logical order.
-        for &child in children.iter().rev() {
+        for &(child, first_logical, last_logical) in children.iter().rev() {
             if !in_fs(sb, child) {
                 m.runs.push(BlockRun {
                     logical: None,
@@ -264,6 +392,28 @@ pub fn map_extents(
                     role: Role::ExtentTree,
                     unwritten: false,
                 });
+                continue;
+            }
+            if let Some(problem) = entry_problem(
+                sb,
+                &pending,
+                false,
+                first_logical,
+                last_logical.map_or(1, |l| l.saturating_sub(first_logical).saturating_add(1)),
+                child,
+                0,
+            ) {
+                m.findings.push(
+                    Finding::new(
+                        Severity::High,
+                        "bad_extent_tree",
+                        format!(
+                            "inode {ino}: the index entry for extent block {child} in {where_} {problem}; e2fsck skips that subtree, so it claims nothing"
+                        ),
+                    )
+                    .with_inodes([ino])
+                    .with_blocks([[child, 1]]),
+                );
                 continue;
             }
             if !visited.insert(child) {
@@ -276,7 +426,12 @@ pub fn map_extents(
                 continue;
             }
             m.push_meta_block(child, Role::ExtentTree);
-            stack.push((Some(child), Some(depth - 1)));
+            stack.push(PendingNode {
+                at: Some(child),
+                required_depth: Some(depth - 1),
+                first_logical,
+                last_logical,
+            });
         }
     }
     // Children were pushed in reverse; runs come out in walk order, which for a
@@ -357,6 +512,14 @@ pub fn map_indirect(
                 m.push_file_block(child_logical, b, role);
             } else {
                 children.push((b, level - 1, child_logical));
+                // An indirect pointer outside the filesystem ends the walk of
+                // this block: libext2fs's block_iterate_dind/tind break out of
+                // their loop on the child's BLOCK_ERROR, so e2fsck never sees
+                // the pointers after it (and the kernel's
+                // ext4_check_indirect_blockref refuses the whole block).
+                if !in_fs(sb, b) {
+                    break;
+                }
             }
         }
         stack.extend(children.into_iter().rev());

@@ -11,6 +11,7 @@ pub mod dir;
 pub mod groups;
 pub mod inode;
 pub mod journal;
+pub mod orphan;
 pub mod superblock;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -24,7 +25,7 @@ use crate::fs::{Detail, Progress};
 use crate::image::{ReadError, View};
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo,
-    MetaRole, NO_NAME, NameId, Names, Omitted, Role, RunList, RunSpan, Severity, Units,
+    MetaRole, NO_NAME, NameId, Names, Omitted, Release, Role, RunList, RunSpan, Severity, Units,
     coalesce_runs, intersect_runs, name_from_bytes, subtract_runs, union_and_overlaps,
 };
 
@@ -72,6 +73,7 @@ pub fn parse(
     let metadata = groups::metadata_regions(&sb, &descs, &mut findings);
     let allocation = groups::read_block_bitmaps(view, &sb, &descs, &metadata, &mut findings);
     let inode_bitmaps = groups::read_inode_bitmaps(view, &sb, &descs, &mut findings);
+    let orphans = orphan::read(view, &sb, &descs, &inode_bitmaps, &mut findings);
 
     // With bigalloc, sharing is also judged per cluster from every inode's
     // runs: such filesystems are always modelled whole.
@@ -91,6 +93,7 @@ pub fn parse(
         image_blocks: view.len() / u64::from(sb.block_size),
         first_ino: u64::from(sb.first_ino),
         suspects: &asked,
+        orphans: &orphans.release,
     };
 
     // Pieces of inode table are independent: scan them in parallel, then join
@@ -327,6 +330,10 @@ struct KeepRule<'s> {
     first_ino: u64,
     /// Sorted, disjoint `(start, len)` runs of suspect blocks.
     suspects: &'s [(u64, u64)],
+    /// Inodes on the orphan list: in use until mount releases them, whatever
+    /// their link count, and always in a findings-only model (the
+    /// orphan_cleanup_pending finding names them).
+    orphans: &'s BTreeMap<InodeNo, Release>,
 }
 
 impl KeepRule<'_> {
@@ -342,6 +349,7 @@ impl KeepRule<'_> {
         if self.detail == Detail::Everything
             || inode.file_type == FileType::Directory
             || inode.ino < self.first_ino
+            || (inode.released_at_mount.is_some() && self.detail == Detail::FindingsOnly)
         {
             return true;
         }
@@ -682,7 +690,8 @@ fn scan_slots(
             b.get((slot / 8) as usize)
                 .is_some_and(|byte| byte & (1 << (slot % 8)) != 0)
         });
-        if !in_use(sb, &ri) {
+        let released_at_mount = keep.orphans.get(&ino).copied();
+        if !in_use(sb, &ri) && released_at_mount.is_none() {
             if !hidden_slot && bitmap.is_some() && !in_bitmap && deleted(sb, &ri) {
                 let inode = deleted_inode(view, sb, &ri, run_arena);
                 let own_runs = run_arena.get(inode.runs.start as usize..).unwrap_or(&[]);
@@ -756,6 +765,7 @@ fn scan_slots(
         *in_use_count += 1;
         let inode = Inode {
             hidden,
+            released_at_mount,
             ..model_inode(&ri, runs)
         };
         let own_runs = run_arena.get(runs.start as usize..).unwrap_or(&[]);
@@ -863,6 +873,7 @@ fn model_inode(ri: &RawInode<'_>, runs: RunSpan) -> Inode {
         first_name: NO_NAME,
         runs,
         hidden: None,
+        released_at_mount: None,
         deleted: false,
     }
 }
@@ -912,17 +923,53 @@ fn map_inode(
         FileType::Symlink => !fast_symlink(sb, ri, findings),
         _ => true,
     };
-    if has_block_map {
+    let resize_invalid = (ino == RESIZE_INO)
+        .then(|| resize_inode_problem(view, sb, ri))
+        .flatten();
+    if let Some(problem) = resize_invalid {
+        // e2fsck pass1.c `process_block` marks only the resize inode's double
+        // indirect block, whatever it points at, and pass 1B skips the inode;
+        // the kernel reads it only for an online resize, which checks it
+        // (resize.c `verify_reserved_gdb`). A garbage resize inode is one
+        // finding, not a cross-link per pointer.
+        findings.push(
+            Finding::new(
+                Severity::Medium,
+                "resize_inode_invalid",
+                format!(
+                    "the resize inode (7) {problem}: e2fsck offers to recreate it and the kernel's online resize refuses it; only its double indirect block is counted as a claim"
+                ),
+            )
+            .with_inodes([ino]),
+        );
+        let dind = u64::from(le32(ri.i_block, 13 * 4));
+        if dind != 0 {
+            arena.push(BlockRun {
+                logical: None,
+                start: dind,
+                len: 1,
+                role: Role::Indirect,
+                unwritten: false,
+            });
+        }
+    } else if has_block_map {
         let role = data_role(sb, ri);
         let mut mapping = blockmap::Mapping::new(arena);
-        if ri.has_flag(flags::EXTENTS) && ino != BAD_BLOCKS_INO {
+        // Even the bad-blocks inode is walked as an extent tree when it says
+        // it has one: libext2fs's block iterator (which e2fsck's pass 1 uses
+        // for it) follows EXT4_EXTENTS_FL for every inode.
+        if ri.has_flag(flags::EXTENTS) {
             blockmap::map_extents(view, sb, ri, role, &mut mapping);
         } else {
             blockmap::map_indirect(view, sb, ri, role, &mut mapping);
         }
         findings.extend(mapping.findings);
     }
-    if ri.file_acl != 0 {
+    // The kernel uses an xattr block only through ext4_xattr_check_block
+    // (h_magic EXT4_XATTR_MAGIC, h_blocks 1): one without that header is
+    // never read, shared or freed through this inode (ext4_xattr_delete_inode
+    // gives up on it), so it claims nothing. xattr_sharing reports it.
+    if ri.file_acl != 0 && xattr_header_valid(view, sb, ri.file_acl) {
         arena.push(BlockRun {
             logical: None,
             start: ri.file_acl,
@@ -930,9 +977,113 @@ fn map_inode(
             role: Role::Xattr,
             unwritten: false,
         });
+    }
+    if ri.file_acl != 0 {
         xattr_referrers.entry(ri.file_acl).or_default().push(ino);
     }
     RunSpan::between(first, arena.len())
+}
+
+/// What is wrong with the resize inode, checked as e2fsck super.c
+/// `check_resize_inode` does: with the resize_inode feature, only i_block[13]
+/// (EXT2_DIND_BLOCK) is set, the inode is a linked regular file, and the
+/// double indirect block lists each primary reserved GDT block, whose
+/// indirect block lists that block's copy in every backup group; without the
+/// feature, i_block is all zeros. None when it is sound.
+fn resize_inode_problem(view: &View<'_>, sb: &Superblock, ri: &RawInode<'_>) -> Option<String> {
+    const DIND_SLOT: usize = 13;
+    let pointer = |slot: usize| le32(ri.i_block, slot * 4);
+    let set_slots: Vec<usize> = (0..15).filter(|&i| pointer(i) != 0).collect();
+    if !sb.has_compat(compat::RESIZE_INODE) {
+        return (!set_slots.is_empty())
+            .then(|| "has block pointers although the resize_inode feature is off".to_string());
+    }
+    if sb.has_incompat(incompat::META_BG) {
+        return Some("is in use on a meta_bg filesystem, which has no reserved GDT blocks".into());
+    }
+    let dind = u64::from(pointer(DIND_SLOT));
+    if set_slots.iter().any(|&i| i != DIND_SLOT) {
+        return Some(format!(
+            "sets i_block slots {set_slots:?}; only slot 13 (the double indirect block) may be set"
+        ));
+    }
+    if dind == 0 || ri.links == 0 || u32::from(ri.mode) & 0o170000 != 0o100000 {
+        return Some(format!(
+            "is not a linked regular file with a double indirect block (mode {:#o}, {} links, block {dind})",
+            ri.mode, ri.links
+        ));
+    }
+    if dind < u64::from(sb.first_data_block) || dind >= sb.blocks_count {
+        return Some(format!(
+            "has its double indirect block {dind} outside the filesystem"
+        ));
+    }
+    let bs = u64::from(sb.block_size);
+    let per_block = bs / 4;
+    let read_block = |block: u64| {
+        view.read(block.saturating_mul(bs), sb.block_size as usize)
+            .ok()
+    };
+    let Some(dind_bytes) = read_block(dind) else {
+        return Some(format!(
+            "has a double indirect block {dind} that cannot be read"
+        ));
+    };
+    // Backup groups, in order; an indirect block has room for per_block of them.
+    let mut backups = Vec::new();
+    for group in 1..sb.group_count {
+        if sb.group_has_super(group) {
+            if backups.len() as u64 >= per_block {
+                return Some("has more backup groups than an indirect block can list".into());
+            }
+            backups.push(group);
+        }
+    }
+    let mut gdt_off = sb.desc_blocks();
+    let mut primary = u64::from(sb.first_data_block) + 1 + sb.desc_blocks();
+    if sb.block_size == 1024 && sb.first_data_block == 0 {
+        primary += 1; // 1 KiB bigalloc: the superblock is in block 1
+    }
+    // e2fsck checks the first quarter of the reserved blocks.
+    for _ in 0..sb.reserved_gdt_blocks / 4 {
+        gdt_off %= per_block;
+        let listed = u64::from(le32(dind_bytes, (gdt_off * 4) as usize));
+        if listed != primary {
+            return Some(format!(
+                "lists block {listed} where reserved GDT block {primary} belongs (double indirect slot {gdt_off})"
+            ));
+        }
+        let Some(ind) = read_block(primary) else {
+            return Some(format!(
+                "points at reserved GDT block {primary}, which cannot be read"
+            ));
+        };
+        for (k, &group) in backups.iter().enumerate() {
+            let expect =
+                primary.saturating_add(group.saturating_mul(u64::from(sb.blocks_per_group)));
+            let listed = u64::from(le32(ind, k * 4));
+            if listed != expect {
+                return Some(format!(
+                    "lists block {listed} where group {group}'s copy of reserved GDT block {primary} ({expect}) belongs"
+                ));
+            }
+        }
+        gdt_off += 1;
+        primary += 1;
+    }
+    None
+}
+
+/// Whether `block` starts with the header ext4_xattr_check_block requires of
+/// an xattr block: `h_magic` 0xEA020000 and `h_blocks` 1 (struct
+/// ext4_xattr_header; the entries are not walked here). Out of range blocks
+/// are not readable, so they pass: the analysis reports them out of range.
+fn xattr_header_valid(view: &View<'_>, sb: &Superblock, block: u64) -> bool {
+    if block < u64::from(sb.first_data_block) || block >= sb.blocks_count {
+        return true;
+    }
+    view.read(block.saturating_mul(u64::from(sb.block_size)), 12)
+        .is_ok_and(|h| le32(h, 0) == XATTR_MAGIC && le32(h, 8) == 1)
 }
 
 /// Decides whether a symlink keeps its target in `i_block`, the way the kernel
@@ -990,13 +1141,19 @@ fn xattr_sharing(
         };
         let magic = le32(header, 0);
         let refcount = le32(header, 4);
-        if magic != XATTR_MAGIC {
+        let blocks = le32(header, 8);
+        if magic != XATTR_MAGIC || blocks != 1 {
+            let what = if magic != XATTR_MAGIC {
+                format!("has magic {magic:#010x}, not {XATTR_MAGIC:#010x}")
+            } else {
+                format!("says it spans {blocks} blocks (h_blocks), not 1")
+            };
             findings.push(
                 Finding::new(
                     Severity::Medium,
                     "bad_xattr_block",
                     format!(
-                        "xattr block {block} (referenced by {} inode(s)) has magic {magic:#010x}, not {XATTR_MAGIC:#010x}",
+                        "xattr block {block} (referenced by {} inode(s)) {what}: the kernel refuses it (ext4_xattr_check_block), so it is not counted as their claim",
                         inos.len()
                     ),
                 )
@@ -1243,11 +1400,22 @@ fn name_inodes(
                 }
                 let child = u64::from(e.inode);
                 let is_deleted = |i: &usize| inodes.get(*i).is_some_and(|n| n.deleted);
+                // An unlinked orphan (open when it was unlinked, deleted at
+                // the next mount) keeps the name it was unlinked from in the
+                // directory's slack, as a deleted file does (fls: "realloc").
+                let unlinked_orphan = |i: &usize| {
+                    inodes.get(*i).is_some_and(|n| {
+                        n.links == 0 && n.released_at_mount == Some(Release::Delete)
+                    })
+                };
                 if e.deleted {
                     // A removed name names a deleted inode of that number; if
                     // the number was reused, it named an older file (what
                     // fls marks "(realloc)"), and is left out.
-                    if index.get(child).filter(is_deleted).is_some()
+                    if index
+                        .get(child)
+                        .filter(|i| is_deleted(i) || unlinked_orphan(i))
+                        .is_some()
                         && let Some(id) = names.push(Some(dir_name), &name_from_bytes(e.name))
                     {
                         children.push((child, id));
@@ -1347,7 +1515,7 @@ fn name_inodes(
         });
     let unnamed_here = inodes
         .iter()
-        .filter(|n| n.first_name == NO_NAME && !n.deleted)
+        .filter(|n| n.first_name == NO_NAME && !n.deleted && n.released_at_mount.is_none())
         .map(|n| Unnamed {
             ino: n.ino,
             file_type: n.file_type,

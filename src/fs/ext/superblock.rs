@@ -16,6 +16,7 @@ pub mod compat {
     pub const HAS_JOURNAL: u32 = 0x4;
     pub const RESIZE_INODE: u32 = 0x10;
     pub const SPARSE_SUPER2: u32 = 0x200;
+    pub const ORPHAN_FILE: u32 = 0x1000;
     pub const NAMES: &[(u32, &str)] = &[
         (0x1, "dir_prealloc"),
         (0x2, "imagic_inodes"),
@@ -117,6 +118,12 @@ pub struct Superblock {
     pub mmp_block: u64,
     pub backup_bgs: [u32; 2],
     pub checksum_seed: u32,
+    /// s_last_orphan: the head of the orphan list (0 when empty).
+    pub last_orphan: u32,
+    /// s_orphan_file_inum: the orphan file's inode (orphan_file feature).
+    pub orphan_file_inum: u32,
+    /// s_state: EXT2_VALID_FS 1, EXT2_ERROR_FS 2, EXT3_ORPHAN_FS 4.
+    pub state: u16,
     /// Inodes the superblock itself points at (s_journal_inum, the quota
     /// inodes, s_orphan_file_inum), with what each is: no directory names
     /// them, and none is expected to.
@@ -253,6 +260,9 @@ impl Superblock {
             mmp_block: le64(sb, 0x168),
             backup_bgs: [le32(sb, 0x24C), le32(sb, 0x250)],
             checksum_seed,
+            last_orphan: le32(sb, 0xE8),
+            orphan_file_inum: le32(sb, 0x280),
+            state: le16(sb, 0x3A),
             special_inodes: [
                 (0xE0, "journal"),
                 (0x240, "user quota"),

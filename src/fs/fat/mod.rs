@@ -893,6 +893,7 @@ fn blank_inode(ino: InodeNo, attr: u8, size: u64) -> Inode {
         first_name: NO_NAME,
         runs: RunSpan::default(),
         hidden: None,
+        released_at_mount: None,
         deleted: false,
     }
 }

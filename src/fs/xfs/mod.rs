@@ -686,6 +686,7 @@ impl Modelled {
             runs: RunSpan::default(),
             hidden,
             deleted: false,
+            released_at_mount: None,
         };
         let k = self.found.len();
         self.by_ino.insert(ino, k);

@@ -1,0 +1,206 @@
+//! The orphan list: inodes that a crash left half-deleted or half-truncated,
+//! which the kernel finishes at mount — any mount of a writable device, even
+//! `mount -o ro` — before anything else can use the filesystem.
+//!
+//! Sources: Documentation/filesystems/ext4/orphan.rst; fs/ext4/orphan.c
+//! (`ext4_orphan_cleanup`, `ext4_orphan_get`, the orphan file's
+//! `struct ext4_orphan_block_tail`); fs/ext4/ext4.h (`NEXT_ORPHAN` is
+//! `i_dtime`); e2fsprogs e2fsck/super.c (`release_orphan_inodes`).
+//!
+//! An unlinked inode at the head of the list keeps its block map until mount:
+//! `e2fsck -n` reads it as an already deleted inode (pass 1 ignores its
+//! blocks), but the kernel deletes it and frees every block it maps. If those
+//! blocks are a live file's, mount hands that file's blocks to the allocator.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::bytes::le32;
+use crate::fs::ext::blockmap;
+use crate::fs::ext::groups::GroupDesc;
+use crate::fs::ext::read_raw_inode;
+use crate::fs::ext::superblock::{Superblock, compat};
+use crate::image::View;
+use crate::model::{BlockRun, Finding, InodeNo, Release, Role, Severity};
+
+/// `struct ext4_orphan_block_tail`: ob_magic, then ob_checksum, at a block's end.
+const ORPHAN_BLOCK_MAGIC: u32 = 0x0B10_CA04;
+const ORPHAN_TAIL_LEN: usize = 8;
+/// EXT2_ERROR_FS in s_state: the kernel then skips orphan cleanup.
+const STATE_ERROR_FS: u16 = 2;
+
+/// The inodes mount will release, and what it does to each.
+#[derive(Debug, Default)]
+pub struct OrphanList {
+    pub release: BTreeMap<InodeNo, Release>,
+}
+
+/// Reads the orphan list as `ext4_orphan_cleanup` walks it: the chain from
+/// `s_last_orphan` through each inode's `i_dtime`, then every slot of the
+/// orphan file. Each step is checked as `ext4_orphan_get` checks it (an
+/// inode number in range, its inode bitmap bit set); the kernel stops at the
+/// first bad one, and so does this walk, with a finding. The chain visits
+/// each inode at most once (a loop is a finding), so the walk is bounded by
+/// the inodes the image holds.
+pub fn read(
+    view: &View<'_>,
+    sb: &Superblock,
+    descs: &[GroupDesc],
+    inode_bitmaps: &[Option<&[u8]>],
+    findings: &mut Vec<Finding>,
+) -> OrphanList {
+    let mut list = OrphanList::default();
+    let in_bitmap = |ino: InodeNo| -> bool {
+        let ipg = u64::from(sb.inodes_per_group.max(1));
+        let index = ino.saturating_sub(1);
+        let (group, bit) = (index / ipg, index % ipg);
+        descs
+            .iter()
+            .position(|d| u64::from(d.group) == group)
+            .and_then(|k| inode_bitmaps.get(k).copied().flatten())
+            .and_then(|b| b.get((bit / 8) as usize))
+            .is_some_and(|byte| byte & (1 << (bit % 8)) != 0)
+    };
+    let max_ino = u64::from(sb.inodes_count);
+    let first_ino = u64::from(sb.first_ino);
+    let bad = |findings: &mut Vec<Finding>, ino: InodeNo, why: String| {
+        findings.push(
+            Finding::new(
+                Severity::High,
+                "bad_orphan_list",
+                format!(
+                    "the orphan list {why}: the kernel stops its orphan cleanup there (ext4_orphan_get: \"bad orphan inode\") and e2fsck reports the list as corrupt"
+                ),
+            )
+            .with_inodes([ino]),
+        );
+    };
+    // Takes one orphan; false when the walk must stop.
+    let mut take = |ino: InodeNo, findings: &mut Vec<Finding>, from: &str| -> Option<u32> {
+        if ino < first_ino || ino > max_ino {
+            bad(
+                findings,
+                ino,
+                format!("{from} names inode {ino}, outside {first_ino}..={max_ino}"),
+            );
+            return None;
+        }
+        if list.release.contains_key(&ino) {
+            bad(
+                findings,
+                ino,
+                format!("{from} names inode {ino} a second time (a loop)"),
+            );
+            return None;
+        }
+        if !in_bitmap(ino) {
+            bad(
+                findings,
+                ino,
+                format!("{from} names inode {ino}, which is free in the inode bitmap"),
+            );
+            return None;
+        }
+        let Some(ri) = read_raw_inode(view, sb, descs, ino) else {
+            bad(
+                findings,
+                ino,
+                format!("{from} names inode {ino}, whose slot cannot be read"),
+            );
+            return None;
+        };
+        let release = if ri.links == 0 {
+            Release::Delete
+        } else {
+            Release::Truncate
+        };
+        list.release.insert(ino, release);
+        Some(ri.dtime)
+    };
+    let mut next = u64::from(sb.last_orphan);
+    let mut from = "s_last_orphan".to_string();
+    while next != 0 {
+        let ino = next;
+        match take(ino, findings, &from) {
+            Some(dtime) => {
+                next = u64::from(dtime);
+                from = format!("inode {ino}'s next-orphan link (i_dtime)");
+            }
+            None => break,
+        }
+    }
+    if sb.has_compat(compat::ORPHAN_FILE) && sb.orphan_file_inum != 0 {
+        for ino in orphan_file_entries(view, sb, descs, findings) {
+            if take(ino, findings, "the orphan file").is_none() {
+                break;
+            }
+        }
+    }
+    if !list.release.is_empty() && sb.state & STATE_ERROR_FS != 0 {
+        findings.push(Finding::new(
+            Severity::Medium,
+            "orphan_cleanup_pending",
+            format!(
+                "the errors flag is set (s_state {:#x}): the kernel skips orphan cleanup and a read-write mount drops the list; e2fsck then frees these inodes as deleted, with the same effect",
+                sb.state
+            ),
+        ));
+    }
+    list
+}
+
+/// The inode numbers in the orphan file's slots (every block it maps: each is
+/// block_size/4 − 2 le32 inode numbers, then the tail). A block without the
+/// tail's magic is not read by the kernel (ext4_orphan_cleanup checks it at
+/// mount through ext4_orphan_file_block_csum_verify) and is reported.
+fn orphan_file_entries(
+    view: &View<'_>,
+    sb: &Superblock,
+    descs: &[GroupDesc],
+    findings: &mut Vec<Finding>,
+) -> Vec<InodeNo> {
+    let ino = u64::from(sb.orphan_file_inum);
+    let Some(ri) = read_raw_inode(view, sb, descs, ino) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<BlockRun> = Vec::new();
+    let mut mapping = blockmap::Mapping::new(&mut runs);
+    blockmap::map_extents(view, sb, &ri, Role::Data, &mut mapping);
+    drop(mapping);
+    let bs = u64::from(sb.block_size);
+    let size_blocks = ri.size.div_ceil(bs);
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut entries = Vec::new();
+    for run in runs.iter().filter(|r| r.role.is_file_block()) {
+        let logical = run.logical.unwrap_or(0);
+        for k in 0..run.len.min(size_blocks.saturating_sub(logical)) {
+            let block = run.start.saturating_add(k);
+            if !seen.insert(block) || block >= sb.blocks_count {
+                continue;
+            }
+            let Ok(bytes) = view.read(block.saturating_mul(bs), sb.block_size as usize) else {
+                continue;
+            };
+            let tail = bytes.len().saturating_sub(ORPHAN_TAIL_LEN);
+            if le32(bytes, tail) != ORPHAN_BLOCK_MAGIC {
+                findings.push(
+                    Finding::new(
+                        Severity::Medium,
+                        "bad_orphan_list",
+                        format!(
+                            "orphan file block {block} has no ext4_orphan_block_tail magic: the kernel refuses the orphan file at mount"
+                        ),
+                    )
+                    .with_inodes([ino])
+                    .with_blocks([[block, 1]]),
+                );
+                continue;
+            }
+            entries.extend(
+                (0..tail / 4)
+                    .map(|slot| u64::from(le32(bytes, slot * 4)))
+                    .filter(|&n| n != 0),
+            );
+        }
+    }
+    entries
+}
