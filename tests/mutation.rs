@@ -693,7 +693,21 @@ fn sweep_samples() -> Vec<(String, Vec<u8>, Vec<Region>)> {
     let regions = erofs_regions(&bytes);
     out.push(("erofs-plain.img".to_string(), bytes, regions));
     let bytes = common::sample_bytes("gpt-two-partitions.img");
-    let regions = gpt_regions(&bytes);
+    let mut regions = gpt_regions(&bytes);
+    // Its second partition is an ext4: its superblock, seen through the table.
+    let entries = u64::from_le_bytes(bytes[512 + 72..512 + 80].try_into().unwrap()) as usize * 512;
+    let entry_size = le32_at(&bytes, 512 + 84) as usize;
+    let p2 = entries + entry_size;
+    let p2_start = u64::from_le_bytes(bytes[p2 + 32..p2 + 40].try_into().unwrap()) as usize * 512;
+    regions.extend(
+        ext_regions(&bytes, p2_start)
+            .into_iter()
+            .filter(|r| r.name == "ext superblock")
+            .map(|mut r| {
+                r.name = "partition 2 ext superblock".into();
+                r
+            }),
+    );
     out.push(("gpt-two-partitions.img".to_string(), bytes, regions));
     // 4 KiB blocks (the samples above have 1 KiB ones): a forged block
     // count reads garbage descriptors whose tables lie at block 0.
@@ -1004,4 +1018,172 @@ fn header_fields_at_extreme_values_scan_within_bounds() {
     if only.is_empty() {
         assert!(total >= if full { 14000 } else { 7000 }, "{total} scans");
     }
+}
+
+/// Edits of several fields at once that keep a header self-consistent (an
+/// attacker who knows the cross-checks satisfies them), each with its
+/// checksums recomputed.
+fn compound_cases() -> Vec<(String, Vec<u8>)> {
+    let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut ext_samples = vec![
+        (
+            "clean-ext4.img".to_string(),
+            common::sample_bytes("clean-ext4.img"),
+        ),
+        (
+            "journal-harmless.img".to_string(),
+            common::sample_bytes("journal-harmless.img"),
+        ),
+    ];
+    if let Some(bytes) = mke2fs_image(1 << 20, &["-b", "4096"]) {
+        ext_samples.push(("mke2fs-4k-64bit.img".to_string(), bytes));
+    }
+    for (name, pristine) in &ext_samples {
+        let sb = |b: &[u8], off: usize| le32_at(b, 1024 + off);
+        let bs = 1024u64 << sb(pristine, 0x18);
+        let isz = u64::from(le16_at(pristine, 1024 + 0x58));
+        let per_block = (bs / isz) as u32;
+        let blocks = u64::from(sb(pristine, 0x4));
+        let fdb = u64::from(sb(pristine, 0x14));
+        let mut add = |what: &str, edits: &[(usize, u32)]| {
+            let mut b = pristine.clone();
+            for &(off, v) in edits {
+                set_ext_sb_field(&mut b, off, v);
+            }
+            cases.push((format!("{name}: {what}"), b));
+        };
+        add("s_blocks_count 2^64 − 1", &[(0x4, !0), (0x150, !0)]);
+        // The smallest groups e2fsck allows, with a consistent inode count.
+        let groups = (blocks - fdb).div_ceil(8) as u32;
+        let ipg = per_block * 4;
+        add(
+            "8 blocks and the most inodes they allow per group",
+            &[
+                (0x20, 8),
+                (0x24, 8),
+                (0x28, ipg),
+                (0x0, groups.wrapping_mul(ipg)),
+            ],
+        );
+        add(
+            "8-block groups and s_blocks_count_hi 0xffffffff",
+            &[(0x20, 8), (0x24, 8), (0x28, ipg), (0x150, !0)],
+        );
+        // The largest groups and tables a one-block bitmap allows.
+        let bits = (bs * 8) as u32;
+        let groups = (blocks - fdb).div_ceil(u64::from(bits)) as u32;
+        add(
+            "groups of 8 × block size blocks and inodes",
+            &[
+                (0x20, bits),
+                (0x24, bits),
+                (0x28, bits),
+                (0x0, groups.wrapping_mul(bits)),
+            ],
+        );
+        add(
+            "meta_bg from group 0",
+            &[(0x60, sb(pristine, 0x60) | 0x10), (0x104, 0)],
+        );
+        add("64 KiB blocks", &[(0x18, 6)]);
+        add(
+            "s_reserved_gdt_blocks 0xffff and s_desc_size 1024",
+            &[
+                (0xCC, sb(pristine, 0xCC) | 0xffff_0000),
+                (0xFC, (sb(pristine, 0xFC) & 0xffff) | (1024 << 16)),
+            ],
+        );
+    }
+    // XFS: as many AGs as a 32-bit count holds, dblocks to match; the
+    // smallest AGs (64 blocks); a log of 2^32 − 1 blocks.
+    if common::have_tool("xz") {
+        let pristine = xz_bytes("xfs-clean");
+        let be32 = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+        let be64 = |b: &[u8], at: usize| u64::from_be_bytes(b[at..at + 8].try_into().unwrap());
+        let agblocks = u64::from(be32(&pristine, 84));
+        let dblocks = be64(&pristine, 8);
+        let mut add = |what: &str, edit: &dyn Fn(&mut [u8])| {
+            let mut b = pristine.clone();
+            edit(&mut b);
+            xfs_fix_crc(&mut b[..512], 224);
+            cases.push((format!("xfs-clean.img: {what}"), b));
+        };
+        add("agcount 0x7f7f7f7f, dblocks to match", &|b| {
+            b[88..92].copy_from_slice(&0x7f7f_7f7fu32.to_be_bytes());
+            b[8..16].copy_from_slice(&(0x7f7f_7f7f * agblocks).to_be_bytes());
+        });
+        add("64-block AGs", &|b| {
+            b[84..88].copy_from_slice(&64u32.to_be_bytes());
+            b[124] = 6;
+            b[88..92].copy_from_slice(&(dblocks.div_ceil(64) as u32).to_be_bytes());
+        });
+        add("logblocks 0xffffffff", &|b| {
+            b[96..100].copy_from_slice(&u32::MAX.to_be_bytes());
+        });
+        add("dblocks 2^63 with agcount to match", &|b| {
+            let agcount = (1u64 << 63).div_ceil(agblocks).min(u64::from(u32::MAX));
+            b[88..92].copy_from_slice(&(agcount as u32).to_be_bytes());
+            b[8..16].copy_from_slice(&(agcount * agblocks).to_be_bytes());
+        });
+    }
+    // FAT: a sector count and FAT size at their widest.
+    for name in ["fat16-clean.img", "fat32-loop.img"] {
+        let pristine = common::sample_bytes(name);
+        let fat32 = le16_at(&pristine, 22) == 0;
+        let mut b = pristine.clone();
+        b[19..21].fill(0);
+        put_le32(&mut b, 32, u32::MAX);
+        if fat32 {
+            put_le32(&mut b, 36, 0x7fff_ffff);
+            put_le32(&mut b, 44, u32::MAX);
+        } else {
+            b[22..24].fill(0xff);
+        }
+        cases.push((format!("{name}: widest sector count and FAT"), b));
+    }
+    // GPT: the most entries the header can name, the array CRC left to fail.
+    let pristine = common::sample_bytes("gpt-two-partitions.img");
+    for (count, size) in [(u32::MAX, 128u32), (1 << 13, 128), (1, 1 << 31)] {
+        let mut b = pristine.clone();
+        put_le32(&mut b, 512 + 80, count);
+        put_le32(&mut b, 512 + 84, size);
+        put_le32(&mut b, 512 + 16, 0);
+        let crc = crc32fast::hash(&b[512..512 + 92]);
+        put_le32(&mut b, 512 + 16, crc);
+        cases.push((
+            format!("gpt-two-partitions.img: {count} entries of {size} bytes"),
+            b,
+        ));
+    }
+    cases
+}
+
+#[test]
+fn consistent_multi_field_header_edits_scan_within_bounds() {
+    let _serial = serial();
+    start_watchdog();
+    let mut failures = Vec::new();
+    for (case, bytes) in compound_cases() {
+        let n = bytes.len();
+        let cap = heap_bound(n)
+            .saturating_mul(4)
+            .min(heap_bound(n) + (2 << 30));
+        let c = measured_scan(&bytes, &case, cap);
+        eprintln!(
+            "{case}: {:.3} s, heap {} KiB, report {} B",
+            c.secs,
+            c.heap >> 10,
+            c.json
+        );
+        if c.secs > time_bound() {
+            failures.push(format!("{case}: took {:.2} s", c.secs));
+        }
+        if c.json > json_bound(n) {
+            failures.push(format!("{case}: report of {} bytes", c.json));
+        }
+        if c.heap > heap_bound(n) {
+            failures.push(format!("{case}: heap peak {} MiB", c.heap >> 20));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
