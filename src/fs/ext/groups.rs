@@ -168,12 +168,15 @@ pub fn max_groups(view: &View<'_>, sb: &Superblock) -> u64 {
 }
 
 /// Whether `len` blocks at `start` can hold group metadata: inside the
-/// filesystem, and not at block 0, which holds the boot block and the primary
-/// superblock (e2fsck `check_super_block` takes a bitmap or inode table at
-/// block 0 as invalid; fs/ext4/super.c `ext4_check_descriptors` refuses one
-/// below the first data block or over the superblock).
+/// filesystem and past s_first_data_block, the block of the primary
+/// superblock. The kernel refuses a bitmap at or below it
+/// (fs/ext4/balloc.c `ext4_read_block_bitmap_nowait`, fs/ext4/ialloc.c
+/// `ext4_read_inode_bitmap`: "Invalid block bitmap block"), and e2fsck
+/// `check_super_block` takes a bitmap or inode table at block 0 as invalid:
+/// a zeroed descriptor (read past the real table when s_blocks_count is
+/// forged) would otherwise put every table over the superblock.
 pub fn metadata_in_fs(sb: &Superblock, start: u64, len: u64) -> bool {
-    start >= u64::from(sb.first_data_block).max(1) && start.saturating_add(len) <= sb.blocks_count
+    start > u64::from(sb.first_data_block) && start.saturating_add(len) <= sb.blocks_count
 }
 
 /// `bg_checksum` as it should be, or None when the filesystem has none.
@@ -280,11 +283,12 @@ pub fn metadata_regions(
                         Severity::High,
                         "bad_group_descriptor",
                         format!(
-                            "group {}: {} at block {start} (+{len}) lies outside the filesystem's blocks {}..{} (block 0 holds the superblock)",
+                            "group {}: {} at block {start} (+{len}) lies outside the filesystem's blocks {}..{} (block {} holds the superblock)",
                             desc.group,
                             role.name(),
-                            u64::from(sb.first_data_block).max(1),
-                            sb.blocks_count
+                            u64::from(sb.first_data_block).saturating_add(1),
+                            sb.blocks_count,
+                            sb.first_data_block
                         ),
                     )
                     .with_blocks([[start, len]]),
