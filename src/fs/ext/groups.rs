@@ -85,17 +85,18 @@ pub fn read_descriptors(
     let mut out = Vec::new();
     let bs = u64::from(sb.block_size);
     let desc_size = sb.desc_size as usize;
-    // Every group owns at least one block of its own (its inode table), so a
-    // volume of N blocks holds at most N groups: a superblock claiming 2^40
-    // groups on a small image is read no further than that.
-    let max_groups = (view.len() / bs).max(1);
+    let max_groups = max_groups(view, sb);
     if sb.group_count > max_groups {
         findings.push(Finding::new(
             Severity::High,
             "bad_superblock",
             format!(
-                "the superblock describes {} block groups but the volume holds only {max_groups} blocks; at most {max_groups} groups are read",
-                sb.group_count
+                "the superblock describes {} block groups ({} blocks of {} per group) but the volume's {} blocks hold at most {max_groups} inode tables of {} blocks; only the first {max_groups} groups are read",
+                sb.group_count,
+                sb.blocks_count,
+                sb.blocks_per_group,
+                view.len() / bs,
+                inode_table_blocks(sb).max(1)
             ),
         ));
     }
@@ -154,6 +155,30 @@ pub fn read_descriptors(
     out
 }
 
+/// The most groups whose descriptors are read: every group owns an inode
+/// table of its own (e2fsck `check_super_block` holds s_inodes_per_group to
+/// what fits in s_blocks_per_group − 4 blocks, so the tables of all groups fit
+/// in the filesystem), so a volume of N blocks holds at most
+/// N / (blocks per inode table) of them, wherever flex_bg puts them. A
+/// superblock that claims more (a forged s_blocks_count_hi makes 2^40 groups)
+/// sizes no work by its claim: the rest lie past the end of the image.
+pub fn max_groups(view: &View<'_>, sb: &Superblock) -> u64 {
+    let image_blocks = view.len() / u64::from(sb.block_size).max(1);
+    (image_blocks / inode_table_blocks(sb).max(1)).max(1)
+}
+
+/// Whether `len` blocks at `start` can hold group metadata: inside the
+/// filesystem and past s_first_data_block, the block of the primary
+/// superblock. The kernel refuses a bitmap at or below it
+/// (fs/ext4/balloc.c `ext4_read_block_bitmap_nowait`, fs/ext4/ialloc.c
+/// `ext4_read_inode_bitmap`: "Invalid block bitmap block"), and e2fsck
+/// `check_super_block` takes a bitmap or inode table at block 0 as invalid:
+/// a zeroed descriptor (read past the real table when s_blocks_count is
+/// forged) would otherwise put every table over the superblock.
+pub fn metadata_in_fs(sb: &Superblock, start: u64, len: u64) -> bool {
+    start > u64::from(sb.first_data_block) && start.saturating_add(len) <= sb.blocks_count
+}
+
 /// `bg_checksum` as it should be, or None when the filesystem has none.
 /// e2fsprogs lib/ext2fs/csum.c `ext2fs_group_desc_csum`.
 fn descriptor_checksum(sb: &Superblock, group: u32, raw: &[u8]) -> Option<u16> {
@@ -190,7 +215,11 @@ pub fn metadata_regions(
 ) -> Vec<MetadataRegion> {
     let mut regions = Vec::new();
     let meta_bg = sb.has_incompat(incompat::META_BG);
-    let desc_blocks = sb.desc_blocks();
+    // The table as long as the groups read need, not as s_blocks_count says:
+    // a forged count would make every block of the image a descriptor block.
+    let desc_blocks = sb
+        .desc_blocks()
+        .min((descs.len() as u64).div_ceil(sb.descs_per_block().max(1)));
     // Without meta_bg the whole table is copied with each superblock; with it,
     // only the first s_first_meta_bg blocks are.
     let old_desc_blocks = if meta_bg {
@@ -248,18 +277,18 @@ pub fn metadata_regions(
             (desc.inode_bitmap, 1, MetaRole::InodeBitmap),
             (desc.inode_table, table_blocks, MetaRole::InodeTable),
         ] {
-            let end = start.saturating_add(len);
-            if start < u64::from(sb.first_data_block) || end > sb.blocks_count {
+            if !metadata_in_fs(sb, start, len) {
                 findings.push(
                     Finding::new(
                         Severity::High,
                         "bad_group_descriptor",
                         format!(
-                            "group {}: {} at block {start} (+{len}) lies outside the filesystem (blocks {}..{})",
+                            "group {}: {} at block {start} (+{len}) lies outside the filesystem's blocks {}..{} (block {} holds the superblock)",
                             desc.group,
                             role.name(),
-                            sb.first_data_block,
-                            sb.blocks_count
+                            u64::from(sb.first_data_block).saturating_add(1),
+                            sb.blocks_count,
+                            sb.first_data_block
                         ),
                     )
                     .with_blocks([[start, len]]),
@@ -352,7 +381,7 @@ pub fn read_block_bitmaps(
         }
         let at = desc.block_bitmap.saturating_mul(bs);
         let bitmap = match view.read(at, bitmap_bytes) {
-            Ok(b) if desc.block_bitmap < sb.blocks_count => b,
+            Ok(b) if metadata_in_fs(sb, desc.block_bitmap, 1) => b,
             _ => {
                 unknown.push((first, len));
                 continue;
@@ -394,7 +423,7 @@ pub fn read_inode_bitmaps<'a>(
     descs
         .iter()
         .map(|desc| {
-            if desc.inode_uninit(sb) || desc.inode_bitmap >= sb.blocks_count {
+            if desc.inode_uninit(sb) || !metadata_in_fs(sb, desc.inode_bitmap, 1) {
                 return None;
             }
             let bitmap = view

@@ -619,9 +619,7 @@ fn scan_slots(
     let isz = u64::from(sb.inode_size);
     let ipg = u64::from(sb.inodes_per_group);
     let table_blocks = groups::inode_table_blocks(sb);
-    if desc.inode_table < u64::from(sb.first_data_block)
-        || desc.inode_table.saturating_add(table_blocks) > sb.blocks_count
-    {
+    if !groups::metadata_in_fs(sb, desc.inode_table, table_blocks) {
         return; // reported by metadata_regions
     }
     let table_at = desc.inode_table.saturating_mul(bs);

@@ -182,10 +182,18 @@ impl Superblock {
             1
         };
         let clusters_per_group = le32(sb, 0x24);
-        if blocks_per_group == 0 || inodes_per_group == 0 {
-            return Err(corrupt(
-                "s_blocks_per_group or s_inodes_per_group is zero".into(),
-            ));
+        // e2fsck `check_super_block`: s_blocks_per_group is at least 8, and
+        // s_inodes_per_group at most what s_blocks_per_group − 4 blocks of
+        // inode table hold, so that the inode tables of all groups together
+        // fit in the filesystem. (One block per group would make a group, a
+        // descriptor and an inode table per block of the image.)
+        if blocks_per_group < 8 {
+            return Err(corrupt(format!(
+                "s_blocks_per_group {blocks_per_group} is below 8, the fewest e2fsck allows"
+            )));
+        }
+        if inodes_per_group == 0 {
+            return Err(corrupt("s_inodes_per_group is zero".into()));
         }
         // A bitmap is one block: it can describe at most 8 × block_size objects.
         let bits_per_block = block_size.saturating_mul(8);
@@ -213,6 +221,13 @@ impl Superblock {
         if inode_size < 128 || !inode_size.is_power_of_two() || u32::from(inode_size) > block_size {
             return Err(corrupt(format!(
                 "s_inode_size {inode_size} is not a power of two between 128 and the block size"
+            )));
+        }
+        let inodes_per_block = block_size / u32::from(inode_size);
+        let ipg_max = inodes_per_block.saturating_mul(blocks_per_group.saturating_sub(4));
+        if inodes_per_group > ipg_max {
+            return Err(corrupt(format!(
+                "s_inodes_per_group {inodes_per_group} needs more inode table than {blocks_per_group} blocks per group hold (at most {ipg_max}: {inodes_per_block} inodes per block, 4 blocks kept for the bitmaps and descriptors)"
             )));
         }
         let desc_size = if is_64bit {
