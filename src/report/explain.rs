@@ -71,6 +71,12 @@ pub fn explanation(code: &str) -> [&'static str; 4] {
             "fsck only sees one filesystem at a time and cannot notice; sfdisk --verify and sgdisk -v report the overlap.",
             "Read-only use of one partition is safe, but the disk was not laid out by a partitioning tool: reject it.",
         ],
+        "self_referencing_partition" => [
+            "Sector 0 is a FAT boot sector and, in the same bytes, an MBR whose partition starts at sector 0: the partition is the FAT volume itself, boot sector included. `mkfs.fat --mbr=y` writes this on purpose, for devices that want a partition table.",
+            "Nothing: the table and the FAT agree on where the volume starts, so every reader sees the same filesystem. blkid reports the whole device as vfat and ignores the table; Linux also creates a partition 1 over the same sectors.",
+            "fsck.fat checks the FAT and ignores the table; sfdisk --verify and mmls list a partition that covers the partition table.",
+            "None: it is a layout, not damage. It would be a critical partition_overlap if sector 0 were not a valid FAT boot sector.",
+        ],
         "bad_cluster_chain" => [
             "A FAT cluster chain loops, reaches a free, bad or reserved cluster, or leaves the volume.",
             "A looping chain makes a file endless (tools hang or read the same clusters forever); a chain into a free cluster is a cross-link waiting for the next allocation.",
