@@ -76,5 +76,8 @@ pub fn parse(
     if fat::probe(view) {
         return Ok(fat::parse(view, progress)?);
     }
+    if let Some(what) = xfs::external_log_device(view) {
+        return Err(xfs::XfsError::ExternalLogDevice(what).into());
+    }
     Err(FsError::Unrecognised)
 }

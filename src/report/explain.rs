@@ -77,6 +77,12 @@ pub fn explanation(code: &str) -> [&'static str; 4] {
             "fsck.fat checks the FAT and ignores the table; sfdisk --verify and mmls list a partition that covers the partition table.",
             "None: it is a layout, not damage. It would be a critical partition_overlap if sector 0 were not a valid FAT boot sector.",
         ],
+        "external_log" => [
+            "The XFS filesystem keeps its log on a separate device (mkfs.xfs -l logdev=…; sb_logstart is 0), which is not in this image.",
+            "A log that needs recovery holds metadata writes the kernel replays at mount: what the filesystem will look like then cannot be judged from this image alone, and a forged log could change it.",
+            "xfs_repair refuses the filesystem without `-l` naming the log device; with it, a dirty log must be replayed by mounting (or zeroed with -L) first.",
+            "Nothing is replayed on a read-only norecovery mount; a normal mount replays the log.",
+        ],
         "bad_cluster_chain" => [
             "A FAT cluster chain loops, reaches a free, bad or reserved cluster, or leaves the volume.",
             "A looping chain makes a file endless (tools hang or read the same clusters forever); a chain into a free cluster is a cross-link waiting for the next allocation.",
