@@ -141,3 +141,144 @@ fn an_xfs_external_log_is_named_on_the_filesystem_and_on_the_log_device() {
         "{stderr}"
     );
 }
+
+/// An NTFS boot sector as blkid's `probe_ntfs` wants it, for a volume of
+/// `sectors` 512-byte sectors: 4 KiB clusters, 1 KiB MFT records, the MFT
+/// at cluster `mft`.
+fn ntfs_boot_sector(sectors: u64, mft: u64) -> Vec<u8> {
+    let mut b = vec![0u8; 512];
+    b[..3].copy_from_slice(&[0xEB, 0x52, 0x90]);
+    b[3..11].copy_from_slice(b"NTFS    ");
+    b[11..13].copy_from_slice(&512u16.to_le_bytes());
+    b[13] = 8;
+    b[21] = 0xF8;
+    b[0x28..0x30].copy_from_slice(&sectors.to_le_bytes());
+    b[0x30..0x38].copy_from_slice(&mft.to_le_bytes());
+    b[0x38..0x40].copy_from_slice(&2u64.to_le_bytes()); // $MFTMirr
+    b[0x40] = 0xF6; // 2^10-byte records
+    b[0x44] = 1;
+    b[510] = 0x55;
+    b[511] = 0xAA;
+    b
+}
+
+fn codes_of(json: &serde_json::Value) -> Vec<String> {
+    json["volumes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn two_valid_filesystems_on_one_volume_are_ambivalent_as_blkid_says() {
+    if !have_tool("mke2fs") || !have_tool("e2fsck") || !have_tool("blkid") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("ext2-ntfs.img");
+    let path = img.to_str().unwrap();
+    sparse_file(&img, 8 << 20);
+    run_ok("mke2fs", &["-q", "-F", "-t", "ext2", "-b", "1024", path]);
+    // ext leaves its first 1024 bytes unused: an NTFS boot sector goes
+    // there, its MFT records 0 and 3 ("FILE") into free blocks at the end.
+    let mft_cluster = 2040u64;
+    let mut bytes = std::fs::read(&img).unwrap();
+    let only_sector = ntfs_boot_sector(16384, mft_cluster);
+    bytes[..512].copy_from_slice(&only_sector);
+    std::fs::write(&img, &bytes).unwrap();
+    // The boot sector alone is not NTFS, to blkid or to us.
+    let (pairs, status) = blkid(path);
+    assert_eq!(status, 0);
+    assert_eq!(value(&pairs, "TYPE").as_deref(), Some("ext2"), "{pairs:?}");
+    assert!(!codes_of(&common::scan_json(&img)).contains(&"ambivalent_filesystem".to_string()));
+
+    let mft = (mft_cluster * 4096) as usize;
+    for record in [0, 3] {
+        bytes[mft + record * 1024..mft + record * 1024 + 4].copy_from_slice(b"FILE");
+    }
+    std::fs::write(&img, &bytes).unwrap();
+    // blkid: ambivalent (status 8), both filesystems named.
+    let out = tool("blkid", &["-p", path]);
+    assert_eq!(out.status.code(), Some(8), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ambivalent result"));
+    let udev =
+        String::from_utf8_lossy(&tool("blkid", &["-p", "-o", "udev", path]).stdout).to_string();
+    assert!(
+        udev.contains("ID_FS_AMBIVALENT=") && udev.contains("ext2") && udev.contains("ntfs"),
+        "{udev}"
+    );
+    // e2fsck passes the ext2 filesystem: the blocks written are free.
+    assert_eq!(tool("e2fsck", &["-fn", path]).status.code(), Some(0));
+
+    let json = common::scan_json(&img);
+    assert_eq!(json["volumes"][0]["filesystem"]["type"], "ext2");
+    let finding = json["volumes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "ambivalent_filesystem")
+        .unwrap_or_else(|| panic!("no ambivalent_filesystem: {json}"))
+        .clone();
+    assert_eq!(finding["severity"], "high");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("ext2/3/4 (modelled here, as ext2)") && message.contains("NTFS"),
+        "{message}"
+    );
+    assert_eq!(imginspect(&["scan", path]).status.code(), Some(4));
+
+    // With the ext superblock gone, only the NTFS is left: named, not parsed.
+    bytes[1024..2048].fill(0);
+    let result = common::scan_bytes(&bytes);
+    let error = result.volumes[0].error.clone().unwrap_or_default();
+    assert!(
+        error.contains("no supported filesystem recognised: the volume holds NTFS"),
+        "{error}"
+    );
+}
+
+#[test]
+fn no_sample_image_has_a_second_filesystem_or_a_detection_note() {
+    // The committed samples are what mkfs tools make (then edited): none has
+    // two valid signatures, a self-partitioned FAT or an external log.
+    let new_codes = [
+        "ambivalent_filesystem",
+        "self_referencing_partition",
+        "external_log",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut images: Vec<std::path::PathBuf> = std::fs::read_dir(common::samples_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "img"))
+        .collect();
+    let xz: Vec<String> = std::fs::read_dir(common::samples_dir())
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.strip_suffix(".img.xz").map(str::to_string)
+        })
+        .collect();
+    assert!(xz.len() >= 5 && images.len() >= 30, "{xz:?} {images:?}");
+    for name in &xz {
+        images.extend(common::unpack_xz(dir.path(), name));
+    }
+    for image in &images {
+        let json = common::scan_json(image);
+        let text = json.to_string();
+        for code in new_codes {
+            assert!(!text.contains(code), "{}: {code}", image.display());
+        }
+        for volume in json["volumes"].as_array().unwrap() {
+            assert!(
+                volume["filesystem"].is_object(),
+                "{}: {volume}",
+                image.display()
+            );
+        }
+    }
+}

@@ -23,6 +23,12 @@ pub fn explanation(code: &str) -> [&'static str; 4] {
             "e2fsck reports the conflicting group descriptor fields and relocates the structures.",
             "An immutable image never updates them, but the kernel may still misread the filesystem: reject it.",
         ],
+        "ambivalent_filesystem" => [
+            "The volume carries the fully valid signatures of more than one filesystem (for example an ext2 superblock at byte 1024 and an NTFS boot sector with its MFT at byte 0). Only one of them is modelled here, by the probe order ext, EROFS, XFS, FAT; the others are named.",
+            "Whoever mounts with `-t` chooses the parser: a checker (or this scan) passes one filesystem while the kernel is made to mount the other over the same bytes, whose files were never checked. Writing through either corrupts the other.",
+            "fsck checks only its own format and says nothing; blkid -p reports \"ambivalent result (probably more filesystems on the device)\" and exits 8, and `mount` without -t refuses the device. `wipefs` lists every signature and can erase the stale ones.",
+            "An immutable image mounted read-only corrupts nothing, but which filesystem is seen still depends on the mount type: reject the image or wipe the extra signature.",
+        ],
         "claimed_but_free" => [
             "An inode uses blocks that the block bitmap marks free.",
             "The next file written may be given those blocks: the two files then share them (a delayed cross-link), and one overwrites the other.",

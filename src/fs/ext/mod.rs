@@ -114,6 +114,15 @@ pub fn journal_device(view: &View<'_>, raw_sb: &[u8]) -> Option<String> {
     Some(what)
 }
 
+/// True if the volume's ext superblock is one [`parse`] accepts (the magic
+/// and a geometry that can be walked; not a journal device).
+pub fn valid(view: &View<'_>) -> bool {
+    probe(view)
+        && view
+            .read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)
+            .is_ok_and(|raw| Superblock::parse(raw).is_ok() && journal_device(view, raw).is_none())
+}
+
 /// Parses the whole filesystem, keeping in the model the inodes `detail` asks for.
 pub fn parse(
     view: &View<'_>,

@@ -81,6 +81,11 @@ pub fn probe(view: &View<'_>) -> bool {
     view.read(0, 4).is_ok_and(|m| be32(m, 0) == sb::SB_MAGIC)
 }
 
+/// True if the volume's XFS superblock is one [`parse`] accepts.
+pub fn valid(view: &View<'_>) -> bool {
+    probe(view) && sb::superblock(view, &mut Vec::new()).is_ok()
+}
+
 /// An external log device (`mkfs.xfs -l logdev=`), as blkid's
 /// `probe_xfs_log` finds one: a valid log record header
 /// (`xlog_valid_rec_header`: magic, version 1 or 2, a body length, a known
