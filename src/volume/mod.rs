@@ -96,7 +96,7 @@ pub fn read(view: &View<'_>) -> Option<PartitionTable> {
 
 /// The partition table, and findings about the image as a whole when it
 /// has none: an MBR that is really a FAT boot sector partitioning itself
-/// ([`self_partitioned_fat`]) is no table, and says so.
+/// (`self_partitioned_fat`) is no table, and says so.
 pub fn read_layout(view: &View<'_>) -> (Option<PartitionTable>, Vec<Finding>) {
     let Some(mbr) = mbr::read_sector(view) else {
         return (gpt::read(view, None).map(|t| checked(view, t)), Vec::new());
