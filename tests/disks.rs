@@ -268,3 +268,58 @@ fn the_evidence_disk_is_never_written() {
         );
     }
 }
+
+#[test]
+fn a_fat_boot_sector_partitioning_itself_is_one_fat_volume_as_blkid_reads_it() {
+    if !have_tool("mkfs.fat") || !have_tool("blkid") || !have_tool("fsck.fat") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("mbr-fat.img");
+    let path = img.to_str().unwrap();
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(8 << 20)
+        .unwrap();
+    let out = tool("mkfs.fat", &["--mbr=y", path]);
+    assert!(out.status.success(), "mkfs.fat --mbr=y: {out:?}");
+    // The layout: sector 0 is both the FAT boot sector and an MBR whose one
+    // partition starts at sector 0.
+    let bytes = std::fs::read(&img).unwrap();
+    let entry = &bytes[0x1BE..0x1CE];
+    assert_eq!(u32::from_le_bytes(entry[8..12].try_into().unwrap()), 0);
+    assert_ne!(u32::from_le_bytes(entry[12..16].try_into().unwrap()), 0);
+    // blkid: the whole device is vfat, and there is no partition table.
+    let out = tool("blkid", &["-p", "-o", "export", path]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("TYPE=vfat"), "blkid -p: {text}");
+    assert!(!text.contains("PTTYPE"), "blkid -p: {text}");
+    assert!(tool("fsck.fat", &["-n", path]).status.success());
+
+    let json = scan_json(&img);
+    assert!(json["partition_table"].is_null(), "{json}");
+    let volumes = json["volumes"].as_array().unwrap();
+    assert_eq!(volumes.len(), 1);
+    assert_eq!(volumes[0]["filesystem"]["type"], "fat12");
+    let findings: Vec<(&str, &str)> = volumes[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(findings, vec![("self_referencing_partition", "info")]);
+    let status = imginspect(&["scan", path]).status.code();
+    assert_eq!(status, Some(0));
+
+    // The same table in front of a sector that is no FAT boot sector is a
+    // partition over the MBR, as before.
+    let mut broken = bytes.clone();
+    broken[0x0B..0x0D].fill(0); // BytsPerSec 0
+    let result = scan_bytes(&broken);
+    assert!(result.partition_table.is_some());
+    assert!(
+        codes(&result).contains("partition_overlap"),
+        "{:?}",
+        codes(&result)
+    );
+}

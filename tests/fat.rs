@@ -116,7 +116,11 @@ fn every_files_sectors_start_as_istat_lists_them() {
 /// fsck.fat -n: the pairs of files it says share clusters, and the clusters
 /// it would reclaim.
 fn fsck_fat(name: &str) -> (BTreeSet<(String, String)>, u64, i32) {
-    let out = tool("fsck.fat", &["-n", &path_of(name)]);
+    fsck_fat_at(&path_of(name))
+}
+
+fn fsck_fat_at(path: &str) -> (BTreeSet<(String, String)>, u64, i32) {
+    let out = tool("fsck.fat", &["-n", path]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let lines: Vec<&str> = text.lines().collect();
     let mut pairs = BTreeSet::new();
@@ -291,4 +295,94 @@ fn fsinfo_hints_are_checked_against_the_fat() {
     let mut unsigned = pristine;
     unsigned[512] ^= 1;
     assert_eq!(codes(&unsigned), ["bad_fsinfo"]);
+}
+
+/// Runs `program args…` and fails the test with its output if it fails.
+fn run_ok(program: &str, args: &[&str]) {
+    let out = tool(program, args);
+    assert!(out.status.success(), "{program} {args:?}: {out:?}");
+}
+
+/// The "a/b clusters" of fsck.fat -n's last line: (used, total).
+fn fsck_fat_clusters(path: &str) -> (u64, u64) {
+    let out = tool("fsck.fat", &["-n", path]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let last = text.lines().last().unwrap_or_default().to_string();
+    let counts = last
+        .rsplit(", ")
+        .next()
+        .and_then(|c| c.strip_suffix(" clusters"))
+        .and_then(|c| c.split_once('/'))
+        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+    counts.unwrap_or_else(|| panic!("fsck.fat -n {path}: {text}"))
+}
+
+#[test]
+fn an_atari_fat_without_a_jump_instruction_is_read_as_fsck_fat_reads_it() {
+    if !have_tool("mkfs.fat") || !have_tool("fsck.fat") || !have_tool("mcopy") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("atari.img");
+    let path = img.to_str().unwrap();
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(4 << 20)
+        .unwrap();
+    run_ok("mkfs.fat", &["-A", path]);
+    let bytes = std::fs::read(&img).unwrap();
+    assert!(
+        !matches!(bytes[0], 0xEB | 0xE9),
+        "mkfs.fat -A wrote a jump: {:02x}",
+        bytes[0]
+    );
+    let data = dir.path().join("data.txt");
+    std::fs::write(&data, vec![b'x'; 5000]).unwrap();
+    let out = std::process::Command::new("mcopy")
+        .args(["-i", path, data.to_str().unwrap(), "::/DATA.TXT"])
+        .env("MTOOLS_SKIP_CHECK", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "mcopy: {out:?}");
+    let (used, total) = fsck_fat_clusters(path);
+    let result = scan(
+        &Image::open(&img).unwrap(),
+        &ScanOptions::default(),
+        &NoProgress,
+    );
+    let volume = &result.volumes[0];
+    let fs = volume
+        .filesystem
+        .as_ref()
+        .unwrap_or_else(|| panic!("not recognised: {:?}", volume.error));
+    assert_eq!(fs.info.fs_type, "fat12");
+    assert!(
+        fs.info.features.contains(&format!("{total} clusters")),
+        "fsck.fat counts {total} clusters; ours: {:?}",
+        fs.info.features
+    );
+    let data_file = fs
+        .inodes
+        .iter()
+        .find(|n| fs.paths(n).iter().any(|p| p == "/DATA.TXT"))
+        .expect("/DATA.TXT");
+    assert_eq!(data_file.size, 5000);
+    // fsck.fat counts the clusters files use (five 1 KiB clusters here) and
+    // reclaims the one mkfs.fat -A leaves allocated on no chain: ours are the
+    // file's claims and the lost clusters.
+    let claimed: u64 = fs.runs_of(data_file).iter().map(|r| r.len).sum();
+    assert_eq!(claimed, used * 2, "sectors of /DATA.TXT");
+    let (_, reclaimed, _) = fsck_fat_at(path);
+    let lost: u64 = volume
+        .findings
+        .iter()
+        .filter(|f| f.code == "allocated_but_unclaimed")
+        .flat_map(|f| f.blocks.iter().map(|b| b[1]))
+        .sum();
+    assert_eq!(lost / 2, reclaimed);
+    assert!(
+        volume.findings.iter().all(|f| f.severity < Severity::High),
+        "{:?}",
+        volume.findings
+    );
 }

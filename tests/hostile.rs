@@ -242,3 +242,33 @@ fn a_name_longer_than_its_record_is_a_finding() {
         codes(&result)
     );
 }
+
+#[test]
+fn random_sectors_without_a_jump_are_not_fat() {
+    // Without the jump instruction the FAT probe rests on the BPB alone.
+    use imginspect::fs::fat::bpb;
+    let mut rng = Rng(0xFA7_0000);
+    let (mut random, mut forced) = (0, 0);
+    for round in 0..200_000 {
+        let mut s: Vec<u8> = (0..512).map(|_| rng.next() as u8).collect();
+        s[0] = 0x60;
+        if round % 2 == 0 {
+            // The fields Linux checks forced plausible, the sizes left random.
+            s[11..13].copy_from_slice(&512u16.to_le_bytes());
+            s[13] = 1 << rng.below(8);
+            s[16] = 2;
+            s[21] = 0xF8;
+            forced += usize::from(bpb::probe(&s));
+        } else {
+            random += usize::from(bpb::probe(&s));
+        }
+    }
+    assert_eq!(random, 0, "random sectors taken for FAT");
+    // Then a root directory of whole sectors and a data area inside the
+    // volume must agree by chance: without those checks every one of these
+    // sectors would be FAT.
+    assert!(
+        forced < 1000,
+        "{forced} of 100000 forced sectors taken for FAT"
+    );
+}

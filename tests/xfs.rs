@@ -11,7 +11,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{have_tool, samples_dir, tool};
 use imginspect::analysis::{ScanOptions, ScanResult, scan};
@@ -41,45 +41,8 @@ fn table() -> Vec<(String, i32, i32, BTreeSet<String>)> {
         .collect()
 }
 
-/// Unpacks `name.img.xz` into `dir` as a sparse file (runs of zeros are
-/// skipped, not written). None (and SKIPPED) without xz.
 fn unpack(dir: &Path, name: &str) -> Option<PathBuf> {
-    if !have_tool("xz") {
-        return None;
-    }
-    let out = dir.join(format!("{name}.img"));
-    let mut child = Command::new("xz")
-        .args(["-dc"])
-        .arg(samples_dir().join(format!("{name}.img.xz")))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut file = std::fs::File::create(&out).unwrap();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut len = 0u64;
-    loop {
-        let mut filled = 0;
-        while filled < buf.len() {
-            let n = stdout.read(&mut buf[filled..]).unwrap();
-            if n == 0 {
-                break;
-            }
-            filled += n;
-        }
-        if filled == 0 {
-            break;
-        }
-        if buf[..filled].iter().all(|&b| b == 0) {
-            file.seek(SeekFrom::Current(filled as i64)).unwrap();
-        } else {
-            file.write_all(&buf[..filled]).unwrap();
-        }
-        len += filled as u64;
-    }
-    file.set_len(len).unwrap();
-    assert!(child.wait().unwrap().success(), "xz -dc {name}");
-    Some(out)
+    common::unpack_xz(dir, name)
 }
 
 fn scan_file(path: &Path) -> ScanResult {

@@ -197,9 +197,16 @@ pub fn scan_view(
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> ScanResult {
-    let table = volume::read(view);
+    let (table, whole_image_notes) = volume::read_layout(view);
     let scan_volumes = || match &table {
-        None => vec![scan_volume(0, view, None, options, progress)],
+        None => {
+            let mut volume = scan_volume(0, view, None, options, progress);
+            volume.findings.extend(whole_image_notes.iter().cloned());
+            volume
+                .findings
+                .sort_by_key(|f| std::cmp::Reverse(f.severity));
+            vec![volume]
+        }
         Some(t) => t
             .partitions
             .iter()

@@ -23,6 +23,12 @@ pub fn explanation(code: &str) -> [&'static str; 4] {
             "e2fsck reports the conflicting group descriptor fields and relocates the structures.",
             "An immutable image never updates them, but the kernel may still misread the filesystem: reject it.",
         ],
+        "ambivalent_filesystem" => [
+            "The volume carries the fully valid signatures of more than one filesystem (for example an ext2 superblock at byte 1024 and an NTFS boot sector with its MFT at byte 0). Only one of them is modelled here, by the probe order ext, EROFS, XFS, FAT; the others are named.",
+            "Whoever mounts with `-t` chooses the parser: a checker (or this scan) passes one filesystem while the kernel is made to mount the other over the same bytes, whose files were never checked. Writing through either corrupts the other.",
+            "fsck checks only its own format and says nothing; blkid -p reports \"ambivalent result (probably more filesystems on the device)\" and exits 8, and `mount` without -t refuses the device. `wipefs` lists every signature and can erase the stale ones.",
+            "An immutable image mounted read-only corrupts nothing, but which filesystem is seen still depends on the mount type: reject the image or wipe the extra signature.",
+        ],
         "claimed_but_free" => [
             "An inode uses blocks that the block bitmap marks free.",
             "The next file written may be given those blocks: the two files then share them (a delayed cross-link), and one overwrites the other.",
@@ -70,6 +76,18 @@ pub fn explanation(code: &str) -> [&'static str; 4] {
             "Writing one filesystem corrupts the other; a filesystem over the table can rewrite the partition layout. Tools disagree on what the disk holds (`mmls` lists both without a word; `sfdisk --verify` complains but exits 0).",
             "fsck only sees one filesystem at a time and cannot notice; sfdisk --verify and sgdisk -v report the overlap.",
             "Read-only use of one partition is safe, but the disk was not laid out by a partitioning tool: reject it.",
+        ],
+        "self_referencing_partition" => [
+            "Sector 0 is a FAT boot sector and, in the same bytes, an MBR whose partition starts at sector 0: the partition is the FAT volume itself, boot sector included. `mkfs.fat --mbr=y` writes this on purpose, for devices that want a partition table.",
+            "Nothing: the table and the FAT agree on where the volume starts, so every reader sees the same filesystem. blkid reports the whole device as vfat and ignores the table; Linux also creates a partition 1 over the same sectors.",
+            "fsck.fat checks the FAT and ignores the table; sfdisk --verify and mmls list a partition that covers the partition table.",
+            "None: it is a layout, not damage. It would be a critical partition_overlap if sector 0 were not a valid FAT boot sector.",
+        ],
+        "external_log" => [
+            "The XFS filesystem keeps its log on a separate device (mkfs.xfs -l logdev=…; sb_logstart is 0), which is not in this image.",
+            "A log that needs recovery holds metadata writes the kernel replays at mount: what the filesystem will look like then cannot be judged from this image alone, and a forged log could change it.",
+            "xfs_repair refuses the filesystem without `-l` naming the log device; with it, a dirty log must be replayed by mounting (or zeroed with -L) first.",
+            "Nothing is replayed on a read-only norecovery mount; a normal mount replays the log.",
         ],
         "bad_cluster_chain" => [
             "A FAT cluster chain loops, reaches a free, bad or reserved cluster, or leaves the volume.",

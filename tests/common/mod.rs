@@ -3,6 +3,7 @@
 
 pub mod e2fsck;
 
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -192,4 +193,46 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
+}
+
+/// Unpacks `name.img.xz` into `dir` as a sparse file (runs of zeros are
+/// skipped, not written). None (and SKIPPED) without xz.
+pub fn unpack_xz(dir: &Path, name: &str) -> Option<PathBuf> {
+    if !have_tool("xz") {
+        return None;
+    }
+    let out = dir.join(format!("{name}.img"));
+    let mut child = Command::new("xz")
+        .args(["-dc"])
+        .arg(samples_dir().join(format!("{name}.img.xz")))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut file = std::fs::File::create(&out).unwrap();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut len = 0u64;
+    loop {
+        let mut filled = 0;
+        while filled < buf.len() {
+            let n = stdout.read(&mut buf[filled..]).unwrap();
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        if filled == 0 {
+            break;
+        }
+        if buf[..filled].iter().all(|&b| b == 0) {
+            file.seek(std::io::SeekFrom::Current(filled as i64))
+                .unwrap();
+        } else {
+            file.write_all(&buf[..filled]).unwrap();
+        }
+        len += filled as u64;
+    }
+    file.set_len(len).unwrap();
+    assert!(child.wait().unwrap().success(), "xz -dc {name}");
+    Some(out)
 }

@@ -66,6 +66,11 @@ pub fn probe(view: &View<'_>) -> bool {
         .is_ok_and(|m| le32(m, 0) == MAGIC)
 }
 
+/// True if the volume's EROFS superblock is one [`parse`] accepts.
+pub fn valid(view: &View<'_>) -> bool {
+    probe(view) && superblock(view, &mut Vec::new()).is_ok()
+}
+
 /// What the superblock says.
 struct Super {
     block_size: u64,

@@ -40,6 +40,10 @@ pub enum ExtError {
     NotExt,
     #[error("corrupt superblock at byte {offset:#x}: {what}")]
     Corrupt { what: String, offset: u64 },
+    /// `mke2fs -O journal_dev`: a journal and nothing else (e2fsck refuses
+    /// it with "unsupported feature(s)" and exit status 8).
+    #[error("{0}")]
+    JournalDevice(String),
     #[error(transparent)]
     Read(#[from] ReadError),
 }
@@ -58,6 +62,68 @@ pub fn probe(view: &View<'_>) -> bool {
         .is_ok_and(|m| m == [0x53, 0xEF])
 }
 
+/// What an external journal device is, when the superblock is one's
+/// (INCOMPAT_JOURNAL_DEV): its own UUID, and the filesystems its JBD2
+/// superblock (in the block after the ext superblock's) lists as users.
+pub fn journal_device(view: &View<'_>, raw_sb: &[u8]) -> Option<String> {
+    const JBD2_MAGIC: u32 = 0xC03B_3998;
+    const MAX_USERS: usize = 48;
+    if le32(raw_sb, 0x60) & incompat::JOURNAL_DEV == 0 || raw_sb.get(0x38..0x3A)? != [0x53, 0xEF] {
+        return None;
+    }
+    let own = raw_sb
+        .get(0x68..0x78)
+        .and_then(|u| <[u8; 16]>::try_from(u).ok())?;
+    let mut what = format!(
+        "an ext3/4 external journal device (mke2fs -O journal_dev), UUID {}: no filesystem on it",
+        crate::bytes::uuid(&own)
+    );
+    let log_block_size = le32(raw_sb, 0x18);
+    let jsb = (log_block_size <= 6)
+        .then(|| 1024u64 << log_block_size)
+        .and_then(|bs| {
+            let at = u64::from(le32(raw_sb, 0x14))
+                .checked_add(1)?
+                .checked_mul(bs)?;
+            view.read(at, 1024).ok()
+        })
+        .filter(|j| crate::bytes::be32(j, 0) == JBD2_MAGIC);
+    let Some(jsb) = jsb else {
+        what.push_str(
+            "; its journal superblock cannot be read, so the filesystem it belongs to is unknown",
+        );
+        return Some(what);
+    };
+    let count = crate::bytes::be32(jsb, 0x40) as usize;
+    let users: Vec<String> = (0..count.min(MAX_USERS))
+        .filter_map(|i| jsb.get(0x100 + 16 * i..0x110 + 16 * i))
+        .filter_map(|u| <[u8; 16]>::try_from(u).ok())
+        .map(|u| crate::bytes::uuid(&u))
+        .collect();
+    match users.as_slice() {
+        [] => what.push_str(
+            "; no filesystem is attached to its journal yet (s_nr_users 0); one that uses it names this UUID in s_journal_uuid",
+        ),
+        [one] => what.push_str(&format!(
+            "; its journal belongs to the filesystem with UUID {one}, which is not in this image: check that filesystem with e2fsck -j pointing at this device"
+        )),
+        many => what.push_str(&format!(
+            "; its journal is shared by the filesystems with UUIDs {}",
+            many.join(", ")
+        )),
+    }
+    Some(what)
+}
+
+/// True if the volume's ext superblock is one [`parse`] accepts (the magic
+/// and a geometry that can be walked; not a journal device).
+pub fn valid(view: &View<'_>) -> bool {
+    probe(view)
+        && view
+            .read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)
+            .is_ok_and(|raw| Superblock::parse(raw).is_ok() && journal_device(view, raw).is_none())
+}
+
 /// Parses the whole filesystem, keeping in the model the inodes `detail` asks for.
 pub fn parse(
     view: &View<'_>,
@@ -65,6 +131,9 @@ pub fn parse(
     progress: &dyn Progress,
 ) -> Result<Filesystem, ExtError> {
     let raw_sb = view.read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)?;
+    if let Some(what) = journal_device(view, raw_sb) {
+        return Err(ExtError::JournalDevice(what));
+    }
     let sb = Superblock::parse(raw_sb)?;
     let mut findings = Vec::new();
     superblock_findings(view, &sb, &mut findings);

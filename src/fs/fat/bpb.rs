@@ -94,26 +94,58 @@ fn valid_media(m: u8) -> bool {
     m == 0xF0 || m >= 0xF8
 }
 
-/// Whether sector 0 looks like a FAT boot sector: a jump instruction and a
-/// BPB whose basic fields are possible.
-pub fn probe(sector: &[u8]) -> bool {
-    let jump = matches!(sector.first(), Some(0xEB) | Some(0xE9));
+/// The fields Linux's `fat_read_bpb` and blkid's `fat_valid_superblock`
+/// check, with no regard to the jump instruction: BytsPerSec a power of two
+/// from 512 to 4096, SecPerClus a power of two, RsvdSecCnt and NumFATs not
+/// 0, Media 0xF0 or 0xF8–0xFF (FATSz is [`parse`]'s to check).
+fn fields_possible(sector: &[u8]) -> bool {
     let bps = le16(sector, 11);
     let spc = sector.get(13).copied().unwrap_or(0);
     let fats = sector.get(16).copied().unwrap_or(0);
     let media = sector.get(21).copied().unwrap_or(0);
-    jump && matches!(bps, 512 | 1024 | 2048 | 4096)
+    matches!(bps, 512 | 1024 | 2048 | 4096)
         && spc.is_power_of_two()
         && le16(sector, 14) >= 1
         && fats >= 1
         && valid_media(media)
 }
 
+/// Whether sector 0 is a FAT boot sector.
+///
+/// With a jump instruction (0xEB or 0xE9) at byte 0, plausible BPB fields
+/// are enough: the volume is FAT, and a geometry that does not hold is an
+/// error about that FAT. Linux (`fat_fill_super`) and dosfstools' fsck.fat
+/// do not look at byte 0 at all, and `mkfs.fat -A` (the Atari variant)
+/// writes no jump; without one, the whole geometry must hold as the kernel
+/// checks it before mounting (the root directory a whole number of sectors,
+/// the data area inside the volume, no more clusters than the FAT type
+/// allows), so that stray bytes are not taken for a FAT.
+pub fn probe(sector: &[u8]) -> bool {
+    if !fields_possible(sector) {
+        return false;
+    }
+    if matches!(sector.first(), Some(0xEB) | Some(0xE9)) {
+        return true;
+    }
+    let Ok(bpb) = parse(sector) else {
+        return false;
+    };
+    let per_sector = bpb.bytes_per_sector / 32;
+    let max_clusters: u64 = match bpb.kind {
+        FatKind::Fat12 => 0xFF4,
+        FatKind::Fat16 => 0xFFF4,
+        FatKind::Fat32 => 0x0FFF_FFF6,
+    };
+    bpb.root_entries % per_sector == 0 && bpb.clusters >= 1 && bpb.clusters <= max_clusters
+}
+
 /// Parses and checks the BPB; `volume_sectors` is how many sectors of the
 /// volume the image holds (for the sanity of the geometry, not a limit).
 pub fn parse(sector: &[u8]) -> Result<Bpb, String> {
-    if !probe(sector) {
-        return Err("no FAT boot sector (jump, BytsPerSec, SecPerClus, NumFATs, Media)".into());
+    if !fields_possible(sector) {
+        return Err(
+            "no FAT boot sector (BytsPerSec, SecPerClus, RsvdSecCnt, NumFATs, Media)".into(),
+        );
     }
     let bytes_per_sector = u32::from(le16(sector, 11));
     let sectors_per_cluster = u32::from(sector.get(13).copied().unwrap_or(0));
@@ -169,9 +201,15 @@ pub fn parse(sector: &[u8]) -> Result<Bpb, String> {
     let entries = fat_sectors.saturating_mul(u64::from(bytes_per_sector)) * 8 / bits;
     clusters = clusters.min(entries.saturating_sub(2));
     let ext_flags = le16(sector, 40);
-    let (id_at, label_at) = if is_fat32 { (67, 71) } else { (39, 43) };
+    // BS_BootSig 0x29: serial, label and type follow; 0x28: the serial only.
+    // Without it (the Atari variant, DOS 3 boot sectors) those bytes are
+    // boot code or nothing.
+    let (sig_at, id_at, label_at) = if is_fat32 { (66, 67, 71) } else { (38, 39, 43) };
+    let signature = sector.get(sig_at).copied().unwrap_or(0);
     let mut label = [b' '; 11];
-    if let Some(l) = sector.get(label_at..label_at + 11) {
+    if signature == 0x29
+        && let Some(l) = sector.get(label_at..label_at + 11)
+    {
         label.copy_from_slice(l);
     }
     Ok(Bpb {
@@ -190,7 +228,11 @@ pub fn parse(sector: &[u8]) -> Result<Bpb, String> {
         } else {
             0
         },
-        volume_id: le32(sector, id_at),
+        volume_id: if matches!(signature, 0x28 | 0x29) {
+            le32(sector, id_at)
+        } else {
+            0
+        },
         label,
         kind,
         spec_kind,
@@ -199,4 +241,51 @@ pub fn parse(sector: &[u8]) -> Result<Bpb, String> {
         first_data_sector,
         clusters,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The boot sector `mkfs.fat -A` writes on 4 MiB (no jump at byte 0).
+    fn atari() -> Vec<u8> {
+        let mut s = vec![0u8; 512];
+        s[0] = 0x60;
+        s[11..13].copy_from_slice(&512u16.to_le_bytes());
+        s[13] = 2; // sectors per cluster
+        s[14] = 1; // reserved
+        s[16] = 2; // FATs
+        s[17..19].copy_from_slice(&512u16.to_le_bytes()); // root entries
+        s[19..21].copy_from_slice(&8192u16.to_le_bytes());
+        s[21] = 0xF8;
+        s[22..24].copy_from_slice(&16u16.to_le_bytes());
+        s
+    }
+
+    #[test]
+    fn no_jump_is_needed_when_the_geometry_holds() {
+        let s = atari();
+        assert!(probe(&s));
+        assert_eq!(parse(&s).unwrap().clusters, 4063); // fsck.fat's count
+    }
+
+    #[test]
+    fn without_a_jump_a_geometry_that_does_not_hold_is_not_fat() {
+        let mut past_end = atari();
+        past_end[19..21].copy_from_slice(&40u16.to_le_bytes()); // 40 sectors
+        assert!(!probe(&past_end));
+        let mut odd_root = atari();
+        odd_root[17..19].copy_from_slice(&500u16.to_le_bytes());
+        assert!(!probe(&odd_root));
+        let mut no_fat = atari();
+        no_fat[22..24].fill(0);
+        assert!(!probe(&no_fat));
+        let mut media = atari();
+        media[21] = 0x12;
+        assert!(!probe(&media));
+        // The same sector with a jump is FAT, and its geometry an error.
+        past_end[0] = 0xEB;
+        assert!(probe(&past_end));
+        assert!(parse(&past_end).is_err());
+    }
 }

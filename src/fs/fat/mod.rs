@@ -54,6 +54,12 @@ pub fn probe(view: &View<'_>) -> bool {
     view.read(0, 512).is_ok_and(bpb::probe)
 }
 
+/// True if the volume's boot sector is FAT and its geometry holds.
+pub fn valid(view: &View<'_>) -> bool {
+    view.read(0, 512)
+        .is_ok_and(|s| bpb::probe(s) && bpb::parse(s).is_ok())
+}
+
 /// Parses the whole volume.
 pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, FatError> {
     let bpb = bpb::parse(view.read(0, 512)?).map_err(FatError::BootSector)?;

@@ -64,6 +64,9 @@ use sb::Geo;
 pub enum XfsError {
     #[error("corrupt superblock: {0}")]
     Superblock(String),
+    /// A log record header and no superblock: an external log device.
+    #[error("{0}")]
+    ExternalLogDevice(String),
     #[error(transparent)]
     Read(#[from] ReadError),
 }
@@ -76,6 +79,48 @@ const INODES_PER_CHUNK: u64 = 64;
 /// True if the volume starts with an XFS superblock.
 pub fn probe(view: &View<'_>) -> bool {
     view.read(0, 4).is_ok_and(|m| be32(m, 0) == sb::SB_MAGIC)
+}
+
+/// True if the volume's XFS superblock is one [`parse`] accepts.
+pub fn valid(view: &View<'_>) -> bool {
+    probe(view) && sb::superblock(view, &mut Vec::new()).is_ok()
+}
+
+/// An external log device (`mkfs.xfs -l logdev=`), as blkid's
+/// `probe_xfs_log` finds one: a valid log record header
+/// (`xlog_valid_rec_header`: magic, version 1 or 2, a body length, a known
+/// format) at the start of one of the first 512 sectors, on a device of at
+/// least 10 MiB, with no superblock before it. Says whose log it is.
+pub fn external_log_device(view: &View<'_>) -> Option<String> {
+    const MIN_BYTES: u64 = 10 << 20;
+    if view.len() < MIN_BYTES {
+        return None;
+    }
+    for i in 0..512u64 {
+        let sector = view.read(i * 512, 512).ok()?;
+        if be32(sector, 0) == sb::SB_MAGIC {
+            return None;
+        }
+        let version = be32(sector, 8);
+        let len = be32(sector, 12);
+        let valid = be32(sector, 0) == 0xFEED_BABE
+            && version != 0
+            && version & !3 == 0
+            && len != 0
+            && len <= 0x7FFF_FFFF
+            && matches!(be32(sector, 300), 1..=3);
+        if valid {
+            let uuid = sector
+                .get(304..320)
+                .and_then(|u| <[u8; 16]>::try_from(u).ok())
+                .map(|u| crate::bytes::uuid(&u))
+                .unwrap_or_default();
+            return Some(format!(
+                "an XFS external log device (mkfs.xfs -l logdev=…): no filesystem on it; its log belongs to the XFS filesystem with UUID {uuid}, which is not in this image: check that filesystem with xfs_repair -n -l pointing at this device"
+            ));
+        }
+    }
+    None
 }
 
 /// What the AG walk gathers.
@@ -172,6 +217,16 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
                 ),
             )),
         }
+    }
+    if geo.logstart == 0 {
+        findings.push(Finding::new(
+            Severity::Info,
+            "external_log",
+            format!(
+                "the log is on an external device (sb_logstart 0, mkfs.xfs -l logdev=…): {} blocks of {} bytes that are not in this image, so whether it holds transactions the kernel replays at mount cannot be seen; mounting needs -o logdev= and checking xfs_repair -n -l with that device",
+                geo.logblocks, geo.bs
+            ),
+        ));
     }
     if geo.rblocks > 0 {
         findings.push(Finding::new(
