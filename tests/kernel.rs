@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use common::{imginspect, tool};
+use common::{Rng, imginspect, tool};
 
 // ------------------------------------------------------------ known cases --
 
@@ -832,4 +832,679 @@ fn kernel_mount_of_every_ext_sample_agrees() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+// ------------------------------------------------------------- test B --
+
+/// The tree a workload builds, by path relative to the mount point.
+struct Workload {
+    root: PathBuf,
+    rng: Rng,
+    files: Vec<String>,
+    /// Directories, "" being the root.
+    dirs: Vec<String>,
+    links: Vec<String>,
+    next_name: u32,
+    /// Files unlinked while still open: orphans at shutdown.
+    held: Vec<File>,
+    /// What was done, to replay a failure by hand.
+    log: Vec<String>,
+    /// Commit with fsync only (no sync or syncfs, which write back the
+    /// metadata and so let the log tail move).
+    fsync_only: bool,
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+impl Workload {
+    fn new(root: &Path, seed: u64) -> Workload {
+        Workload {
+            root: root.to_path_buf(),
+            rng: Rng(seed),
+            files: Vec::new(),
+            dirs: vec![String::new()],
+            links: Vec::new(),
+            next_name: 0,
+            held: Vec::new(),
+            log: Vec::new(),
+            fsync_only: false,
+        }
+    }
+
+    fn abs(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    fn pick<'a>(&mut self, from: &'a [String]) -> Option<&'a String> {
+        if from.is_empty() {
+            None
+        } else {
+            from.get(self.rng.below(from.len()))
+        }
+    }
+
+    /// A new name: mostly short, sometimes long (up to 255 bytes) or not
+    /// ASCII.
+    fn name(&mut self, prefix: &str) -> String {
+        self.next_name += 1;
+        let n = self.next_name;
+        match self.rng.below(10) {
+            0 => format!("{prefix}{n}-{}", "x".repeat(200 + self.rng.below(40))),
+            1 => format!("{prefix}{n} ünï cødé"),
+            _ => format!("{prefix}{n}"),
+        }
+    }
+
+    fn size(&mut self) -> usize {
+        match self.rng.below(10) {
+            0..=4 => self.rng.below(3000),
+            5..=7 => self.rng.below(40_000),
+            8 => self.rng.below(300_000),
+            _ => 0,
+        }
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut v = Vec::with_capacity(len + 8);
+        while v.len() < len {
+            v.extend_from_slice(&self.rng.next().to_le_bytes());
+        }
+        v.truncate(len);
+        v
+    }
+
+    fn random_dir(&mut self) -> String {
+        let dirs = self.dirs.clone();
+        self.pick(&dirs).cloned().unwrap_or_default()
+    }
+
+    fn random_file(&mut self) -> Option<String> {
+        let files = self.files.clone();
+        self.pick(&files).cloned()
+    }
+
+    fn note(&mut self, what: String) {
+        self.log.push(what);
+    }
+
+    /// One random operation. Errors the kernel may rightly give (ext3 has
+    /// no fallocate, a name too long) are noted, not fatal.
+    fn step(&mut self) {
+        let op = self.rng.below(100);
+        let result: std::io::Result<String> = match op {
+            0..=13 => self.create(),
+            14..=21 => self.append(),
+            22..=29 => self.overwrite(),
+            30..=35 => self.truncate(),
+            36..=41 => self.rename(),
+            42..=47 => self.unlink(),
+            48..=52 => self.mkdir(),
+            53..=57 => self.symlink(),
+            58..=64 => self.fallocate(),
+            65..=68 => self.chmod(),
+            69..=72 => self.chown(),
+            73..=75 => self.hard_link(),
+            76..=77 => self.orphan(),
+            78..=79 => self.burst(),
+            80..=81 => self.rmdir(),
+            82..=83 => self.rename_dir(),
+            _ => self.sync(),
+        };
+        let line = match result {
+            Ok(s) => s,
+            Err(e) => format!("op {op}: error {e}"),
+        };
+        self.note(line);
+    }
+
+    fn create(&mut self) -> std::io::Result<String> {
+        let dir = self.random_dir();
+        let rel = join(&dir, &self.name("f"));
+        let len = self.size();
+        let data = self.bytes(len);
+        std::fs::write(self.abs(&rel), &data)?;
+        self.files.push(rel.clone());
+        Ok(format!("create {rel:?} {len}"))
+    }
+
+    fn append(&mut self) -> std::io::Result<String> {
+        let Some(rel) = self.random_file() else {
+            return self.create();
+        };
+        let len = self.size();
+        let data = self.bytes(len);
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.abs(&rel))?
+            .write_all(&data)?;
+        Ok(format!("append {rel:?} {len}"))
+    }
+
+    fn overwrite(&mut self) -> std::io::Result<String> {
+        let Some(rel) = self.random_file() else {
+            return self.create();
+        };
+        let size = std::fs::metadata(self.abs(&rel))?.len() as usize;
+        let at = self.rng.below(size + 8192);
+        let len = 1 + self.rng.below(8192);
+        let data = self.bytes(len);
+        use std::os::unix::fs::FileExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(self.abs(&rel))?
+            .write_all_at(&data, at as u64)?;
+        Ok(format!("overwrite {rel:?} at {at} len {len}"))
+    }
+
+    fn truncate(&mut self) -> std::io::Result<String> {
+        let Some(rel) = self.random_file() else {
+            return self.create();
+        };
+        let size = std::fs::metadata(self.abs(&rel))?.len() as usize;
+        let to = self.rng.below(size * 2 + 2);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(self.abs(&rel))?
+            .set_len(to as u64)?;
+        Ok(format!("truncate {rel:?} to {to}"))
+    }
+
+    fn rename(&mut self) -> std::io::Result<String> {
+        let Some(from) = self.random_file() else {
+            return self.create();
+        };
+        // A quarter of the time onto another file, which it replaces.
+        let onto = if self.rng.below(4) == 0 {
+            self.random_file().filter(|f| *f != from)
+        } else {
+            None
+        };
+        let to = match onto {
+            Some(f) => f,
+            None => {
+                let dir = self.random_dir();
+                join(&dir, &self.name("r"))
+            }
+        };
+        std::fs::rename(self.abs(&from), self.abs(&to))?;
+        self.files.retain(|f| *f != from && *f != to);
+        self.files.push(to.clone());
+        Ok(format!("rename {from:?} -> {to:?}"))
+    }
+
+    fn unlink(&mut self) -> std::io::Result<String> {
+        let mut both = self.files.clone();
+        both.extend(self.links.iter().cloned());
+        let Some(rel) = self.pick(&both).cloned() else {
+            return self.create();
+        };
+        std::fs::remove_file(self.abs(&rel))?;
+        self.files.retain(|f| *f != rel);
+        self.links.retain(|f| *f != rel);
+        Ok(format!("unlink {rel:?}"))
+    }
+
+    fn mkdir(&mut self) -> std::io::Result<String> {
+        let dir = self.random_dir();
+        let rel = join(&dir, &self.name("d"));
+        std::fs::create_dir(self.abs(&rel))?;
+        self.dirs.push(rel.clone());
+        Ok(format!("mkdir {rel:?}"))
+    }
+
+    fn rmdir(&mut self) -> std::io::Result<String> {
+        let empty: Vec<String> = self
+            .dirs
+            .iter()
+            .filter(|d| !d.is_empty())
+            .filter(|d| std::fs::read_dir(self.root.join(d)).is_ok_and(|mut e| e.next().is_none()))
+            .cloned()
+            .collect();
+        let Some(rel) = self.pick(&empty).cloned() else {
+            return self.mkdir();
+        };
+        std::fs::remove_dir(self.abs(&rel))?;
+        self.dirs.retain(|d| *d != rel);
+        Ok(format!("rmdir {rel:?}"))
+    }
+
+    fn rename_dir(&mut self) -> std::io::Result<String> {
+        let movable: Vec<String> = self
+            .dirs
+            .iter()
+            .filter(|d| !d.is_empty())
+            .cloned()
+            .collect();
+        let Some(from) = self.pick(&movable).cloned() else {
+            return self.mkdir();
+        };
+        let inside = format!("{from}/");
+        let targets: Vec<String> = self
+            .dirs
+            .iter()
+            .filter(|d| **d != from && !d.starts_with(&inside))
+            .cloned()
+            .collect();
+        let parent = self.pick(&targets).cloned().unwrap_or_default();
+        let to = join(&parent, &self.name("m"));
+        std::fs::rename(self.abs(&from), self.abs(&to))?;
+        let moved = |p: &String| -> String {
+            if *p == from {
+                to.clone()
+            } else if let Some(rest) = p.strip_prefix(&inside) {
+                format!("{to}/{rest}")
+            } else {
+                p.clone()
+            }
+        };
+        self.dirs = self.dirs.iter().map(moved).collect();
+        self.files = self.files.iter().map(moved).collect();
+        self.links = self.links.iter().map(moved).collect();
+        Ok(format!("rename dir {from:?} -> {to:?}"))
+    }
+
+    fn symlink(&mut self) -> std::io::Result<String> {
+        let dir = self.random_dir();
+        let rel = join(&dir, &self.name("l"));
+        // Fast (in the inode, under 60 bytes) and slow (in a block) ones.
+        let target = match self.rng.below(3) {
+            0 => format!("t{}", self.rng.below(1000)),
+            1 => {
+                let n = 60 + self.rng.below(400);
+                (0..n)
+                    .map(|i| {
+                        if i % 9 == 8 {
+                            '/'
+                        } else {
+                            (b'a' + (i % 26) as u8) as char
+                        }
+                    })
+                    .collect()
+            }
+            _ => self.random_file().unwrap_or_else(|| "dangling".into()),
+        };
+        std::os::unix::fs::symlink(&target, self.abs(&rel))?;
+        self.links.push(rel.clone());
+        Ok(format!("symlink {rel:?} -> {} bytes", target.len()))
+    }
+
+    fn fallocate(&mut self) -> std::io::Result<String> {
+        let Some(rel) = self.random_file() else {
+            return self.create();
+        };
+        let size = std::fs::metadata(self.abs(&rel))?.len() as usize;
+        let (mode, what) = match self.rng.below(4) {
+            0 => (0, "allocate"),
+            1 => (libc::FALLOC_FL_KEEP_SIZE, "allocate, keep size"),
+            2 => (
+                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                "punch hole",
+            ),
+            _ => (libc::FALLOC_FL_ZERO_RANGE, "zero range"),
+        };
+        let at = self.rng.below(size + 4096);
+        let len = 1 + self.rng.below(65536);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(self.abs(&rel))?;
+        // SAFETY: a valid open descriptor; fallocate takes no pointers.
+        let rc = unsafe {
+            libc::fallocate(
+                std::os::fd::AsRawFd::as_raw_fd(&file),
+                mode,
+                at as libc::off_t,
+                len as libc::off_t,
+            )
+        };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(format!("fallocate ({what}) {rel:?} at {at} len {len}"))
+    }
+
+    fn chmod(&mut self) -> std::io::Result<String> {
+        let mut all = self.files.clone();
+        all.extend(self.dirs.iter().filter(|d| !d.is_empty()).cloned());
+        let Some(rel) = self.pick(&all).cloned() else {
+            return self.create();
+        };
+        let mode = u32::try_from(self.rng.below(0o10000)).unwrap_or(0o644);
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.abs(&rel), std::fs::Permissions::from_mode(mode))?;
+        Ok(format!("chmod {mode:o} {rel:?}"))
+    }
+
+    fn chown(&mut self) -> std::io::Result<String> {
+        let mut all = self.files.clone();
+        all.extend(self.dirs.iter().cloned());
+        all.extend(self.links.iter().cloned());
+        let Some(rel) = self.pick(&all).cloned() else {
+            return self.create();
+        };
+        // Above 65535 the high 16 bits live in another field.
+        const IDS: [u32; 6] = [0, 1000, 1001, 65534, 70000, 4_000_000];
+        let uid = IDS[self.rng.below(IDS.len())];
+        let gid = IDS[self.rng.below(IDS.len())];
+        std::os::unix::fs::lchown(self.abs(&rel), Some(uid), Some(gid))?;
+        Ok(format!("chown {uid}:{gid} {rel:?}"))
+    }
+
+    fn hard_link(&mut self) -> std::io::Result<String> {
+        let Some(from) = self.random_file() else {
+            return self.create();
+        };
+        let dir = self.random_dir();
+        let to = join(&dir, &self.name("h"));
+        std::fs::hard_link(self.abs(&from), self.abs(&to))?;
+        self.files.push(to.clone());
+        Ok(format!("link {from:?} -> {to:?}"))
+    }
+
+    /// A file unlinked while open: on the orphan list at shutdown, for the
+    /// kernel's mount to delete.
+    fn orphan(&mut self) -> std::io::Result<String> {
+        let dir = self.random_dir();
+        let rel = join(&dir, &self.name("o"));
+        let len = self.size();
+        let data = self.bytes(len);
+        std::fs::write(self.abs(&rel), &data)?;
+        let file = File::open(self.abs(&rel))?;
+        file.sync_all()?;
+        std::fs::remove_file(self.abs(&rel))?;
+        self.held.push(file);
+        Ok(format!("orphan {rel:?} {len}"))
+    }
+
+    /// Many small files in one directory: its entries outgrow a block, so
+    /// dir_index makes it an htree.
+    fn burst(&mut self) -> std::io::Result<String> {
+        let dir = self.random_dir();
+        let n = 30 + self.rng.below(30);
+        for _ in 0..n {
+            let rel = join(&dir, &self.name("b"));
+            let len = self.rng.below(200);
+            let data = self.bytes(len);
+            std::fs::write(self.abs(&rel), &data)?;
+            self.files.push(rel);
+        }
+        Ok(format!("burst of {n} files in {dir:?}"))
+    }
+
+    /// A commit: sync(2), fsync of one file, or syncfs.
+    fn sync(&mut self) -> std::io::Result<String> {
+        let how = self.rng.below(3);
+        match if self.fsync_only { 1 } else { how } {
+            0 => {
+                // SAFETY: sync takes no arguments and cannot fail.
+                unsafe { libc::sync() };
+                Ok("sync".into())
+            }
+            1 => {
+                let Some(rel) = self.random_file() else {
+                    return Ok("fsync: no file".into());
+                };
+                File::open(self.abs(&rel))?.sync_all()?;
+                Ok(format!("fsync {rel:?}"))
+            }
+            _ => {
+                let root = File::open(&self.root)?;
+                // SAFETY: a valid open descriptor.
+                let rc = unsafe { libc::syncfs(std::os::fd::AsRawFd::as_raw_fd(&root)) };
+                if rc != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok("syncfs".into())
+            }
+        }
+    }
+}
+
+/// The free blocks of an ext image, from dumpe2fs's `Free blocks:` lines.
+fn free_blocks(image: &Path) -> BTreeSet<u64> {
+    let out = tool("dumpe2fs", &[path_str(image)]);
+    assert!(out.status.success(), "{}", describe("dumpe2fs", &out));
+    let mut free = BTreeSet::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        // The group lines, indented (not the superblock's count).
+        let Some(list) = line.strip_prefix("  Free blocks: ") else {
+            continue;
+        };
+        for range in list.split(", ").filter(|r| !r.is_empty()) {
+            let (a, b) = range.split_once('-').unwrap_or((range, range));
+            let (a, b): (u64, u64) = (a.parse().expect("block"), b.parse().expect("block"));
+            free.extend(a..=b);
+        }
+    }
+    free
+}
+
+/// Severity order of the scan's findings.
+fn severity_rank(s: &str) -> u8 {
+    match s {
+        "info" => 0,
+        "low" => 1,
+        "medium" => 2,
+        "high" => 3,
+        "critical" => 4,
+        _ => 5,
+    }
+}
+
+/// A workload on a fresh image, left with a dirty journal by a shutdown;
+/// then imginspect's replay against the kernel's.
+/// `data_journal`: mounted `data=journal` (file data logged too) with a
+/// commit after every operation, so that the 1024-block log fills and wraps
+/// (asserted).
+fn dirty_journal_agrees(fstype: &str, seed: u64, ops: usize, flush: bool, data_journal: bool) {
+    if !loop_mounts_work() || !common::have_tool("xfs_io") || !common::have_tool("e2fsck") {
+        return;
+    }
+    let started = Instant::now();
+    let label = format!("{fstype} seed {seed:#x}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let image = dir.path().join("dirty.img");
+    make_fs(&image, fstype, 16 << 20, seed).expect("mke2fs");
+
+    // The workload, on a read-write mount. The commit interval is long, so
+    // that only the workload's own syncs (and the shutdown) commit.
+    let log = {
+        let options = if data_journal {
+            "rw,commit=3600,data=journal"
+        } else {
+            "rw,commit=3600"
+        };
+        let mount = Mount::new(&image, options).expect("mount rw");
+        let mut work = Workload::new(mount.path(), seed);
+        work.fsync_only = data_journal;
+        for i in 0..ops {
+            work.step();
+            if data_journal {
+                // A commit, but no writeback of the metadata: the log tail
+                // moves only when jbd2 needs the space, so the live log
+                // fills the ring and crosses its end.
+                let root = File::open(mount.path()).expect("open the mount point");
+                root.sync_all().expect("fsync");
+            }
+            if i == ops / 2 && !data_journal {
+                // At least one committed transaction, whatever the seed.
+                // SAFETY: sync takes no arguments and cannot fail.
+                unsafe { libc::sync() };
+                work.note("sync (forced)".into());
+            }
+        }
+        let how = if flush { "shutdown -f" } else { "shutdown" };
+        let out = tool("xfs_io", &["-x", "-c", how, path_str(mount.path())]);
+        assert!(
+            out.status.success(),
+            "{}",
+            describe("xfs_io shutdown", &out)
+        );
+        work.note(format!("xfs_io -x -c {how:?}"));
+        drop(work.held.drain(..));
+        work.log
+    };
+    let before = std::fs::read(&image).expect("read image");
+    // To look at a failure by hand: KERNEL_TEST_KEEP=DIR keeps the image.
+    if let Some(keep) = std::env::var_os("KERNEL_TEST_KEEP") {
+        let kept = Path::new(&keep).join(format!("dirty-{fstype}-{seed:x}.img"));
+        std::fs::write(&kept, &before).expect("keep the dirty image");
+        std::fs::write(kept.with_extension("log"), log.join("\n")).expect("keep the log");
+        eprintln!("{label}: kept {}", kept.display());
+    }
+
+    // The journal is dirty: imginspect and dumpe2fs agree it needs recovery.
+    let scan = common::scan_json(&image);
+    let journal = &scan["volumes"][0]["journal"];
+    assert_eq!(
+        journal["needs_recovery"], true,
+        "{label}: imginspect sees no pending recovery: {journal}\n{log:#?}"
+    );
+    let committed = journal["transactions"]
+        .as_array()
+        .map_or(0, |t| t.iter().filter(|t| t["committed"] == true).count());
+    let dump = tool("dumpe2fs", &["-h", path_str(&image)]);
+    assert!(
+        String::from_utf8_lossy(&dump.stdout).contains("needs_recovery"),
+        "{label}: {}",
+        describe("dumpe2fs -h", &dump)
+    );
+    assert!(committed > 0, "{label}: no committed transaction\n{log:#?}");
+    let starts: Vec<u64> = journal["transactions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["journal_block"].as_u64())
+        .collect();
+    let wrapped = starts.windows(2).any(|w| w[1] < w[0]);
+    if data_journal {
+        assert!(
+            wrapped,
+            "{label}: the log was meant to wrap: transactions start at {starts:?}"
+        );
+    }
+
+    // The kernel's replay, on a copy.
+    let copy = dir.path().join("kernel-replayed.img");
+    std::fs::write(&copy, &before).expect("copy");
+    let (diffs, tally) = {
+        let mount = Mount::new(&copy, "ro").expect("mount the dirty copy ro");
+        compare(&image, mount.path())
+    };
+    let fsck = tool("e2fsck", &["-fn", path_str(&copy)]);
+    let kernel_free = free_blocks(&copy);
+    let after_scan = common::scan_json(&copy);
+
+    // imginspect's findings on the original: nothing above medium, and the
+    // pending replay said.
+    let findings = scan["volumes"][0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let codes: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap_or("?").to_string(),
+                f["code"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect();
+    eprintln!(
+        "{label}: {ops} ops, {committed} committed transactions{}, {} names, {} inodes, \
+         {} bytes compared, {} differences, findings {codes:?}, {:.1?}",
+        if wrapped { " (the log wraps)" } else { "" },
+        tally.names,
+        tally.inodes,
+        tally.bytes,
+        diffs.len(),
+        started.elapsed()
+    );
+    let mut failures: Vec<String> = diffs.iter().map(|d| d.to_string()).collect();
+    if fsck.status.code() != Some(0) {
+        failures.push(describe("e2fsck -fn on the kernel-replayed copy", &fsck));
+    }
+    for (severity, code) in &codes {
+        if severity_rank(severity) > severity_rank("medium") {
+            failures.push(format!("finding above medium: {severity} {code}"));
+        }
+    }
+    if !codes.iter().any(|(_, c)| c == "journal_replay_pending") {
+        failures.push(format!("no journal_replay_pending finding: {codes:?}"));
+    }
+    // Blocks we call allocated but unclaimed are the blocks of files
+    // unlinked while open (orphans, links 0): the kernel's mount deletes
+    // them (ext4_orphan_cleanup), so each must be free after it.
+    for f in findings
+        .iter()
+        .filter(|f| f["code"] == "allocated_but_unclaimed")
+    {
+        for run in f["blocks"].as_array().into_iter().flatten() {
+            let (start, len) = (run[0].as_u64().unwrap_or(0), run[1].as_u64().unwrap_or(0));
+            let kept: Vec<u64> = (start..start + len)
+                .filter(|b| !kernel_free.contains(b))
+                .collect();
+            if !kept.is_empty() {
+                failures.push(format!(
+                    "allocated_but_unclaimed blocks the kernel keeps in use after its mount: {kept:?}"
+                ));
+            }
+        }
+    }
+    // After the kernel's replay and orphan cleanup there is nothing to say.
+    let after = after_scan["volumes"][0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if !after.is_empty() || !after_scan["volumes"][0]["journal"].is_null() {
+        failures.push(format!(
+            "findings on the kernel-replayed copy: {after:?}, journal {}",
+            after_scan["volumes"][0]["journal"]
+        ));
+    }
+    assert_eq!(
+        std::fs::read(&image).expect("read image"),
+        before,
+        "{label}: the original changed"
+    );
+    assert!(
+        failures.is_empty(),
+        "{label}: {} problems:\n{}\n--- the workload:\n{}",
+        failures.len(),
+        failures.join("\n"),
+        log.join("\n")
+    );
+}
+
+#[test]
+fn kernel_replay_of_a_dirty_ext4_journal_agrees_seed_1() {
+    dirty_journal_agrees("ext4", 0x5eed_0001, 60, true, false);
+}
+
+#[test]
+fn kernel_replay_of_a_dirty_ext4_journal_agrees_seed_2() {
+    dirty_journal_agrees("ext4", 0x5eed_0002, 60, false, false);
+}
+
+#[test]
+fn kernel_replay_of_a_dirty_ext4_journal_agrees_seed_3() {
+    dirty_journal_agrees("ext4", 0x5eed_0003, 60, true, false);
+}
+
+#[test]
+fn kernel_replay_of_a_dirty_ext3_journal_agrees() {
+    dirty_journal_agrees("ext3", 0x5eed_0004, 60, true, false);
+}
+
+/// data=journal and a commit per operation: the log wraps past its end
+/// before the shutdown, and file data is replayed too.
+#[test]
+fn kernel_replay_of_a_wrapped_data_journal_agrees() {
+    dirty_journal_agrees("ext4", 0x5eed_0005, 150, false, true);
 }
