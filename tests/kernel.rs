@@ -1328,15 +1328,18 @@ struct Plan<'a> {
     fstype: &'a str,
     /// More mke2fs options (features, block size).
     mkfs: &'a [&'a str],
+    /// More mount options for the workload (`journal_async_commit`, ...).
+    options: &'a str,
     seed: u64,
     ops: usize,
     /// `shutdown -f` (commit the running transaction first) or `shutdown`
     /// (abort it: what was not committed is lost).
     flush: bool,
     /// Mounted `data=journal` (file data logged too) with a commit after
-    /// every operation, so that the 1024-block log fills and wraps
-    /// (asserted).
+    /// every operation, so that the 1024-block log fills and wraps.
     data_journal: bool,
+    /// Assert that the live log crosses the end of the ring.
+    must_wrap: bool,
 }
 
 /// A workload on a fresh image, left with a dirty journal by a shutdown;
@@ -1345,16 +1348,18 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
     let &Plan {
         fstype,
         mkfs,
+        options: extra_options,
         seed,
         ops,
         flush,
         data_journal,
+        must_wrap,
     } = plan;
     if !loop_mounts_work() || !common::have_tool("xfs_io") || !common::have_tool("e2fsck") {
         return;
     }
     let started = Instant::now();
-    let label = format!("{fstype} {mkfs:?} seed {seed:#x}");
+    let label = format!("{fstype} {mkfs:?} -o {extra_options:?} seed {seed:#x}");
     let dir = tempfile::tempdir().expect("tempdir");
     let image = dir.path().join("dirty.img");
     make_fs(&image, fstype, 16 << 20, seed, mkfs).expect("mke2fs");
@@ -1362,12 +1367,15 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
     // The workload, on a read-write mount. The commit interval is long, so
     // that only the workload's own syncs (and the shutdown) commit.
     let log = {
-        let options = if data_journal {
-            "rw,commit=3600,data=journal"
-        } else {
-            "rw,commit=3600"
-        };
-        let mount = Mount::new(&image, options).expect("mount rw");
+        let mut options = String::from("rw,commit=3600");
+        if data_journal {
+            options.push_str(",data=journal");
+        }
+        if !extra_options.is_empty() {
+            options.push(',');
+            options.push_str(extra_options);
+        }
+        let mount = Mount::new(&image, &options).expect("mount rw");
         let mut work = Workload::new(mount.path(), seed);
         work.fsync_only = data_journal;
         for i in 0..ops {
@@ -1430,7 +1438,7 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
         .filter_map(|t| t["journal_block"].as_u64())
         .collect();
     let wrapped = starts.windows(2).any(|w| w[1] < w[0]);
-    if data_journal {
+    if must_wrap {
         assert!(
             wrapped,
             "{label}: the log was meant to wrap: transactions start at {starts:?}"
@@ -1541,10 +1549,12 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
 const EXT4: Plan<'static> = Plan {
     fstype: "ext4",
     mkfs: &[],
+    options: "",
     seed: 0,
     ops: 60,
     flush: true,
     data_journal: false,
+    must_wrap: false,
 };
 
 #[test]
@@ -1591,13 +1601,16 @@ fn kernel_replay_of_a_wrapped_data_journal_agrees() {
         ops: 150,
         flush: false,
         data_journal: true,
+        must_wrap: true,
         ..EXT4
     });
 }
 
 /// More seeds, by hand: `KERNEL_TEST_SEEDS=1-40 [KERNEL_TEST_FSTYPE=ext3]
-/// [KERNEL_TEST_MKFS="-O inline_data -b 4096"] cargo test --test kernel --
-/// --ignored` (odd seeds shut down with a log flush, even ones without).
+/// [KERNEL_TEST_MKFS="-O inline_data -b 4096"]
+/// [KERNEL_TEST_MOUNT_OPTIONS=journal_async_commit] [KERNEL_TEST_DATA_JOURNAL=1]
+/// cargo test --test kernel -- --ignored` (odd seeds shut down with a log
+/// flush, even ones without).
 #[test]
 #[ignore = "a long search, run by hand"]
 fn kernel_replay_of_many_seeds_agrees() {
@@ -1608,14 +1621,17 @@ fn kernel_replay_of_many_seeds_agrees() {
     let mkfs = std::env::var("KERNEL_TEST_MKFS").unwrap_or_default();
     let mkfs: Vec<&str> = mkfs.split_whitespace().collect();
     let data_journal = std::env::var("KERNEL_TEST_DATA_JOURNAL").is_ok_and(|v| v == "1");
+    let options = std::env::var("KERNEL_TEST_MOUNT_OPTIONS").unwrap_or_default();
     for seed in a..=b {
         dirty_journal_agrees(&Plan {
             fstype: &fstype,
             mkfs: &mkfs,
+            options: &options,
             seed: 0x5eed_1000 + seed,
             ops: 60,
             flush: seed % 2 == 1,
             data_journal,
+            must_wrap: false,
         });
     }
 }
