@@ -717,9 +717,14 @@ fn bookkeeping_blocks(image: &Path) -> BTreeSet<u64> {
     let journal = our_inode(image, 8).expect("the journal inode");
     let bs = journal_block_size(image);
     let mut set = BTreeSet::from([1024 / bs]);
-    if let Some(start) = journal["runs"][0]["start"].as_u64() {
-        set.insert(start);
-    }
+    let first = journal["runs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["logical"] == 0 && r["role"] == "journal")
+        .and_then(|r| r["start"].as_u64())
+        .expect("the journal's block 0");
+    set.insert(first);
     set
 }
 
@@ -1361,8 +1366,8 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
     let started = Instant::now();
     let label = format!("{fstype} {mkfs:?} -o {extra_options:?} seed {seed:#x}");
     let dir = tempfile::tempdir().expect("tempdir");
-    let image = dir.path().join("dirty.img");
-    make_fs(&image, fstype, 16 << 20, seed, mkfs).expect("mke2fs");
+    let mounted_file = dir.path().join("workload.img");
+    make_fs(&mounted_file, fstype, 16 << 20, seed, mkfs).expect("mke2fs");
 
     // The workload, on a read-write mount. The commit interval is long, so
     // that only the workload's own syncs (and the shutdown) commit.
@@ -1375,7 +1380,7 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
             options.push(',');
             options.push_str(extra_options);
         }
-        let mount = Mount::new(&image, &options).expect("mount rw");
+        let mount = Mount::new(&mounted_file, &options).expect("mount rw");
         let mut work = Workload::new(mount.path(), seed);
         work.fsync_only = data_journal;
         for i in 0..ops {
@@ -1402,10 +1407,20 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
             describe("xfs_io shutdown", &out)
         );
         work.note(format!("xfs_io -x -c {how:?}"));
+        // The crash image: the backing file as the shutdown left it, read
+        // while still mounted. The unmount would still flush the block
+        // device's dirty buffers (committed metadata, which the shut-down
+        // filesystem no longer writes itself, but the page cache of the
+        // device does) to their home locations, and replay would then
+        // change nothing. Taken here, what was committed after the last
+        // sync is only in the log, as after a power cut.
+        let crash = std::fs::read(&mounted_file).expect("read the crash image");
         drop(work.held.drain(..));
-        work.log
+        (work.log, crash)
     };
-    let before = std::fs::read(&image).expect("read image");
+    let (log, before) = log;
+    let image = dir.path().join("crash.img");
+    std::fs::write(&image, &before).expect("write the crash image");
     // To look at a failure by hand: KERNEL_TEST_KEEP=DIR keeps the image.
     if let Some(keep) = std::env::var_os("KERNEL_TEST_KEEP") {
         let kept = Path::new(&keep).join(format!("dirty-{fstype}-{seed:x}.img"));
@@ -1431,6 +1446,26 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
         describe("dumpe2fs -h", &dump)
     );
     assert!(committed > 0, "{label}: no committed transaction\n{log:#?}");
+    // The replay must matter: blocks whose logged bytes differ from those at
+    // home, or the comparison below could not tell a replay from none.
+    let replay_changes = {
+        use imginspect::image::View;
+        let view = View::from_bytes(&before);
+        let journal = imginspect::fs::ext::journal::read(&view).expect("a journal to replay");
+        let bs = usize::try_from(journal.overlay.block_size()).expect("block size");
+        journal
+            .overlay
+            .iter()
+            .filter(|&(b, bytes)| {
+                let at = usize::try_from(b).expect("block") * bs;
+                before.get(at..at + bs) != Some(bytes)
+            })
+            .count()
+    };
+    assert!(
+        replay_changes > 0,
+        "{label}: replay changes no block: nothing to compare\n{log:#?}"
+    );
     let starts: Vec<u64> = journal["transactions"]
         .as_array()
         .into_iter()
@@ -1472,7 +1507,7 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
         })
         .collect();
     eprintln!(
-        "{label}: {ops} ops, {committed} committed transactions{}, {} names, {} inodes, \
+        "{label}: {ops} ops, {committed} committed transactions{}, replay changes {replay_changes} blocks, {} names, {} inodes, \
          {} bytes compared, {} differences, findings {codes:?}, {:.1?}",
         if wrapped { " (the log wraps)" } else { "" },
         tally.names,
