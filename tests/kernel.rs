@@ -3,9 +3,10 @@
 //! original image, which is never mounted or written.
 //!
 //! Test A mounts a copy of every committed ext sample; test B has the kernel
-//! itself leave a dirty journal (random operations, selective syncs, then a
-//! shutdown without checkpoint) and compares imginspect's in-memory replay
-//! with the kernel's own replay at mount.
+//! itself leave a dirty journal (seeded random operations, selective syncs,
+//! then `xfs_io -c shutdown`, the backing file taken as the shutdown left
+//! it: a crash image) and compares imginspect's in-memory replay with the
+//! kernel's own replay at mount.
 //!
 //! Every mount is of a private copy in a temporary directory, on a writable
 //! loop device (`losetup -f --show`, no `-r`) mounted `-o ro`: the kernel then
@@ -1276,8 +1277,8 @@ impl Workload {
 /// Where imginspect's findings on a kernel-made dirty journal overstate.
 ///
 /// A file unlinked while open is an orphan: links 0, still marked in the
-/// inode bitmap, on the superblock's orphan list (s_last_orphan, chained
-/// through i_dtime). imginspect, like e2fsck pass 1, treats a links-0 inode
+/// inode bitmap, on the orphan list (s_last_orphan chained through
+/// i_dtime, or with orphan_file the orphan file's slots; both seen). imginspect, like e2fsck pass 1, treats a links-0 inode
 /// as not in use, so the orphan's blocks show as `allocated_but_unclaimed`
 /// (low). When the unlink is only in the journal, that finding appears only
 /// after replay, and `journal_replay_pending` is raised from medium to high
