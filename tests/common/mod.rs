@@ -123,12 +123,21 @@ pub fn have_tool(tool: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{tool} is required under CI (install it in .ci/run)");
-        }
-        eprintln!("SKIPPED: {tool} is not installed");
+        unavailable(&format!(
+            "{tool} is not installed (under CI install it in .ci/run)"
+        ));
     }
     found
+}
+
+/// Says that a test cannot run here: under CI (`CI=true`) by failing it, as a
+/// skipped check is not a passing check; elsewhere by printing `SKIPPED:` (the
+/// caller then returns).
+pub fn unavailable(why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("required under CI: {why}");
+    }
+    eprintln!("SKIPPED: {why}");
 }
 
 /// PATH with the sbin directories where e2fsprogs lives.
