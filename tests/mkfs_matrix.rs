@@ -39,6 +39,12 @@ const CASES: &[(&str, &str, u64)] = &[
     ("ext4-128-byte-inodes", "-t ext4 -b 1024 -I 128", 16),
     ("ext4-orphan-file", "-t ext4 -b 4096 -O orphan_file", 64),
     ("ext4-bigalloc", "-t ext4 -b 4096 -O bigalloc -C 65536", 128),
+    // Group 0's descriptors in block 2 (block 1 is the superblock).
+    (
+        "ext4-1k-bigalloc-meta-bg",
+        "-t ext4 -b 1024 -O bigalloc,meta_bg,^resize_inode -C 16384",
+        64,
+    ),
     ("ext4-mmp", "-t ext4 -b 4096 -O mmp", 32),
     ("ext4-inline-data", "-t ext4 -b 4096 -O inline_data", 32),
     (

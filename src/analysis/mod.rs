@@ -5,6 +5,7 @@
 //! metadata overlap, declared sharing) and explained. The allocation bitmap is
 //! compared with the claims both ways. The result is one immutable [`ScanResult`].
 
+mod clusters;
 mod release;
 pub mod sweep;
 
@@ -41,6 +42,10 @@ pub enum Claimer {
         /// What mount does to the inode first (on the orphan list).
         #[serde(skip_serializing_if = "Option::is_none")]
         released_at_mount: Option<Release>,
+        /// The blocks it maps in the run, when it does not map all of it
+        /// (a bigalloc cluster shared whole: each owner maps some blocks).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        blocks: Vec<[u64; 2]>,
     },
     Metadata {
         role: MetaRole,
@@ -300,6 +305,16 @@ fn scan_volume(
         journal => {
             let mut result = one_view(&view);
             if let Some(journal) = journal {
+                // The flag is set, but the log holds nothing mount would
+                // write: the kernel replays nothing and clears it.
+                for f in result
+                    .findings
+                    .iter_mut()
+                    .filter(|f| f.code == "needs_recovery")
+                {
+                    f.severity = Severity::Low;
+                    f.message = "the journal is marked as needing recovery, but its log holds no committed transaction to replay: mount writes nothing from it and clears the flag".into();
+                }
                 result.findings.extend(journal.findings.iter().cloned());
                 result
                     .findings
@@ -337,10 +352,12 @@ fn with_replay(
     // Compared by key in a set: a hostile image may have a finding per inode.
     let on_disk_keys: HashSet<FindingKey<'_>> = on_disk_findings.iter().map(|f| f.key()).collect();
     let mut new_findings = 0usize;
+    let mut worst_new = Severity::Info;
     for f in replayed.findings.iter_mut().filter(|_| on_disk.is_some()) {
         if !on_disk_keys.contains(&f.key()) {
             f.after_replay = true;
             new_findings += 1;
+            worst_new = worst_new.max(f.severity);
         }
     }
     if mode == JournalMode::Both {
@@ -408,16 +425,18 @@ fn with_replay(
         (Some(a), _) => format!("transaction {a}"),
         _ => "no transaction".into(),
     };
+    // As serious as what replay brings (high at most: the findings it brings
+    // carry their own severity), low when it brings nothing new.
     let (severity, verdict) = if new_findings > 0 {
         (
-            Severity::High,
+            worst_new.clamp(Severity::Low, Severity::High),
             format!(
                 "{new_findings} finding(s) below appear only then (marked \"appears when the journal is replayed\"); e2fsck -fn skips journal recovery and does not see them"
             ),
         )
     } else {
         (
-            Severity::Medium,
+            Severity::Low,
             "the replayed filesystem has no finding the on-disk one lacks".to_string(),
         )
     };
@@ -686,7 +705,7 @@ pub fn analyse(
     let shared = sweep::overlaps_sorted(&spans);
     let mut crosslinks = classify(&fs, &claims, &shared, &mut findings);
     if fs.cluster_blocks > 1 {
-        shared_clusters(&fs, &mut crosslinks, &mut findings);
+        clusters::shared_clusters(&fs, &mut crosslinks, &mut findings);
     }
     if let Some(allocated) = &fs.allocated {
         bitmap_findings(&fs, &claims, &spans, allocated, &mut findings);
@@ -1049,101 +1068,6 @@ fn classify(
     crosslinks
 }
 
-/// With bigalloc a cluster is allocated whole and has one owner: two inodes
-/// mapping different blocks of one cluster share it as surely as if they mapped
-/// the same block (e2fsck: "violates cluster allocation rules", then pass 1B).
-/// Clusters that hold a block-level shared run are not judged twice.
-fn shared_clusters(fs: &Filesystem, crosslinks: &mut Vec<Crosslink>, findings: &mut Vec<Finding>) {
-    let per = fs.cluster_blocks;
-    let fs_end = fs.info.block_count;
-    let mut spans: Vec<Span> = Vec::new();
-    for (i, inode) in fs.inodes.iter().enumerate().filter(|(_, n)| !n.deleted) {
-        for run in fs.runs_of(inode) {
-            let start = run.start.max(fs.first_data_block);
-            let end = run.end().min(fs_end);
-            if start >= end {
-                continue;
-            }
-            let (first, last) = (start / per, (end - 1) / per + 1);
-            match spans.last_mut() {
-                Some(s) if s.id == i && s.end >= first && s.start <= first => {
-                    s.end = s.end.max(last)
-                }
-                _ => spans.push(Span {
-                    start: first,
-                    end: last,
-                    id: i,
-                }),
-            }
-        }
-    }
-    spans.par_sort_unstable_by_key(|s| (s.start, s.end, s.id));
-    // Block-level shared runs (cross-links, and sharing the format declares,
-    // such as one xattr block) have been judged already.
-    let blocklevel: Vec<(BlockNo, BlockNo)> = crosslinks
-        .iter()
-        .map(|c| (c.start_block, c.start_block.saturating_add(c.block_count)))
-        .collect();
-    for shared in sweep::overlaps_sorted(&spans) {
-        let mut owners = shared.ids.clone();
-        owners.sort_unstable();
-        owners.dedup();
-        let (start, end) = (
-            shared.start.saturating_mul(per),
-            shared.end.saturating_mul(per).min(fs_end),
-        );
-        let covered = blocklevel.iter().any(|&(s, e)| s < end && start < e);
-        if owners.len() < 2 || covered {
-            continue;
-        }
-        let inodes: Vec<&Inode> = owners.iter().filter_map(|&i| fs.inodes.get(i)).collect();
-        let claimers: Vec<Claimer> = owners
-            .iter()
-            .filter_map(|&i| {
-                let inode = fs.inodes.get(i)?;
-                let run = fs
-                    .runs_of(inode)
-                    .iter()
-                    .find(|r| r.start < end && start < r.end())?;
-                let c = Claim {
-                    start: run.start,
-                    owner: Owner::Inode(i, run.role),
-                    logical: run.logical,
-                };
-                Some(claimer(fs, &c, run.start.max(start)))
-            })
-            .collect();
-        let who: Vec<String> = inodes.iter().map(|n| describe(fs, n)).collect();
-        let clusters = shared.end - shared.start;
-        findings.push(
-            Finding::new(
-                Severity::Critical,
-                "crosslink",
-                format!(
-                    "{} allocate blocks in the same {} of {per} blocks ({}): with bigalloc a cluster has one owner, so deleting or truncating one frees blocks the other still uses (double free).",
-                    join_and(&who),
-                    if clusters == 1 { "cluster".to_string() } else { format!("{clusters} clusters") },
-                    runs_text(&fs.units, &[[start, end - start]])
-                ),
-            )
-            .with_inodes(inodes.iter().map(|n| n.ino))
-            .with_blocks([[start, end - start]]),
-        );
-        crosslinks.push(Crosslink {
-            start_block: start,
-            block_count: end - start,
-            claimer_count: claimers.len(),
-            claimers,
-            legitimate: false,
-            reason: format!(
-                "{} inodes allocate blocks in the same bigalloc cluster (one owner per cluster)",
-                owners.len()
-            ),
-        });
-    }
-    crosslinks.sort_by_key(|c| c.start_block);
-}
-
 /// The referrer limit the format declares for these claims, if every claim is
 /// of a role that may be shared and the run lies inside a declared region.
 fn declared_limit(
@@ -1181,6 +1105,7 @@ fn claimer(fs: &Filesystem, c: &Claim, at: BlockNo) -> Claimer {
                 uid: inode.map_or(0, |n| n.uid),
                 gid: inode.map_or(0, |n| n.gid),
                 released_at_mount: inode.and_then(|n| n.released_at_mount),
+                blocks: Vec::new(),
             }
         }
         Owner::Metadata(role, group) => Claimer::Metadata { role, group },

@@ -92,6 +92,13 @@ pub fn parse(
             detect::FAT,
             fat::parse(view, progress).map_err(FsError::from),
         )
+    } else if ext::backup_superblock(view).is_some() {
+        // The primary ext superblock is gone, a backup is not: e2fsck and
+        // the kernel (-o sb=N) read the filesystem through it.
+        (
+            detect::EXT,
+            ext::parse(view, detail, progress).map_err(FsError::from),
+        )
     } else {
         return Err(unrecognised(view));
     };

@@ -19,6 +19,7 @@ pub fn claimer(c: &Claimer) -> String {
             uid,
             gid,
             released_at_mount,
+            ..
         } => {
             let name = paths
                 .first()

@@ -101,6 +101,30 @@ pub fn explanation(code: &str) -> [&'static str; 4] {
             "fsck.fat says \"FATs differ\" and lets you pick a copy.",
             "Read-only mounts still read one copy: which one decides what is seen.",
         ],
+        "orphan_cleanup_pending" => [
+            "Inodes on the orphan list (ext s_last_orphan chained through i_dtime, or the orphan file): files a crash left unlinked-but-open or half-truncated. Any mount of a writable device, even `mount -o ro`, finishes the job first: it deletes the unlinked ones and truncates the others to their size, freeing blocks.",
+            "An orphan whose block map points at another file's blocks is a delayed double free: mount itself frees the victim's blocks (say /etc/shadow's), and the next file written is given them, so an unprivileged writer ends up owning the victim's data blocks. Nothing needs to run as root: the kernel does it while mounting.",
+            "`e2fsck -fn` reads an unlinked orphan as an already deleted inode (\"deleted inode has zero dtime\", an inode bitmap difference) and never pairs its blocks with the victim; `e2fsck -p`, what boot runs, clears the orphan — freeing the same blocks — and calls the filesystem clean.",
+            "A read-only mount of a read-only device skips orphan cleanup; an immutable format has no orphan list. Reject the image, or mount a copy.",
+        ],
+        "bad_block_in_use" => [
+            "A file maps a block that the bad-blocks inode (ext inode 1) lists as unreadable.",
+            "No permission is crossed: inode 1 is never opened, read or written through the filesystem. The file's data in that block may be lost, and a tool that trusts the bad-blocks list may skip it.",
+            "e2fsck pass 1B lists the file as sharing blocks with <The bad blocks inode> and offers to clone them.",
+            "Nothing changes on a read-only mount.",
+        ],
+        "resize_inode_invalid" => [
+            "The resize inode (ext inode 7), which reserves the blocks where online resize puts new group descriptors, does not describe them: wrong pointers, slots other than the double indirect block, or a resize inode on a meta_bg filesystem.",
+            "Its pointers are not followed by anyone but online resize, which checks them and refuses (verify_reserved_gdb); counting them as claims would invent hundreds of cross-links. The danger is a tool that trusts them.",
+            "e2fsck: \"Resize inode not valid. Recreate?\" (super.c check_resize_inode); its pass 1 marks only the double indirect block.",
+            "Immutable images are never resized.",
+        ],
+        "cluster_misaligned" => [
+            "On a bigalloc filesystem, a file maps a block at an offset within its logical cluster that differs from its offset within the physical cluster, or maps one physical cluster at two logical positions.",
+            "When the file later writes another block of that logical cluster, the kernel maps it by offset into the same physical cluster (get_implied_cluster_alloc): onto a block the file already uses for other data, or, with two owners, onto someone else's. Freeing either frees the whole cluster.",
+            "e2fsck: \"logical block N (physical block M) violates cluster allocation rules. Will fix in pass 1B.\"",
+            "Nothing is written on a read-only mount.",
+        ],
         _ => [
             "A structural problem in the filesystem.",
             "Depends on the structure: treat the image as untrusted.",

@@ -65,14 +65,30 @@ fn descriptor_location(sb: &Superblock, group: u64) -> (u64, u64) {
     let index = group / dpb;
     let offset = (group % dpb) * u64::from(sb.desc_size);
     if !is_meta_bg_group(sb, group) {
-        return (primary_sb_block(sb) + 1 + index, offset);
+        // With a backup superblock, the table copy that follows it
+        // (ext2fs_descriptor_block_loc2 with a group_block of the backup).
+        let base = if sb.backup_group == 0 {
+            primary_sb_block(sb)
+        } else {
+            sb.group_first_block(sb.backup_group)
+        };
+        return (base + 1 + index, offset);
     }
-    let first = index.saturating_mul(dpb);
-    let mut block = sb.group_first_block(first);
-    if sb.group_has_super(first) {
-        block = block.saturating_add(1);
-    }
+    // A meta group's copies are in its first, second and last groups; from
+    // a backup superblock, the second's.
+    let first = index.saturating_mul(dpb) + u64::from(sb.backup_group != 0);
+    let block = sb
+        .group_first_block(first)
+        .saturating_add(u64::from(sb.group_has_super(first)) + group_zero_adjust(sb, first));
     (block, offset)
+}
+
+/// 1 KiB blocks with s_first_data_block 0 (bigalloc): block 0 is the boot
+/// block and the superblock is block 1, so group 0's meta_bg descriptor block
+/// is block 2, not 1 (super.c `descriptor_loc`; e2fsprogs
+/// `ext2fs_descriptor_block_loc2`'s group_zero_adjust).
+fn group_zero_adjust(sb: &Superblock, group: u64) -> u64 {
+    u64::from(group == 0 && sb.block_size == 1024 && sb.first_data_block == 0)
 }
 
 /// Reads every group descriptor. Descriptors that cannot be read end the table
@@ -140,13 +156,25 @@ pub fn read_descriptors(
                 .with_blocks([[block, 1]]),
             );
         }
+        // A backup table's flags and unused counts are as old as the backup:
+        // e2fsprogs' ext2fs_open2 clears BLOCK_UNINIT, INODE_UNINIT and
+        // bg_itable_unused when it opens one, and so is every slot read here.
+        let from_backup = sb.backup_group != 0;
         out.push(GroupDesc {
             group: group32,
             block_bitmap: hi_lo(hi(0x20), le32(raw, 0x0)),
             inode_bitmap: hi_lo(hi(0x24), le32(raw, 0x4)),
             inode_table: hi_lo(hi(0x28), le32(raw, 0x8)),
-            flags: le16(raw, 0x12),
-            itable_unused: (u32::from(hi16(0x32)) << 16) | u32::from(le16(raw, 0x1C)),
+            flags: if from_backup {
+                le16(raw, 0x12) & !(BG_INODE_UNINIT | BG_BLOCK_UNINIT)
+            } else {
+                le16(raw, 0x12)
+            },
+            itable_unused: if from_backup {
+                0
+            } else {
+                (u32::from(hi16(0x32)) << 16) | u32::from(le16(raw, 0x1C))
+            },
             checksum_ok,
             block_bitmap_csum: (u32::from(hi16(0x38)) << 16) | u32::from(le16(raw, 0x18)),
             inode_bitmap_csum: (u32::from(hi16(0x3A)) << 16) | u32::from(le16(raw, 0x1A)),
@@ -265,7 +293,9 @@ pub fn metadata_regions(
         if is_meta_bg_group(sb, group) {
             let r = group % dpb;
             if r == 0 || r == 1 || r == dpb - 1 {
-                let block = sb.group_first_block(group) + u64::from(sb.group_has_super(group));
+                let block = sb.group_first_block(group)
+                    + u64::from(sb.group_has_super(group))
+                    + group_zero_adjust(sb, group);
                 push(&mut regions, block, 1, MetaRole::GroupDescriptors, g32);
             }
         }

@@ -124,6 +124,33 @@ pub fn valid(view: &View<'_>) -> bool {
             .is_ok_and(|raw| Superblock::parse(raw).is_ok() && journal_device(view, raw).is_none())
 }
 
+/// The first backup superblock that parses, when the primary does not: the
+/// copy at the start of group 1 for each block size e2fsck tries (unix.c
+/// `get_backup_sb`: group 1 begins at 8 × block size blocks, plus one with
+/// 1 KiB blocks), with the group it belongs to checked against where it lies.
+/// The kernel mounts it with `-o sb=N` (N in 1 KiB units).
+pub fn backup_superblock(view: &View<'_>) -> Option<(Superblock, u64)> {
+    (10..=16).find_map(|log| {
+        let bs: u64 = 1 << log;
+        let block = bs * 8 + u64::from(bs == 1024);
+        let raw = view
+            .read(block.checked_mul(bs)?, superblock::SUPERBLOCK_SIZE)
+            .ok()?;
+        let mut sb = Superblock::parse(raw).ok()?;
+        let group =
+            block.checked_sub(u64::from(sb.first_data_block))? / u64::from(sb.blocks_per_group);
+        let fits = u64::from(sb.block_size) == bs
+            && sb.group_first_block(group) == block
+            && group >= 1
+            && group < sb.group_count
+            && journal_device(view, raw).is_none();
+        fits.then(|| {
+            sb.backup_group = group;
+            (sb, block)
+        })
+    })
+}
+
 /// Parses the whole filesystem, keeping in the model the inodes `detail` asks for.
 pub fn parse(
     view: &View<'_>,
@@ -134,8 +161,25 @@ pub fn parse(
     if let Some(what) = journal_device(view, raw_sb) {
         return Err(ExtError::JournalDevice(what));
     }
-    let sb = Superblock::parse(raw_sb)?;
     let mut findings = Vec::new();
+    let sb = match Superblock::parse(raw_sb) {
+        Ok(sb) => sb,
+        Err(primary) => {
+            let Some((sb, block)) = backup_superblock(view) else {
+                return Err(primary);
+            };
+            findings.push(Finding::new(
+                Severity::High,
+                "primary_superblock_unusable",
+                format!(
+                    "the primary superblock (byte 1024) is unusable ({primary}); scanned through the backup in group {} at block {block}, with its group's copy of the descriptors, as e2fsck does (\"trying backup blocks\", e2fsck -b {block}); the kernel mounts it only with -o sb={}",
+                    sb.backup_group,
+                    block * u64::from(sb.block_size) / 1024
+                ),
+            ));
+            sb
+        }
+    };
     superblock_findings(view, &sb, &mut findings);
 
     let descs = groups::read_descriptors(view, &sb, &mut findings);
@@ -1096,9 +1140,33 @@ fn resize_inode_problem(view: &View<'_>, sb: &Superblock, ri: &RawInode<'_>) -> 
             "has a double indirect block {dind} that cannot be read"
         ));
     };
-    // Backup groups, in order; an indirect block has room for per_block of them.
+    // Backup groups, in order; an indirect block has room for per_block of
+    // them. Only the candidates are tried (a forged group count may be huge):
+    // with sparse_super, 1 and the powers of 3, 5 and 7.
+    let candidates: Vec<u64> = if sb.has_ro_compat(ro_compat::SPARSE_SUPER) {
+        let mut c = vec![1u64];
+        for base in [3u64, 5, 7] {
+            let mut g = base;
+            while g < sb.group_count {
+                c.push(g);
+                match g.checked_mul(base) {
+                    Some(next) => g = next,
+                    None => break,
+                }
+            }
+        }
+        c.extend(sb.backup_bgs.iter().map(|&b| u64::from(b)));
+        c.sort_unstable();
+        c.dedup();
+        c
+    } else {
+        (1..sb.group_count.min(per_block.saturating_add(2))).collect()
+    };
     let mut backups = Vec::new();
-    for group in 1..sb.group_count {
+    for group in candidates
+        .into_iter()
+        .filter(|&g| g >= 1 && g < sb.group_count)
+    {
         if sb.group_has_super(group) {
             if backups.len() as u64 >= per_block {
                 return Some("has more backup groups than an indirect block can list".into());

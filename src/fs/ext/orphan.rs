@@ -53,9 +53,9 @@ pub fn read(
         let ipg = u64::from(sb.inodes_per_group.max(1));
         let index = ino.saturating_sub(1);
         let (group, bit) = (index / ipg, index % ipg);
-        descs
-            .iter()
-            .position(|d| u64::from(d.group) == group)
+        let group = u32::try_from(group).ok();
+        group
+            .and_then(|g| descs.binary_search_by_key(&g, |d| d.group).ok())
             .and_then(|k| inode_bitmaps.get(k).copied().flatten())
             .and_then(|b| b.get((bit / 8) as usize))
             .is_some_and(|byte| byte & (1 << (bit % 8)) != 0)

@@ -124,6 +124,9 @@ pub struct Superblock {
     pub orphan_file_inum: u32,
     /// s_state: EXT2_VALID_FS 1, EXT2_ERROR_FS 2, EXT3_ORPHAN_FS 4.
     pub state: u16,
+    /// The group whose superblock copy this is: 0 for the primary; a backup
+    /// (read when the primary is unusable) brings its group's descriptors.
+    pub backup_group: u64,
     /// Inodes the superblock itself points at (s_journal_inum, the quota
     /// inodes, s_orphan_file_inum), with what each is: no directory names
     /// them, and none is expected to.
@@ -278,6 +281,7 @@ impl Superblock {
             last_orphan: le32(sb, 0xE8),
             orphan_file_inum: le32(sb, 0x280),
             state: le16(sb, 0x3A),
+            backup_group: 0,
             special_inodes: [
                 (0xE0, "journal"),
                 (0x240, "user quota"),

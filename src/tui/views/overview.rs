@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::model::Severity;
+use crate::model::{Release, Severity};
 use crate::tui::app::{Session, ViewId};
 use crate::tui::format;
 use crate::tui::theme::Theme;
@@ -41,24 +41,52 @@ pub fn key(s: &mut Session, key: KeyEvent) {
     }
 }
 
-/// Which view of a filesystem with a pending journal is on screen (blank
-/// when there is no journal to replay).
-fn journal_line(theme: &Theme, s: &Session) -> Line<'static> {
-    let Some(journal) = s.vol.journal.as_deref() else {
-        return Line::raw("");
-    };
-    let text = if s.vol.replayed {
-        format!(
-            "replayed: shown as the kernel will mount it ({} blocks written; J: as on disk)",
-            journal.replayed.len()
-        )
-    } else {
-        "NOT replayed: shown as it lies on disk, not as it will mount (J: replay)".to_string()
-    };
-    Line::from(vec![
-        Span::styled("journal ", theme.title()),
-        Span::styled(text, theme.severity(Severity::High)),
-    ])
+/// What mount changes before anyone can use the filesystem: which view of a
+/// pending journal is on screen, and the orphans that mount deletes or
+/// truncates first (blank when neither).
+fn mount_line(theme: &Theme, s: &Session) -> Line<'static> {
+    let mut spans = Vec::new();
+    if let Some(journal) = s.vol.journal.as_deref() {
+        let text = if s.vol.replayed {
+            format!(
+                "replayed: shown as the kernel will mount it ({} blocks written; J: as on disk)",
+                journal.replayed.len()
+            )
+        } else {
+            "NOT replayed: shown as it lies on disk, not as it will mount (J: replay)".to_string()
+        };
+        spans.push(Span::styled("journal ", theme.title()));
+        spans.push(Span::styled(text, theme.severity(Severity::High)));
+    }
+    let (deleted, truncated) =
+        s.fs.inodes
+            .iter()
+            .fold((0, 0), |(d, t), n| match n.released_at_mount {
+                Some(Release::Delete) => (d + 1, t),
+                Some(Release::Truncate) => (d, t + 1),
+                None => (d, t),
+            });
+    if deleted + truncated > 0 {
+        let severity = s
+            .vol
+            .findings
+            .iter()
+            .find(|f| f.code == "orphan_cleanup_pending")
+            .map_or(Severity::Low, |f| f.severity);
+        spans.push(Span::styled(
+            if spans.is_empty() {
+                "orphans "
+            } else {
+                "  orphans "
+            },
+            theme.title(),
+        ));
+        spans.push(Span::styled(
+            format!("mount deletes {deleted} and truncates {truncated} inode(s) first"),
+            theme.severity(severity),
+        ));
+    }
+    Line::from(spans)
 }
 
 pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
@@ -122,7 +150,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             info.inode_count
         )),
         Line::raw(format!("       features: {}", info.features.join(" "))),
-        journal_line(theme, s),
+        mount_line(theme, s),
         Line::from(counts),
         Line::raw(""),
     ];
