@@ -124,6 +124,7 @@ fn summary(map: &BlockMap) -> String {
 const SAME_PROBLEM: &[(&str, &str)] = &[
     ("checksum_mismatch", "checksum"),
     ("bad_extent_tree", "extent tree"),
+    ("primary_superblock_unusable", "trying backup blocks"),
 ];
 
 fn check_image(image_gz: &Path, work: &Path) -> Outcome {
@@ -199,7 +200,7 @@ fn check_image(image_gz: &Path, work: &Path) -> Outcome {
             let code = f["code"].as_str().unwrap_or_default();
             let printed = SAME_PROBLEM
                 .iter()
-                .any(|&(c, words)| c == code && stdout.contains(words));
+                .any(|&(c, words)| c == code && (stdout.contains(words) || stderr.contains(words)));
             if !printed {
                 notes.push(format!(
                     "e2fsck exits 0, we report {severity} {code}: {}",

@@ -225,6 +225,10 @@ pub fn shared_clusters(
         .spans
         .par_sort_unstable_by_key(|s| (s.start, s.end, s.id));
     let shared = sweep::overlaps_sorted(&marks.spans);
+    // xattr blocks in block order, for a range lookup per shared segment.
+    let mut xattrs: Vec<(BlockNo, &Vec<usize>)> =
+        marks.xattr_referrers.iter().map(|(&b, r)| (b, r)).collect();
+    xattrs.sort_unstable_by_key(|&(b, _)| b);
     let mut by_inode: HashMap<usize, SortedRuns> = HashMap::new();
     let mut metadata: Vec<_> = fs.metadata.iter().collect();
     metadata.sort_unstable_by_key(|r| r.start);
@@ -251,10 +255,13 @@ pub fn shared_clusters(
             }
         }
         // Every referrer of an xattr block in these clusters maps it.
-        for (&block, referrers) in &marks.xattr_referrers {
-            if (start..end).contains(&block)
-                && referrers.first().is_some_and(|f| owners.contains(f))
-            {
+        let first_xattr = xattrs.partition_point(|&(b, _)| b < start);
+        for &(_, referrers) in xattrs
+            .iter()
+            .skip(first_xattr)
+            .take_while(|&&(b, _)| b < end)
+        {
+            if referrers.first().is_some_and(|f| owners.contains(f)) {
                 owners.extend(referrers.iter().copied());
             }
         }
@@ -314,7 +321,7 @@ pub fn shared_clusters(
     }
     // What the block-level findings already say: illegitimate block-level
     // crosslinks inside the shared clusters, and their inodes.
-    let said: Vec<(u64, u64, BTreeSet<u64>)> = crosslinks
+    let mut said: Vec<(u64, u64, BTreeSet<u64>)> = crosslinks
         .iter()
         .filter(|c| !c.legitimate)
         .map(|c| {
@@ -333,9 +340,18 @@ pub fn shared_clusters(
             )
         })
         .collect();
+    said.sort_unstable_by_key(|&(start, _, _)| start);
+    // Both lists hold disjoint runs in block order: lookups by binary search.
+    let said_meeting = |s: u64, e: u64| {
+        let k = said.partition_point(|(_, end, _)| *end <= s);
+        said.iter()
+            .skip(k)
+            .take_while(move |(start, _, _)| *start < e)
+    };
     // The cluster-level crosslinks replace the block-level ones inside them.
     let inside = |c: &Crosslink| {
-        cluster_links.iter().any(|k| {
+        let k = cluster_links.partition_point(|k| k.start_block + k.block_count <= c.start_block);
+        cluster_links.get(k).is_some_and(|k| {
             k.start_block <= c.start_block
                 && c.start_block.saturating_add(c.block_count) <= k.start_block + k.block_count
         })
@@ -344,10 +360,9 @@ pub fn shared_clusters(
     for ((owners, has_meta), runs) in groups {
         let inodes: Vec<&Inode> = owners.iter().filter_map(|&i| fs.inodes.get(i)).collect();
         let covered = runs.iter().all(|&[s, l]| {
-            inodes.iter().all(|n| {
-                said.iter()
-                    .any(|(a, b, inos)| *a < s + l && s < *b && inos.contains(&n.ino))
-            })
+            inodes
+                .iter()
+                .all(|n| said_meeting(s, s + l).any(|(_, _, inos)| inos.contains(&n.ino)))
         });
         if covered || inodes.is_empty() {
             continue;

@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::analysis::Claimer;
-use crate::model::{InodeNo, mode_string};
+use crate::model::{InodeNo, Release, mode_string};
 use crate::report::describe;
 use crate::tui::app::Session;
 use crate::tui::format;
@@ -184,6 +184,20 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     ];
     if n.deleted {
         lines.push(Line::styled(describe::deleted_note(&s.fs), theme.dim()));
+    }
+    match n.released_at_mount {
+        Some(Release::Delete) => lines.push(Line::styled(
+            "ORPHAN: the next mount deletes this inode and frees every block it maps".to_string(),
+            theme.kind(Kind::Crosslink),
+        )),
+        Some(Release::Truncate) => lines.push(Line::styled(
+            format!(
+                "ORPHAN: the next mount truncates this inode to {} bytes and frees the blocks past it",
+                n.size
+            ),
+            theme.kind(Kind::Crosslink),
+        )),
+        None => {}
     }
     if let Some(h) = n.hidden.map(|h| h.reason()) {
         lines.push(Line::styled(

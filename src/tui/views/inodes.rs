@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 use rayon::prelude::*;
 
-use crate::model::mode_string;
+use crate::model::{Release, mode_string};
 use crate::tui::app::Session;
 use crate::tui::format;
 use crate::tui::theme::{Kind, Theme};
@@ -270,6 +270,11 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             text.push_str(&format!("{} ", format::time(n.mtime)));
         }
         text.push_str(&path);
+        match n.released_at_mount {
+            Some(Release::Delete) => text.push_str("  (orphan: deleted)"),
+            Some(Release::Truncate) => text.push_str("  (orphan: truncated)"),
+            None => {}
+        }
         let text = format::fit(&text, width);
         let mut style = if crosslinked {
             theme.kind(Kind::Crosslink)
