@@ -1348,6 +1348,9 @@ struct Plan<'a> {
     data_journal: bool,
     /// Assert that the live log crosses the end of the ring.
     must_wrap: bool,
+    /// Assert that files unlinked while open were left on the orphan list
+    /// (imginspect's orphan_cleanup_pending, whose blocks the kernel frees).
+    must_orphan: bool,
 }
 
 /// A workload on a fresh image, left with a dirty journal by a shutdown;
@@ -1362,6 +1365,7 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
         flush,
         data_journal,
         must_wrap,
+        must_orphan,
     } = plan;
     if !loop_mounts_work() || !common::have_tool("xfs_io") || !common::have_tool("e2fsck") {
         return;
@@ -1547,6 +1551,9 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
             }
         }
     }
+    if must_orphan && !codes.iter().any(|(_, c)| c == "orphan_cleanup_pending") {
+        failures.push(format!("no orphan_cleanup_pending finding: {codes:?}"));
+    }
     if !codes.iter().any(|(_, c)| c == "journal_replay_pending") {
         failures.push(format!("no journal_replay_pending finding: {codes:?}"));
     }
@@ -1603,6 +1610,7 @@ const EXT4: Plan<'static> = Plan {
     flush: true,
     data_journal: false,
     must_wrap: false,
+    must_orphan: false,
 };
 
 #[test]
@@ -1636,6 +1644,20 @@ fn kernel_replay_of_a_dirty_ext3_journal_agrees() {
     dirty_journal_agrees(&Plan {
         fstype: "ext3",
         seed: 0x5eed_0004,
+        ..EXT4
+    });
+}
+
+/// With the orphan_file feature, files unlinked while open sit in the orphan
+/// file's slots, not on the s_last_orphan chain: read, and freed by the
+/// kernel's mount exactly where imginspect says.
+#[test]
+fn kernel_replay_with_an_orphan_file_agrees() {
+    dirty_journal_agrees(&Plan {
+        mkfs: &["-O", "orphan_file", "-b", "4096"],
+        seed: 0x5eed_1009,
+        flush: true,
+        must_orphan: true,
         ..EXT4
     });
 }
@@ -1680,6 +1702,7 @@ fn kernel_replay_of_many_seeds_agrees() {
             flush: seed % 2 == 1,
             data_journal,
             must_wrap: false,
+            must_orphan: false,
         });
     }
 }

@@ -170,6 +170,7 @@ fn orphan_file_entries(
     let size_blocks = ri.size.div_ceil(bs);
     let mut seen: HashSet<u64> = HashSet::new();
     let mut entries = Vec::new();
+    let mut without_tail: Vec<[u64; 2]> = Vec::new();
     for run in runs.iter().filter(|r| r.role.is_file_block()) {
         let logical = run.logical.unwrap_or(0);
         for k in 0..run.len.min(size_blocks.saturating_sub(logical)) {
@@ -182,17 +183,10 @@ fn orphan_file_entries(
             };
             let tail = bytes.len().saturating_sub(ORPHAN_TAIL_LEN);
             if le32(bytes, tail) != ORPHAN_BLOCK_MAGIC {
-                findings.push(
-                    Finding::new(
-                        Severity::Medium,
-                        "bad_orphan_list",
-                        format!(
-                            "orphan file block {block} has no ext4_orphan_block_tail magic: the kernel refuses the orphan file at mount"
-                        ),
-                    )
-                    .with_inodes([ino])
-                    .with_blocks([[block, 1]]),
-                );
+                match without_tail.last_mut() {
+                    Some(last) if last[0] + last[1] == block => last[1] += 1,
+                    _ => without_tail.push([block, 1]),
+                }
                 continue;
             }
             entries.extend(
@@ -201,6 +195,20 @@ fn orphan_file_entries(
                     .filter(|&n| n != 0),
             );
         }
+    }
+    if !without_tail.is_empty() {
+        let count: u64 = without_tail.iter().map(|r| r[1]).sum();
+        findings.push(
+            Finding::new(
+                Severity::Medium,
+                "bad_orphan_list",
+                format!(
+                    "{count} block(s) of the orphan file (inode {ino}) have no ext4_orphan_block_tail magic: the kernel refuses the orphan file at mount, and their slots are not read"
+                ),
+            )
+            .with_inodes([ino])
+            .with_blocks(without_tail),
+        );
     }
     entries
 }
