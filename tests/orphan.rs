@@ -102,6 +102,9 @@ fn a_bent_orphan_chain_ends_the_walk_with_a_finding() {
         // notes.txt's next-orphan link points back at itself.
         (&["sif <17> dtime 17"][..], "a second time (a loop)"),
         (&["ssv last_orphan 9999"][..], "outside"),
+        // ext4_orphan_get refuses an orphan whose own next link is out of
+        // range: it is not truncated either.
+        (&["sif <17> dtime 99999"][..], "next-orphan link"),
         // An inode the bitmap calls free.
         (&["ssv last_orphan 40"][..], "free in the inode bitmap"),
     ] {

@@ -17,10 +17,11 @@ use std::collections::{BTreeMap, HashSet};
 use crate::bytes::le32;
 use crate::fs::ext::blockmap;
 use crate::fs::ext::groups::GroupDesc;
+use crate::fs::ext::inode::I_BLOCK_LEN;
 use crate::fs::ext::read_raw_inode;
 use crate::fs::ext::superblock::{Superblock, compat};
 use crate::image::View;
-use crate::model::{BlockRun, Finding, InodeNo, Release, Role, Severity};
+use crate::model::{BlockRun, FileType, Finding, InodeNo, Release, Role, Severity};
 
 /// `struct ext4_orphan_block_tail`: ob_magic, then ob_checksum, at a block's end.
 const ORPHAN_BLOCK_MAGIC: u32 = 0x0B10_CA04;
@@ -108,6 +109,37 @@ pub fn read(
             );
             return None;
         };
+        // ext4_orphan_get refuses a linked orphan it cannot truncate
+        // (ext4_can_truncate: a regular file, a directory or a slow
+        // symlink) and one whose next-orphan link (i_dtime) is out of range;
+        // such a bad orphan is neither deleted nor truncated.
+        let file_type = FileType::from_mode(u32::from(ri.mode));
+        let truncatable = match file_type {
+            FileType::Regular | FileType::Directory => true,
+            FileType::Symlink => ri.size >= I_BLOCK_LEN as u64,
+            _ => false,
+        };
+        if ri.links > 0 && !truncatable {
+            bad(
+                findings,
+                ino,
+                format!(
+                    "{from} names inode {ino}, a linked {file_type:?} that cannot be truncated"
+                ),
+            );
+            return None;
+        }
+        if u64::from(ri.dtime) > max_ino {
+            bad(
+                findings,
+                ino,
+                format!(
+                    "{from} names inode {ino}, whose next-orphan link (i_dtime {}) is outside 1..={max_ino}",
+                    ri.dtime
+                ),
+            );
+            return None;
+        }
         let release = if ri.links == 0 {
             Release::Delete
         } else {
