@@ -272,3 +272,42 @@ fn random_sectors_without_a_jump_are_not_fat() {
         "{forced} of 100000 forced sectors taken for FAT"
     );
 }
+
+/// A primary superblock e2fsck rejects (`s_inode_size` 0) is read through
+/// the backup its own geometry places in group 1, as e2fsck does, with the
+/// same names as the intact image and a finding that says so; with every copy
+/// gone there is nothing to read through.
+#[test]
+fn an_unusable_primary_superblock_is_read_through_a_backup() {
+    let pristine = sample("clean-ext4.img");
+    let names = |bytes: &[u8]| -> Vec<String> {
+        let result = scan_bytes(bytes);
+        let fs = result.volumes[0].filesystem.as_ref().expect("a filesystem");
+        let mut all: Vec<String> = fs.inodes.iter().flat_map(|n| fs.paths(n)).collect();
+        all.sort();
+        all
+    };
+    let mut bytes = pristine.clone();
+    bytes[1024 + 0x58..1024 + 0x5A].fill(0);
+    let result = scan_bytes(&bytes);
+    let volume = &result.volumes[0];
+    assert!(volume.error.is_none(), "{:?}", volume.error);
+    assert!(
+        volume
+            .findings
+            .iter()
+            .any(|f| f.code == "primary_superblock_unusable" && f.message.contains("-o sb=1025")),
+        "{:?}",
+        volume.findings
+    );
+    assert_eq!(names(&bytes), names(&pristine));
+    // Group 1's copy gone too (clean-ext4.img has 1024 blocks per group).
+    let backup = 1025 * 1024;
+    bytes[backup..backup + 1024].fill(0);
+    let result = scan_bytes(&bytes);
+    assert!(
+        result.volumes[0].filesystem.is_none(),
+        "{:?}",
+        result.volumes[0].findings
+    );
+}

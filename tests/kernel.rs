@@ -1801,3 +1801,66 @@ fn the_kernel_frees_what_orphan_cleanup_pending_names() {
         );
     }
 }
+
+/// A filesystem whose primary superblock is gone: imginspect scans it
+/// through the first backup and says how to mount it (`-o sb=N`); the
+/// kernel, mounted exactly so, shows the same names, inodes and bytes.
+#[test]
+fn a_zeroed_primary_superblock_reads_as_the_kernel_mounts_its_backup() {
+    if !loop_mounts_work() {
+        return;
+    }
+    // mke2fs's default geometry (8192 blocks of 1 KiB per group), so that
+    // a zeroed primary leaves e2fsck's first guess, block 8193, to find.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let image = dir.path().join("no-primary.img");
+    make_fs(&image, "ext4", 24 << 20, 0xb4c, &[]).expect("mke2fs");
+    {
+        // A few files, written through the kernel.
+        let mount = Mount::new(&image, "rw").expect("mount rw");
+        for i in 0..12 {
+            std::fs::write(
+                mount.path().join(format!("f{i}.txt")),
+                format!("file {i}\n").repeat(300 * i + 1),
+            )
+            .expect("write a file");
+        }
+    }
+    let mut bytes = std::fs::read(&image).expect("read");
+    bytes[1024..2048].fill(0);
+    std::fs::write(&image, &bytes).expect("write");
+    let json = common::scan_json(&image);
+    let finding = json["volumes"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "primary_superblock_unusable")
+        .unwrap_or_else(|| panic!("no primary_superblock_unusable: {json}"))
+        .clone();
+    let message = finding["message"].as_str().expect("message");
+    let sb = message
+        .split("-o sb=")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .unwrap_or_else(|| panic!("no -o sb=N in {message}"));
+    let copy = dir.path().join("copy.img");
+    std::fs::write(&copy, &bytes).expect("copy");
+    let mount = Mount::new(&copy, &format!("ro,sb={sb}"))
+        .unwrap_or_else(|e| panic!("the kernel does not mount with sb={sb}: {e}"));
+    let (diffs, tally) = compare(&image, mount.path());
+    assert!(tally.names >= 10, "only {} names compared", tally.names);
+    assert!(
+        diffs.is_empty(),
+        "differences with the kernel's mount through sb={sb}:\n{}",
+        diffs
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(
+        std::fs::read(&image).expect("read"),
+        bytes,
+        "the image changed"
+    );
+}

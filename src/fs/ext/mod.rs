@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::bytes::le32;
+use crate::bytes::{le16, le32};
 use crate::fs::{Detail, Progress};
 use crate::image::{ReadError, View};
 use crate::model::{
@@ -124,15 +124,31 @@ pub fn valid(view: &View<'_>) -> bool {
             .is_ok_and(|raw| Superblock::parse(raw).is_ok() && journal_device(view, raw).is_none())
 }
 
-/// The first backup superblock that parses, when the primary does not: the
-/// copy at the start of group 1 for each block size e2fsck tries (unix.c
-/// `get_backup_sb`: group 1 begins at 8 × block size blocks, plus one with
-/// 1 KiB blocks), with the group it belongs to checked against where it lies.
-/// The kernel mounts it with `-o sb=N` (N in 1 KiB units).
+/// The first backup superblock that parses, when the primary does not, tried
+/// where e2fsck tries (unix.c `get_backup_sb`): group 1 of the primary's own
+/// geometry when its block size and group size are still readable, then the
+/// start of group 1 for every block size under mke2fs's default geometry
+/// (8 × block size blocks per group, plus one with 1 KiB blocks). The copy
+/// must lie where its own geometry puts group `g`'s superblock. The kernel
+/// mounts it with `-o sb=N` (N in 1 KiB units).
 pub fn backup_superblock(view: &View<'_>) -> Option<(Superblock, u64)> {
-    (10..=16).find_map(|log| {
+    let primary = view
+        .read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)
+        .ok()
+        .filter(|raw| le16(raw, 0x38) == 0xEF53)
+        .and_then(|raw| {
+            let log = le32(raw, 0x18);
+            let per_group = u64::from(le32(raw, 0x20));
+            (log <= 6 && per_group >= 8).then(|| {
+                let bs = 1024u64 << log;
+                (bs, per_group + u64::from(le32(raw, 0x14)))
+            })
+        });
+    let defaults = (10..=16).map(|log| {
         let bs: u64 = 1 << log;
-        let block = bs * 8 + u64::from(bs == 1024);
+        (bs, bs * 8 + u64::from(bs == 1024))
+    });
+    primary.into_iter().chain(defaults).find_map(|(bs, block)| {
         let raw = view
             .read(block.checked_mul(bs)?, superblock::SUPERBLOCK_SIZE)
             .ok()?;
