@@ -1319,6 +1319,24 @@ fn free_blocks(image: &Path) -> BTreeSet<u64> {
     free
 }
 
+/// The blocks of every `code` finding that are still in use after the
+/// kernel's mount (`free`: its free blocks then), one line each.
+fn kept_by_the_kernel(findings: &[Value], code: &str, free: &BTreeSet<u64>) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in findings.iter().filter(|f| f["code"] == code) {
+        for run in f["blocks"].as_array().into_iter().flatten() {
+            let (start, len) = (run[0].as_u64().unwrap_or(0), run[1].as_u64().unwrap_or(0));
+            let kept: Vec<u64> = (start..start + len).filter(|b| !free.contains(b)).collect();
+            if !kept.is_empty() {
+                out.push(format!(
+                    "{code} names blocks the kernel keeps in use after its mount: {kept:?}"
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Severity order of the scan's findings.
 fn severity_rank(s: &str) -> u8 {
     match s {
@@ -1534,48 +1552,25 @@ fn dirty_journal_agrees(plan: &Plan<'_>) {
     }
     // Files unlinked while open are orphans: imginspect keeps their claims
     // and says that mount frees them (orphan_cleanup_pending); the kernel's
-    // mount (ext4_orphan_cleanup, right after replay) must free exactly those.
-    for f in findings
-        .iter()
-        .filter(|f| f["code"] == "orphan_cleanup_pending")
-    {
-        for run in f["blocks"].as_array().into_iter().flatten() {
-            let (start, len) = (run[0].as_u64().unwrap_or(0), run[1].as_u64().unwrap_or(0));
-            let kept: Vec<u64> = (start..start + len)
-                .filter(|b| !kernel_free.contains(b))
-                .collect();
-            if !kept.is_empty() {
-                failures.push(format!(
-                    "orphan_cleanup_pending names blocks the kernel keeps in use after its mount: {kept:?}"
-                ));
-            }
-        }
-    }
+    // mount (ext4_orphan_cleanup, right after replay) must free those.
+    failures.extend(kept_by_the_kernel(
+        &findings,
+        "orphan_cleanup_pending",
+        &kernel_free,
+    ));
     if must_orphan && !codes.iter().any(|(_, c)| c == "orphan_cleanup_pending") {
         failures.push(format!("no orphan_cleanup_pending finding: {codes:?}"));
     }
     if !codes.iter().any(|(_, c)| c == "journal_replay_pending") {
         failures.push(format!("no journal_replay_pending finding: {codes:?}"));
     }
-    // Blocks we call allocated but unclaimed are the blocks of files
-    // unlinked while open (orphans, links 0): the kernel's mount deletes
-    // them (ext4_orphan_cleanup), so each must be free after it.
-    for f in findings
-        .iter()
-        .filter(|f| f["code"] == "allocated_but_unclaimed")
-    {
-        for run in f["blocks"].as_array().into_iter().flatten() {
-            let (start, len) = (run[0].as_u64().unwrap_or(0), run[1].as_u64().unwrap_or(0));
-            let kept: Vec<u64> = (start..start + len)
-                .filter(|b| !kernel_free.contains(b))
-                .collect();
-            if !kept.is_empty() {
-                failures.push(format!(
-                    "allocated_but_unclaimed blocks the kernel keeps in use after its mount: {kept:?}"
-                ));
-            }
-        }
-    }
+    // Blocks we call allocated but unclaimed must be free after the
+    // kernel's mount too (leaks it cleans up).
+    failures.extend(kept_by_the_kernel(
+        &findings,
+        "allocated_but_unclaimed",
+        &kernel_free,
+    ));
     // After the kernel's replay and orphan cleanup there is nothing to say.
     let after = after_scan["volumes"][0]["findings"]
         .as_array()
