@@ -924,10 +924,12 @@ fn scan_slots(
 /// Documentation/filesystems/ext4/inlinedata.rst) or a fast symlink's
 /// target, cut at `i_size`. None when the inode cannot be read.
 pub fn inode_bytes(view: &View<'_>, ino: InodeNo) -> Option<Vec<u8>> {
-    let raw_sb = view
+    // The superblock `parse` used: the primary, else the backup it fell to.
+    let sb = view
         .read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)
-        .ok()?;
-    let sb = Superblock::parse(raw_sb).ok()?;
+        .ok()
+        .and_then(|raw| Superblock::parse(raw).ok())
+        .or_else(|| backup_superblock(view).map(|(sb, _)| sb))?;
     let descs = groups::read_descriptors(view, &sb, &mut Vec::new());
     let ri = read_raw_inode(view, &sb, &descs, ino)?;
     let mut bytes = ri.i_block.to_vec();
