@@ -12,7 +12,7 @@
 //! e2fsck passes (exit 0) may get no finding of medium or above unless e2fsck
 //! printed the same problem or skipped a journal replay.
 //!
-//! The suite comes from Debian's source package (`.ci/fetch-e2fsprogs-suite`,
+//! The suite comes from Debian's source package (`.ci/fetch-test-suites`,
 //! which `.ci/run` calls); set E2FSPROGS_SUITE to its `tests` directory to
 //! use another copy. Without it this prints SKIPPED (and fails under CI).
 //! Every tool runs on a copy; imginspect reads the unpacked image, and its
@@ -256,10 +256,10 @@ fn check_image(image_gz: &Path, work: &Path) -> Outcome {
 fn main() {
     let Some(dir) = suite_dir() else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the e2fsprogs test suite is required under CI (.ci/fetch-e2fsprogs-suite)");
+            panic!("the e2fsprogs test suite is required under CI (.ci/fetch-test-suites)");
         }
         println!(
-            "SKIPPED: e2fsprogs suite not found (run .ci/fetch-e2fsprogs-suite or set E2FSPROGS_SUITE)"
+            "SKIPPED: e2fsprogs suite not found (run .ci/fetch-test-suites or set E2FSPROGS_SUITE)"
         );
         return;
     };
