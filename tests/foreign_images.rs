@@ -6,8 +6,9 @@
 //! For every image: the scan ends (no panic, signal or time-out) with exit 0,
 //! 4 or 8, its JSON stays within 8× the image plus 1 MiB, and the image is
 //! unchanged. Against blkid: every image blkid types as a filesystem we parse
-//! (ext2/3/4, vfat, XFS, EROFS) is modelled, with blkid's UUID (and, but for
-//! FAT, its label); an ext journal device or an XFS log device is named as
+//! (ext2/3/4, vfat, XFS, EROFS) is modelled, with blkid's UUID and label (FAT:
+//! the root directory's volume entry); an ext journal device or an XFS log
+//! device is named as
 //! one; and no other image is modelled as one of ours (no false positive).
 //!
 //! The images come from Debian's util-linux source package
@@ -48,8 +49,8 @@ fn expected(dir: &Path, name: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// blkid's `ID_FS_LABEL_ENC`: the label with `\xNN` escapes.
-fn unescape(s: &str) -> String {
+/// The bytes of blkid's `ID_FS_LABEL_ENC` (the label with `\xNN` escapes).
+fn unescape(s: &str) -> Vec<u8> {
     let mut bytes = Vec::new();
     let mut rest = s.as_bytes();
     while let Some((&b, tail)) = rest.split_first() {
@@ -65,7 +66,7 @@ fn unescape(s: &str) -> String {
         bytes.push(b);
         rest = tail;
     }
-    String::from_utf8_lossy(&bytes).into_owned()
+    bytes
 }
 
 fn main() {
@@ -173,19 +174,17 @@ fn main() {
                         fs["uuid"]
                     ));
                 }
-                // FAT labels: blkid prefers the root directory's volume entry
-                // and decodes the code page; ours is left out of the check.
-                if t != "vfat" {
-                    let label = blkid
-                        .get("ID_FS_LABEL_ENC")
-                        .map(|l| unescape(l))
-                        .unwrap_or_default();
-                    if fs["label"].as_str().unwrap_or("") != label {
-                        failures.push(format!(
-                            "{name}: label {} where blkid says {label:?}",
-                            fs["label"]
-                        ));
-                    }
+                // blkid's bytes, written as our JSON keeps bytes that are not
+                // UTF-8 (a FAT label in a DOS code page): `\xNN`.
+                let label = blkid
+                    .get("ID_FS_LABEL_ENC")
+                    .map(|l| imginspect::model::name_from_bytes(&unescape(l)).into_owned())
+                    .unwrap_or_default();
+                if fs["label"].as_str().unwrap_or("") != label {
+                    failures.push(format!(
+                        "{name}: label {} where blkid says {label:?}",
+                        fs["label"]
+                    ));
                 }
             }
             "jbd" if !errors.contains("external journal device") => {

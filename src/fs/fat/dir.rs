@@ -94,9 +94,19 @@ impl Reader {
         let short = e.get(..11).unwrap_or(&[]);
         let long = self.take_long(short);
         if attr & ATTR_VOLUME_ID != 0 {
-            // A label is the 11 bytes as they are: no dot between 8 and 3.
-            let end = short.iter().rposition(|&b| b != b' ').map_or(0, |p| p + 1);
-            self.label = Some(name_from_bytes(short.get(..end).unwrap_or(&[])).into_owned());
+            // A label is the 11 bytes as they are: no dot between 8 and 3,
+            // a leading 0x05 standing for 0xE5 as in names. The first entry
+            // that is the volume ID and not a directory, with no cluster, is
+            // the label (libblkid vfat.c `search_fat_label`).
+            let clusterless = le16(e, 20) == 0 && le16(e, 26) == 0;
+            if self.label.is_none() && attr & ATTR_DIRECTORY == 0 && clusterless {
+                let mut bytes = short.to_vec();
+                if let Some(b) = bytes.first_mut().filter(|b| **b == 0x05) {
+                    *b = DELETED;
+                }
+                let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |p| p + 1);
+                self.label = Some(name_from_bytes(bytes.get(..end).unwrap_or(&[])).into_owned());
+            }
             return (Slot::Skip, long.err());
         }
         if short == b".          " || short == b"..         " {

@@ -153,20 +153,28 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
         inode.runs = RunSpan::between(start, runs.len());
         inodes.push(inode);
     }
+    // The label is the root directory's volume entry, as blkid and Windows
+    // take it (libblkid vfat.c: LABEL from the entry, the boot sector's as
+    // LABEL_FATBOOT); a boot-sector label that differs is kept as a feature.
+    let label = label.unwrap_or_default();
     let bpb_label = trim_label(&bpb.label);
+    let mut features = vec![
+        format!("{} FATs", bpb.fat_count),
+        format!("{}-byte clusters", bpb.cluster_bytes()),
+        format!("{} clusters", bpb.clusters),
+        format!("follows FAT #{}", followed + 1),
+    ];
+    if !bpb_label.is_empty() && bpb_label != label {
+        features.push(format!("boot sector label {bpb_label:?}"));
+    }
     let info = FsInfo {
         fs_type: bpb.kind.name().to_string(),
         block_size: bpb.bytes_per_sector,
         block_count: bpb.total_sectors,
         inode_count: last_entry_ino(&bpb),
-        label: label.unwrap_or(bpb_label),
+        label,
         uuid: format!("{:04X}-{:04X}", bpb.volume_id >> 16, bpb.volume_id & 0xFFFF),
-        features: vec![
-            format!("{} FATs", bpb.fat_count),
-            format!("{}-byte clusters", bpb.cluster_bytes()),
-            format!("{} clusters", bpb.clusters),
-            format!("follows FAT #{}", followed + 1),
-        ],
+        features,
         groups: 0,
         inodes_in_use: inodes.iter().filter(|n| !n.deleted).count() as u64,
     };
