@@ -15,7 +15,7 @@ use super::{Claimer, Crosslink, describe, join_and, plural, runs_text};
 /// an unlinked inode's claims; of a linked one, the file blocks past its size
 /// (ext4_truncate keeps ceil(i_size / block size) blocks).
 pub fn freed_runs(fs: &Filesystem, inode: &Inode) -> Vec<[u64; 2]> {
-    let keep = inode.size.div_ceil(u64::from(fs.info.block_size.max(1)));
+    let keep = kept_blocks(fs, inode);
     fs.runs_of(inode)
         .iter()
         .filter_map(|run| match inode.released_at_mount? {
@@ -29,7 +29,20 @@ pub fn freed_runs(fs: &Filesystem, inode: &Inode) -> Vec<[u64; 2]> {
         .collect()
 }
 
-/// Whether releasing `inode` frees block `at`, where a crosslink lists it as
+/// The file blocks a truncation to `i_size` keeps.
+fn kept_blocks(fs: &Filesystem, inode: &Inode) -> u64 {
+    inode.size.div_ceil(u64::from(fs.info.block_size.max(1)))
+}
+
+/// Whether releasing `orphan` frees the blocks of crosslink `c`: it is one of
+/// the claimers there, at a place its release frees.
+fn frees_in(fs: &Filesystem, orphan: &Inode, c: &Crosslink) -> bool {
+    c.claimers.iter().any(|cl| {
+        matches!(cl, Claimer::Inode { inode, .. } if *inode == orphan.ino) && frees(fs, orphan, cl)
+    })
+}
+
+/// Whether releasing `inode` frees the block where a crosslink lists it as
 /// `claimer`.
 fn frees(fs: &Filesystem, inode: &Inode, claimer: &Claimer) -> bool {
     match (inode.released_at_mount, claimer) {
@@ -41,10 +54,7 @@ fn frees(fs: &Filesystem, inode: &Inode, claimer: &Claimer) -> bool {
                 logical_block,
                 ..
             },
-        ) => {
-            let keep = inode.size.div_ceil(u64::from(fs.info.block_size.max(1)));
-            role.is_file_block() && logical_block.is_some_and(|l| l >= keep)
-        }
+        ) => role.is_file_block() && logical_block.is_some_and(|l| l >= kept_blocks(fs, inode)),
         _ => false,
     }
 }
@@ -54,13 +64,7 @@ fn frees(fs: &Filesystem, inode: &Inode, claimer: &Claimer) -> bool {
 pub fn crosslink_sentence(fs: &Filesystem, inodes: &[&Inode], members: &[&Crosslink]) -> String {
     let mut sentences = Vec::new();
     for orphan in inodes.iter().filter(|n| n.released_at_mount.is_some()) {
-        let freed = members.iter().any(|c| {
-            c.claimers.iter().any(|cl| {
-                matches!(cl, Claimer::Inode { inode, .. } if *inode == orphan.ino)
-                    && frees(fs, orphan, cl)
-            })
-        });
-        if !freed {
+        if !members.iter().any(|c| frees_in(fs, orphan, c)) {
             continue;
         }
         let others: Vec<String> = inodes
@@ -99,14 +103,10 @@ pub fn cleanup_finding(fs: &Filesystem, crosslinks: &[Crosslink]) -> Option<Find
     let mut all_freed = Vec::new();
     for orphan in &pending {
         let freed = freed_runs(fs, orphan);
-        for c in crosslinks.iter().filter(|c| !c.legitimate) {
-            let mine = c.claimers.iter().any(|cl| {
-                matches!(cl, Claimer::Inode { inode, .. } if *inode == orphan.ino)
-                    && frees(fs, orphan, cl)
-            });
-            if !mine {
-                continue;
-            }
+        for c in crosslinks
+            .iter()
+            .filter(|c| !c.legitimate && frees_in(fs, orphan, c))
+        {
             for cl in &c.claimers {
                 match cl {
                     Claimer::Inode { inode, .. } if *inode != orphan.ino => {

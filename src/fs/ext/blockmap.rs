@@ -330,40 +330,32 @@ pub fn map_extents(
                 // nothing either way).
                 let wholly_outside = start >= sb.blocks_count
                     || start.saturating_add(len) <= u64::from(sb.first_data_block);
-                if wholly_outside {
-                    m.runs.push(BlockRun {
-                        logical: Some(logical),
-                        start,
-                        len,
-                        role,
-                        unwritten,
-                    });
-                    continue;
-                }
-                if let Some(problem) =
-                    entry_problem(sb, &pending, true, logical, len, start, next_logical)
-                {
-                    let code = if start.saturating_add(len) > sb.blocks_count
-                        || start < u64::from(sb.first_data_block)
+                if !wholly_outside {
+                    if let Some(problem) =
+                        entry_problem(sb, &pending, true, logical, len, start, next_logical)
                     {
-                        "out_of_range"
-                    } else {
-                        "bad_extent_tree"
-                    };
-                    m.findings.push(
-                        Finding::new(
-                            Severity::High,
-                            code,
-                            format!(
-                                "inode {ino}: the extent at logical block {logical} in {where_} {problem}; e2fsck skips it and the kernel refuses the node, so it claims nothing"
-                            ),
-                        )
-                        .with_inodes([ino])
-                        .with_blocks([[start, len]]),
-                    );
-                    continue;
+                        let code = if start.saturating_add(len) > sb.blocks_count
+                            || start < u64::from(sb.first_data_block)
+                        {
+                            "out_of_range"
+                        } else {
+                            "bad_extent_tree"
+                        };
+                        m.findings.push(
+                            Finding::new(
+                                Severity::High,
+                                code,
+                                format!(
+                                    "inode {ino}: the extent at logical block {logical} in {where_} {problem}; e2fsck skips it and the kernel refuses the node, so it claims nothing"
+                                ),
+                            )
+                            .with_inodes([ino])
+                            .with_blocks([[start, len]]),
+                        );
+                        continue;
+                    }
+                    next_logical = next_logical.max(logical.saturating_add(len));
                 }
-                next_logical = next_logical.max(logical.saturating_add(len));
                 m.runs.push(BlockRun {
                     logical: Some(logical),
                     start,

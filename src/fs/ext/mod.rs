@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::bytes::{le16, le32};
+use crate::bytes::le32;
 use crate::fs::{Detail, Progress};
 use crate::image::{ReadError, View};
 use crate::model::{
@@ -132,10 +132,9 @@ pub fn valid(view: &View<'_>) -> bool {
 /// must lie where its own geometry puts group `g`'s superblock. The kernel
 /// mounts it with `-o sb=N` (N in 1 KiB units).
 pub fn backup_superblock(view: &View<'_>) -> Option<(Superblock, u64)> {
-    let primary = view
-        .read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)
-        .ok()
-        .filter(|raw| le16(raw, 0x38) == 0xEF53)
+    let primary = probe(view)
+        .then(|| view.read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE))
+        .and_then(Result::ok)
         .and_then(|raw| {
             let log = le32(raw, 0x18);
             let per_group = u64::from(le32(raw, 0x20));
@@ -167,6 +166,31 @@ pub fn backup_superblock(view: &View<'_>) -> Option<(Superblock, u64)> {
     })
 }
 
+/// The superblock a parse goes by: the primary (`raw_sb`), else the first
+/// backup that parses, with the finding that says the primary was passed over.
+fn superblock_in_use(
+    view: &View<'_>,
+    raw_sb: &[u8],
+) -> Result<(Superblock, Option<Finding>), ExtError> {
+    let primary = match Superblock::parse(raw_sb) {
+        Ok(sb) => return Ok((sb, None)),
+        Err(e) => e,
+    };
+    let Some((sb, block)) = backup_superblock(view) else {
+        return Err(primary);
+    };
+    let finding = Finding::new(
+        Severity::High,
+        "primary_superblock_unusable",
+        format!(
+            "the primary superblock (byte 1024) is unusable ({primary}); scanned through the backup in group {} at block {block}, with its group's copy of the descriptors, as e2fsck does (\"trying backup blocks\", e2fsck -b {block}); the kernel mounts it only with -o sb={}",
+            sb.backup_group,
+            block * u64::from(sb.block_size) / 1024
+        ),
+    );
+    Ok((sb, Some(finding)))
+}
+
 /// Parses the whole filesystem, keeping in the model the inodes `detail` asks for.
 pub fn parse(
     view: &View<'_>,
@@ -177,25 +201,8 @@ pub fn parse(
     if let Some(what) = journal_device(view, raw_sb) {
         return Err(ExtError::JournalDevice(what));
     }
-    let mut findings = Vec::new();
-    let sb = match Superblock::parse(raw_sb) {
-        Ok(sb) => sb,
-        Err(primary) => {
-            let Some((sb, block)) = backup_superblock(view) else {
-                return Err(primary);
-            };
-            findings.push(Finding::new(
-                Severity::High,
-                "primary_superblock_unusable",
-                format!(
-                    "the primary superblock (byte 1024) is unusable ({primary}); scanned through the backup in group {} at block {block}, with its group's copy of the descriptors, as e2fsck does (\"trying backup blocks\", e2fsck -b {block}); the kernel mounts it only with -o sb={}",
-                    sb.backup_group,
-                    block * u64::from(sb.block_size) / 1024
-                ),
-            ));
-            sb
-        }
-    };
+    let (sb, fell_back) = superblock_in_use(view, raw_sb)?;
+    let mut findings: Vec<Finding> = fell_back.into_iter().collect();
     superblock_findings(view, &sb, &mut findings);
 
     let descs = groups::read_descriptors(view, &sb, &mut findings);
@@ -924,12 +931,10 @@ fn scan_slots(
 /// Documentation/filesystems/ext4/inlinedata.rst) or a fast symlink's
 /// target, cut at `i_size`. None when the inode cannot be read.
 pub fn inode_bytes(view: &View<'_>, ino: InodeNo) -> Option<Vec<u8>> {
-    // The superblock `parse` used: the primary, else the backup it fell to.
-    let sb = view
+    let raw_sb = view
         .read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)
-        .ok()
-        .and_then(|raw| Superblock::parse(raw).ok())
-        .or_else(|| backup_superblock(view).map(|(sb, _)| sb))?;
+        .ok()?;
+    let (sb, _) = superblock_in_use(view, raw_sb).ok()?;
     let descs = groups::read_descriptors(view, &sb, &mut Vec::new());
     let ri = read_raw_inode(view, &sb, &descs, ino)?;
     let mut bytes = ri.i_block.to_vec();
