@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::describe;
 use common::e2fsck::{
     crosslink_blocks, crosslinks, findings, inode_claimers,
     metadata_sharers as imginspect_metadata_sharers,
@@ -33,15 +34,6 @@ fn path_str(p: &Path) -> &str {
 
 fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn describe(what: &str, out: &Output) -> String {
-    format!(
-        "{what}: status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// Runs `e2fsck -fn` (read-only) on an image copy.

@@ -47,16 +47,6 @@ enum Verdict {
     Differs(String),
 }
 
-fn suite_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("E2FSPROGS_SUITE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("target/e2fsprogs-suite/e2fsprogs-1.47.0/tests")
-        });
-    dir.join("f_dup").is_dir().then_some(dir)
-}
-
 /// Known differences: image → (kind, proof).
 fn known_differences() -> BTreeMap<String, (String, String)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/e2fsprogs-suite.tsv");
@@ -254,12 +244,15 @@ fn check_image(image_gz: &Path, work: &Path) -> Outcome {
 }
 
 fn main() {
-    let Some(dir) = suite_dir() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the e2fsprogs test suite is required under CI (.ci/fetch-test-suites)");
-        }
-        println!(
-            "SKIPPED: e2fsprogs suite not found (run .ci/fetch-test-suites or set E2FSPROGS_SUITE)"
+    // The table of known differences is e2fsprogs 1.47.0's.
+    let Some(dir) = common::fetched_suite(
+        "E2FSPROGS_SUITE",
+        "e2fsprogs-suite",
+        "e2fsprogs-1.47.0",
+        "f_dup",
+    ) else {
+        common::unavailable(
+            "the e2fsprogs 1.47.0 test suite (run .ci/fetch-test-suites or set E2FSPROGS_SUITE)",
         );
         return;
     };

@@ -24,21 +24,6 @@ use std::process::Command;
 /// blkid's types for the filesystems imginspect models.
 const MODELLED: &[&str] = &["ext2", "ext3", "ext4", "vfat", "xfs", "erofs"];
 
-fn suite_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("UTIL_LINUX_SUITE") {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let unpacked = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-suites");
-            std::fs::read_dir(unpacked)
-                .ok()?
-                .filter_map(|e| e.ok())
-                .map(|e| e.path().join("tests"))
-                .find(|p| p.join("ts/blkid/images-fs").is_dir())?
-        }
-    };
-    dir.join("ts/blkid/images-fs").is_dir().then_some(dir)
-}
-
 /// `KEY=value` lines of blkid's expected output for one image.
 fn expected(dir: &Path, name: &str) -> BTreeMap<String, String> {
     std::fs::read_to_string(dir.join("expected/blkid").join(format!("low-probe-{name}")))
@@ -70,12 +55,14 @@ fn unescape(s: &str) -> Vec<u8> {
 }
 
 fn main() {
-    let Some(dir) = suite_dir() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("util-linux's blkid images are required under CI (.ci/fetch-test-suites)");
-        }
-        println!(
-            "SKIPPED: util-linux's blkid images not found (run .ci/fetch-test-suites or set UTIL_LINUX_SUITE)"
+    let Some(dir) = common::fetched_suite(
+        "UTIL_LINUX_SUITE",
+        "test-suites",
+        "util-linux-",
+        "ts/blkid/images-fs",
+    ) else {
+        common::unavailable(
+            "util-linux's blkid images (run .ci/fetch-test-suites or set UTIL_LINUX_SUITE)",
         );
         return;
     };

@@ -23,13 +23,12 @@ use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde_json::Value;
 
-use common::{Rng, imginspect, tool};
+use common::{Rng, describe, imginspect, tool};
 
 // ------------------------------------------------------------ known cases --
 
@@ -152,15 +151,6 @@ const KNOWN_DIFFERENCES: &[Known] = &[
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
-}
-
-fn describe(what: &str, out: &Output) -> String {
-    format!(
-        "{what}: status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// A loop device attached to a file; detached when dropped.

@@ -140,6 +140,36 @@ pub fn unavailable(why: &str) {
     eprintln!("SKIPPED: {why}");
 }
 
+/// The `tests` directory of another project's source, unpacked by
+/// `.ci/fetch-test-suites` into `target/UNDER/PREFIX…/` (or named by the
+/// environment variable `env`), when it holds `marker`.
+pub fn fetched_suite(env: &str, under: &str, prefix: &str, marker: &str) -> Option<PathBuf> {
+    let dir = match std::env::var_os(env) {
+        Some(dir) => PathBuf::from(dir),
+        None => std::fs::read_dir(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target")
+                .join(under),
+        )
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .map(|e| e.path().join("tests"))
+        .find(|p| p.join(marker).exists())?,
+    };
+    dir.join(marker).exists().then_some(dir)
+}
+
+/// A failed command's status and output, for an assertion message.
+pub fn describe(what: &str, out: &Output) -> String {
+    format!(
+        "{what}: status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// PATH with the sbin directories where e2fsprogs lives.
 pub fn tool_path() -> String {
     let path = std::env::var("PATH").unwrap_or_default();
