@@ -1,5 +1,5 @@
 //! The JSON contract of `scan --format json`. Field names are fixed (fields may
-//! be added); README.md documents it. Block numbers are filesystem blocks.
+//! be added); docs/json.md documents it. Block numbers are filesystem blocks.
 
 use serde::Serialize;
 
