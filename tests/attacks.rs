@@ -7,6 +7,7 @@ use imginspect::analysis::Claimer;
 use imginspect::fs::ext::groups;
 use imginspect::fs::ext::superblock::Superblock;
 use imginspect::image::View;
+use imginspect::model::Code;
 use imginspect::model::Severity;
 
 use common::{sample_bytes as sample, scan_bytes};
@@ -52,7 +53,7 @@ fn an_inode_mapping_one_block_twice_is_a_crosslink() {
     let result = scan_bytes(&bytes);
     let twice = result
         .findings()
-        .find(|f| f.code == "crosslink" && f.inodes == vec![13])
+        .find(|f| f.code == Code::Crosslink && f.inodes == vec![13])
         .unwrap_or_else(|| {
             panic!(
                 "no self cross-link: {:?}",
@@ -83,7 +84,7 @@ fn more_xattr_referrers_than_refcount_is_a_crosslink_naming_all() {
         })
         .collect();
     assert_eq!(inodes, vec![13, 14, 15]);
-    let codes: Vec<_> = result.findings().map(|f| f.code).collect();
+    let codes: Vec<_> = result.findings().map(|f| f.code.name()).collect();
     assert!(codes.contains(&"crosslink"), "{codes:?}");
     assert!(codes.contains(&"xattr_refcount_mismatch"), "{codes:?}");
 }
@@ -104,18 +105,18 @@ fn a_live_inode_hidden_in_the_unused_itable_tail_is_found() {
     let result = scan_bytes(&bytes);
     let hidden = result
         .findings()
-        .find(|f| f.code == "hidden_inode")
+        .find(|f| f.code == Code::HiddenInode)
         .expect("hidden_inode finding");
     assert_eq!(hidden.inodes, vec![hidden_ino]);
     assert_eq!(hidden.severity, Severity::High);
     // The copy shares inode 20's blocks, and its checksum (which covers the
     // inode number) no longer verifies.
-    let codes: Vec<_> = result.findings().map(|f| f.code).collect();
+    let codes: Vec<_> = result.findings().map(|f| f.code.name()).collect();
     assert!(codes.contains(&"crosslink"), "{codes:?}");
     assert!(
         result
             .findings()
-            .any(|f| f.code == "checksum_mismatch" && f.inodes == vec![hidden_ino]),
+            .any(|f| f.code == Code::ChecksumMismatch && f.inodes == vec![hidden_ino]),
         "{codes:?}"
     );
 }
@@ -143,10 +144,10 @@ fn every_corrupted_checksum_is_a_finding() {
         bytes[at] ^= 0x40;
         let result = scan_bytes(&bytes);
         assert!(
-            result.findings().any(|f| f.code == "checksum_mismatch"
+            result.findings().any(|f| f.code == Code::ChecksumMismatch
                 && f.message.contains(what.split(' ').next().unwrap())),
             "{what}: {:?}",
-            result.findings().map(|f| f.code).collect::<Vec<_>>()
+            result.findings().map(|f| f.code.name()).collect::<Vec<_>>()
         );
     }
 }
@@ -208,7 +209,7 @@ fn a_lookup_that_models_only_the_claimers_answers_like_the_full_model() {
         // Inodes kept whatever the block: out-of-range claims are findings.
         let out_of_range: Vec<u64> = result
             .findings()
-            .filter(|f| f.code == "out_of_range")
+            .filter(|f| f.code == Code::OutOfRange)
             .flat_map(|f| f.inodes.iter().copied())
             .collect();
         for block in blocks {

@@ -7,6 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{have_tool, imginspect, sample_bytes, samples_dir, scan_bytes, scan_json, tool};
+use imginspect::model::Code;
 use imginspect::volume::{self, Scheme};
 
 const DISKS: &[&str] = &[
@@ -20,7 +21,7 @@ fn path_of(name: &str) -> String {
 }
 
 fn codes(result: &imginspect::analysis::ScanResult) -> BTreeSet<&'static str> {
-    result.findings().map(|f| f.code).collect()
+    result.findings().map(|f| f.code.name()).collect()
 }
 
 #[test]
@@ -76,7 +77,7 @@ fn overlapping_partitions_are_found_where_sfdisk_verify_finds_them() {
             .unwrap()
             .findings
             .iter()
-            .find(|f| f.code == "partition_overlap");
+            .find(|f| f.code == Code::PartitionOverlap);
         assert_eq!(overlap.is_some(), theirs, "{name}: sfdisk says {said}");
         if let Some(f) = overlap {
             assert!(f.message.contains("partitions 1 and 2"), "{}", f.message);
@@ -166,7 +167,7 @@ fn a_backup_gpt_that_disagrees_is_reported() {
     let result = scan_bytes(&bytes);
     let f = result
         .findings()
-        .find(|f| f.code == "gpt_backup_mismatch")
+        .find(|f| f.code == Code::GptBackupMismatch)
         .expect("gpt_backup_mismatch");
     assert!(f.message.contains("disk GUID"), "{}", f.message);
 }

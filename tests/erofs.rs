@@ -8,6 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{have_tool, samples_dir, scan_bytes, tool};
+use imginspect::model::Code;
 use imginspect::model::FileType;
 
 fn path_of(name: &str) -> String {
@@ -147,7 +148,7 @@ fn crafted_images_give_their_findings_while_fsck_erofs_passes_them() {
     ];
     for (image, codes) in expect {
         let result = scan_bytes(&common::sample_bytes(image));
-        let found: BTreeSet<&str> = result.findings().map(|f| f.code).collect();
+        let found: BTreeSet<&str> = result.findings().map(|f| f.code.name()).collect();
         let want: BTreeSet<&str> = codes.iter().copied().collect();
         assert_eq!(found, want, "{image}");
         if fsck {
@@ -163,7 +164,7 @@ fn crafted_images_give_their_findings_while_fsck_erofs_passes_them() {
     let over = scan_bytes(&common::sample_bytes("erofs-data-over-metadata.img"));
     let f = over
         .findings()
-        .find(|f| f.code == "metadata_overlap")
+        .find(|f| f.code == Code::MetadataOverlap)
         .unwrap();
     assert_eq!(f.severity, imginspect::model::Severity::Critical);
     assert!(f.message.contains("never written"), "{}", f.message);
@@ -176,7 +177,7 @@ fn crafted_images_give_their_findings_while_fsck_erofs_passes_them() {
     // The same sharing that is critical on ext4 is said to be harmless here.
     let info = dedup
         .findings()
-        .find(|f| f.code == "shared_legitimately")
+        .find(|f| f.code == Code::SharedLegitimately)
         .unwrap();
     assert!(info.message.contains("ext4"), "{}", info.message);
 }
@@ -197,7 +198,7 @@ fn hostile_erofs_fields_become_findings() {
         );
         let read = meter.bytes.load(std::sync::atomic::Ordering::Relaxed);
         assert!(read < 64 * bytes.len() as u64, "read {read} bytes");
-        let codes: BTreeSet<&'static str> = result.findings().map(|f| f.code).collect();
+        let codes: BTreeSet<&'static str> = result.findings().map(|f| f.code.name()).collect();
         (result, codes)
     };
     // A root nid past the end of the image.

@@ -11,6 +11,7 @@ use common::{have_tool, samples_dir, tool};
 use imginspect::analysis::{Claimer, ScanOptions, ScanResult, scan};
 use imginspect::fs::NoProgress;
 use imginspect::image::Image;
+use imginspect::model::Code;
 use imginspect::model::{FileType, Severity};
 
 /// The bare FAT samples (no partition table).
@@ -184,7 +185,7 @@ fn shared_clusters_and_lost_clusters_agree_with_fsck_fat() {
     let lost: u64 = volume
         .findings
         .iter()
-        .filter(|f| f.code == "allocated_but_unclaimed")
+        .filter(|f| f.code == Code::AllocatedButUnclaimed)
         .flat_map(|f| f.blocks.iter().map(|b| b[1]))
         .sum();
     let cluster_sectors = fs
@@ -240,7 +241,7 @@ fn loops_and_disagreeing_fats_are_reported_where_fsck_fat_fails() {
     let mut codes: BTreeMap<&str, Vec<&'static str>> = BTreeMap::new();
     for name in BARE {
         let result = model(name);
-        let mut found: Vec<&'static str> = result.findings().map(|f| f.code).collect();
+        let mut found: Vec<&'static str> = result.findings().map(|f| f.code.name()).collect();
         found.sort_unstable();
         found.dedup();
         if fsck {
@@ -267,7 +268,7 @@ fn loops_and_disagreeing_fats_are_reported_where_fsck_fat_fails() {
     let result = model("fat32-loop.img");
     let looped = result
         .findings()
-        .find(|f| f.code == "bad_cluster_chain")
+        .find(|f| f.code == Code::BadClusterChain)
         .unwrap();
     assert!(looped.message.contains("/LOOP.BIN") && looped.message.contains("loops"));
 }
@@ -278,7 +279,7 @@ fn fsinfo_hints_are_checked_against_the_fat() {
     let codes = |bytes: &[u8]| -> Vec<&'static str> {
         common::scan_bytes(bytes)
             .findings()
-            .map(|f| f.code)
+            .map(|f| f.code.name())
             .filter(|c| c.contains("fsinfo"))
             .collect()
     };
@@ -376,7 +377,7 @@ fn an_atari_fat_without_a_jump_instruction_is_read_as_fsck_fat_reads_it() {
     let lost: u64 = volume
         .findings
         .iter()
-        .filter(|f| f.code == "allocated_but_unclaimed")
+        .filter(|f| f.code == Code::AllocatedButUnclaimed)
         .flat_map(|f| f.blocks.iter().map(|b| b[1]))
         .sum();
     assert_eq!(lost / 2, reclaimed);

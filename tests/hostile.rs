@@ -8,11 +8,12 @@ use imginspect::analysis::ScanResult;
 use imginspect::fs::ext::groups;
 use imginspect::fs::ext::superblock::Superblock;
 use imginspect::image::View;
+use imginspect::model::Code;
 
 use common::{Rng, sample_bytes as sample, scan_bytes};
 
 fn codes(result: &ScanResult) -> Vec<&'static str> {
-    result.findings().map(|f| f.code).collect()
+    result.findings().map(|f| f.code.name()).collect()
 }
 
 #[test]
@@ -116,7 +117,7 @@ fn extent_tree_pointing_at_itself_is_cut_and_reported() {
     let result = scan_bytes(&bytes);
     let tree_findings: Vec<_> = result
         .findings()
-        .filter(|f| f.code == "bad_extent_tree" && f.inodes.contains(&13))
+        .filter(|f| f.code == Code::BadExtentTree && f.inodes.contains(&13))
         .collect();
     assert!(
         tree_findings
@@ -296,7 +297,7 @@ fn an_unusable_primary_superblock_is_read_through_a_backup() {
         volume
             .findings
             .iter()
-            .any(|f| f.code == "primary_superblock_unusable" && f.message.contains("-o sb=1025")),
+            .any(|f| f.code == Code::PrimarySuperblockUnusable && f.message.contains("-o sb=1025")),
         "{:?}",
         volume.findings
     );

@@ -22,6 +22,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imginspect::analysis::{ScanOptions, scan_view};
 use imginspect::fs::{Detail, NoProgress};
 use imginspect::image::{Image, ReadMeter, View};
+use imginspect::model::Code;
 use imginspect::model::Role;
 use imginspect::tui::app::App;
 use imginspect::tui::source::Source;
@@ -809,7 +810,7 @@ fn forged_blocks_count_hi_is_reported_and_sizes_nothing() {
         let claimed = (0xffff_ffffu64 << 32) | u64::from(le32_at(&bytes, 1024 + 4));
         let truncated = result
             .findings()
-            .find(|f| f.code == "truncated_image")
+            .find(|f| f.code == Code::TruncatedImage)
             .unwrap_or_else(|| panic!("{case}: no truncated_image finding"));
         assert!(
             truncated
@@ -869,7 +870,7 @@ fn one_block_per_group_is_rejected_quickly() {
         let through_backup = result.volumes[0]
             .findings
             .iter()
-            .any(|f| f.code == "primary_superblock_unusable" && f.message.contains(said));
+            .any(|f| f.code == Code::PrimarySuperblockUnusable && f.message.contains(said));
         assert!(error.contains(said) || through_backup, "{case}: {error:?}");
     }
     // The smallest group e2fsck allows, with the inode table it allows:

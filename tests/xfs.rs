@@ -17,6 +17,7 @@ use common::{have_tool, samples_dir, tool};
 use imginspect::analysis::{ScanOptions, ScanResult, scan};
 use imginspect::fs::NoProgress;
 use imginspect::image::Image;
+use imginspect::model::Code;
 use imginspect::model::{FileType, Filesystem, Role, Severity};
 
 /// The rows of xfs.tsv: image, xfs_repair -n exit, blockget -n exit, codes.
@@ -106,7 +107,7 @@ fn each_forgery_is_named_for_what_was_forged() {
         let result = scan_file(&path);
         let f = result
             .findings()
-            .find(|f| f.code == code)
+            .find(|f| f.code.name() == code)
             .unwrap_or_else(|| panic!("{name}: no {code}"));
         (f.severity, f.message.clone())
     };
@@ -153,7 +154,7 @@ fn each_forgery_is_named_for_what_was_forged() {
     let result = scan_file(&path);
     let over: Vec<String> = result
         .findings()
-        .filter(|f| f.code == "metadata_overlap")
+        .filter(|f| f.code == Code::MetadataOverlap)
         .map(|f| f.message.clone())
         .collect();
     assert!(
@@ -534,13 +535,19 @@ fn hostile_fields_become_findings() {
     let head = std::fs::read(&clean).unwrap()[log as usize..log as usize + 4].to_vec();
     assert_eq!(head, [0xFE, 0xED, 0xBA, 0xBE]);
     let result = patched(dir.path(), &clean, &[(log + 512 + 9, &[0x02])]);
-    let f = result.findings().find(|f| f.code == "dirty_log").unwrap();
+    let f = result
+        .findings()
+        .find(|f| f.code == Code::DirtyLog)
+        .unwrap();
     assert_eq!(f.severity, Severity::Medium, "{}", f.message);
     // The whole log zeroed (xfs_repair -L leaves a fresh record; this is
     // no log at all).
     let zeros = vec![0u8; 8192];
     let result = patched(dir.path(), &clean, &[(log, &zeros)]);
-    let f = result.findings().find(|f| f.code == "dirty_log").unwrap();
+    let f = result
+        .findings()
+        .find(|f| f.code == Code::DirtyLog)
+        .unwrap();
     assert_eq!(f.severity, Severity::Low, "{}", f.message);
     // AG 1's first rmap record says its header block belongs to inode
     // chunks (OWN_INODES) instead of the filesystem (OWN_FS); the block's
@@ -874,7 +881,7 @@ fn an_inode_hidden_from_the_inobt_still_cross_links() {
     let result = patched(dir.path(), &forged, &[(at as u64, &block)]);
     let hidden: Vec<_> = result
         .findings()
-        .filter(|f| f.code == "hidden_inode")
+        .filter(|f| f.code == Code::HiddenInode)
         .collect();
     assert_eq!(hidden.len(), 1, "{hidden:#?}");
     assert_eq!(hidden[0].inodes, vec![655_489]);

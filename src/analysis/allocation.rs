@@ -2,7 +2,8 @@
 //! free, blocks allocated but unclaimed.
 
 use super::*;
-use crate::model::{BlockNo, Filesystem, Finding, Severity, coalesce_runs};
+use crate::model::Code;
+use crate::model::{BlockNo, Filesystem, Finding, coalesce_runs};
 use std::collections::BTreeMap;
 use sweep::Span;
 
@@ -37,9 +38,7 @@ pub(crate) fn bitmap_findings(
             None => ("filesystem metadata".to_string(), Vec::new()),
         };
         findings.push(
-            Finding::new(
-                Severity::High,
-                "claimed_but_free",
+            Finding::new(Code::ClaimedButFree,
                 format!(
                     "{who} uses {} that the {} marks free ({}): the next allocation hands them to another file, cross-linking them",
                     plural(total as usize, fs.units.block),
@@ -75,9 +74,7 @@ pub(crate) fn bitmap_findings(
     if !leaked.is_empty() {
         let total: u64 = leaked.iter().map(|r| r[1]).sum();
         findings.push(
-            Finding::new(
-                Severity::Low,
-                "allocated_but_unclaimed",
+            Finding::new(Code::AllocatedButUnclaimed,
                 format!(
                     "{} marked in use in the {} belong to no inode or metadata ({}): leaked space, or data left by a deleted or hidden file",
                     plural(total as usize, fs.units.block),

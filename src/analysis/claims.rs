@@ -2,7 +2,8 @@
 //! analysis that sweeps them for shared runs.
 
 use super::*;
-use crate::model::{BlockNo, BlockRun, Filesystem, Finding, MetaRole, Role, Severity};
+use crate::model::Code;
+use crate::model::{BlockNo, BlockRun, Filesystem, Finding, MetaRole, Role};
 use rayon::slice::ParallelSliceMut;
 use sweep::{Shared, Span};
 
@@ -175,8 +176,7 @@ pub fn analyse(
         if !outside.is_empty() {
             findings.push(
                 Finding::new(
-                    Severity::High,
-                    "out_of_range",
+                    Code::OutOfRange,
                     format!(
                         "{} maps {} outside the filesystem (valid blocks {}..{}): {}",
                         describe(&fs, inode),
@@ -193,8 +193,7 @@ pub fn analyse(
         if !beyond_image.is_empty() {
             findings.push(
                 Finding::new(
-                    Severity::High,
-                    "out_of_range",
+                    Code::OutOfRange,
                     format!(
                         "{} maps blocks past the end of the image file ({image_blocks} blocks): {}",
                         describe(&fs, inode),
@@ -228,7 +227,7 @@ pub fn analyse(
         error: None,
         crosslinks,
         findings,
-        journal: None,
+        replay: None,
         replayed: false,
     }
 }

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 
+use crate::model::Code;
 use crate::model::{BlockNo, BlockRun, Filesystem, Finding, Inode, Role, Severity};
 
 use super::sweep::{self, Span};
@@ -373,7 +374,7 @@ pub fn shared_clusters(
         let (severity, code, what) = match (inodes.len(), has_meta) {
             (1, false) => (
                 Severity::High,
-                "cluster_misaligned",
+                Code::ClusterMisaligned,
                 format!(
                     "{} maps blocks in {} against bigalloc's rules: a block's offset in its logical cluster differs from its offset in the physical cluster, or one physical cluster serves two logical ones. The kernel maps a later write into that logical cluster onto the block at the same offset (get_implied_cluster_alloc), which the file may already use for other data; e2fsck reports \"violates cluster allocation rules\"",
                     join_and(&who),
@@ -382,7 +383,7 @@ pub fn shared_clusters(
             ),
             (_, true) => (
                 Severity::Critical,
-                "metadata_overlap",
+                Code::MetadataOverlap,
                 format!(
                     "{} allocate(s) blocks in {} that hold filesystem metadata: with bigalloc a cluster has one owner, so freeing the file frees the metadata's cluster and the next allocation overwrites it",
                     join_and(&who),
@@ -391,7 +392,7 @@ pub fn shared_clusters(
             ),
             _ => (
                 Severity::Critical,
-                "crosslink",
+                Code::Crosslink,
                 format!(
                     "{} allocate blocks in the same {} of {per} blocks ({}): with bigalloc a cluster has one owner, so deleting or truncating one frees blocks the other still uses (double free)",
                     join_and(&who),
@@ -405,7 +406,8 @@ pub fn shared_clusters(
             ),
         };
         findings.push(
-            Finding::new(severity, code, format!("{what}."))
+            Finding::new(code, format!("{what}."))
+                .with_severity(severity)
                 .with_inodes(inodes.iter().map(|n| n.ino))
                 .with_blocks(runs),
         );

@@ -2,6 +2,7 @@
 //! declared sharing, and who the claimers are.
 
 use super::*;
+use crate::model::Code;
 use crate::model::{BlockNo, Filesystem, Finding, Inode, InodeNo, Role, Severity, mode_string};
 use std::collections::BTreeMap;
 use sweep::Shared;
@@ -14,7 +15,7 @@ pub(crate) fn classify(
 ) -> Vec<Crosslink> {
     // Findings are grouped per (code, set of owners): one finding for "A and B
     // share blocks X, Y and Z", not three.
-    let mut groups: BTreeMap<(&'static str, Vec<Owner>), Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Code, Vec<Owner>), Vec<usize>> = BTreeMap::new();
     let mut crosslinks = Vec::new();
     for m in merge(shared)
         .into_iter()
@@ -65,19 +66,19 @@ pub(crate) fn classify(
 
         let (code, legitimate, reason) = if meta_count > 0 && inode_claims.is_empty() {
             (
-                "metadata_collision",
+                Code::MetadataCollision,
                 false,
                 "two filesystem structures occupy the same blocks".to_string(),
             )
         } else if meta_count > 0 {
             (
-                "metadata_overlap",
+                Code::MetadataOverlap,
                 false,
                 "an inode maps blocks that the filesystem uses for its own metadata".to_string(),
             )
         } else if bad_block_involved && files_besides_bad_blocks <= 1 {
             (
-                "bad_block_in_use",
+                Code::BadBlockInUse,
                 false,
                 "a block on the bad-blocks list is also used by an inode".to_string(),
             )
@@ -85,7 +86,7 @@ pub(crate) fn classify(
             // The journal is a file that mount writes through: e2fsck pairs
             // it with the other file in pass 1B like any two files.
             (
-                "crosslink",
+                Code::Crosslink,
                 false,
                 "a file shares blocks with the journal".to_string(),
             )
@@ -95,7 +96,7 @@ pub(crate) fn classify(
             // inside one claimer's run is not what dedupe makes.
             if in_run.iter().all(|c| c.start == m.start) {
                 (
-                    "shared_legitimately",
+                    Code::SharedLegitimately,
                     true,
                     format!(
                         "{} files share whole chunks of an immutable image (deduplicated data: nothing can write through it)",
@@ -104,7 +105,7 @@ pub(crate) fn classify(
                 )
             } else {
                 (
-                    "partial_overlap",
+                    Code::PartialOverlap,
                     true,
                     "one file's data starts inside another's: not whole-chunk deduplication, but on an immutable image nothing writes through it".to_string(),
                 )
@@ -123,7 +124,7 @@ pub(crate) fn classify(
             };
             if within {
                 (
-                    "shared_legitimately",
+                    Code::SharedLegitimately,
                     true,
                     if xattr {
                         format!(
@@ -140,7 +141,7 @@ pub(crate) fn classify(
                 )
             } else {
                 (
-                    "crosslink",
+                    Code::Crosslink,
                     false,
                     if xattr {
                         format!(
@@ -157,13 +158,13 @@ pub(crate) fn classify(
             }
         } else if distinct_inodes.len() == 1 {
             (
-                "crosslink",
+                Code::Crosslink,
                 false,
                 "one inode maps the same blocks more than once".to_string(),
             )
         } else {
             (
-                "crosslink",
+                Code::Crosslink,
                 false,
                 format!("{} inodes map the same blocks", distinct_inodes.len()),
             )
@@ -224,9 +225,9 @@ pub(crate) fn classify(
             .collect();
         let total: u64 = runs.iter().map(|r| r[1]).sum();
         let severity = match code {
-            "shared_legitimately" => Severity::Info,
-            "partial_overlap" | "bad_block_in_use" => Severity::Medium,
-            "metadata_collision" => Severity::High,
+            Code::SharedLegitimately => Severity::Info,
+            Code::PartialOverlap | Code::BadBlockInUse => Severity::Medium,
+            Code::MetadataCollision => Severity::High,
             _ => Severity::Critical,
         };
         let who: Vec<String> = inodes
@@ -271,17 +272,18 @@ pub(crate) fn classify(
             message.push_str(". ");
             message.push_str(&at_mount);
         }
-        if code == "metadata_overlap" {
+        if code == Code::MetadataOverlap {
             message.push_str(&slots_covered(fs, &runs));
         }
-        if fs.shared_blocks_declared && code != "shared_legitimately" {
+        if fs.shared_blocks_declared && code != Code::SharedLegitimately {
             message.push_str(
                 ". The shared_blocks feature is set: e2fsck skips this check and passes the image",
             );
         }
         message.push('.');
         findings.push(
-            Finding::new(severity, code, message)
+            Finding::new(code, message)
+                .with_severity(severity)
                 .with_inodes(inodes.iter().map(|n| n.ino))
                 .with_blocks(runs),
         );

@@ -1,7 +1,8 @@
 //! Deleted inodes whose old block maps lead into blocks someone else holds now.
 
 use super::*;
-use crate::model::{BlockNo, Filesystem, Finding, InodeNo, Severity, coalesce_runs};
+use crate::model::Code;
+use crate::model::{BlockNo, Filesystem, Finding, InodeNo, coalesce_runs};
 use std::collections::BTreeMap;
 use sweep::Span;
 
@@ -125,9 +126,7 @@ pub(crate) fn reused_blocks(
             .map(|(s, l)| [s, l])
             .collect();
         findings.push(
-            Finding::new(
-                Severity::Info,
-                "reused_blocks",
+            Finding::new(Code::ReusedBlocks,
                 format!(
                     "deleted {}{guessed} had {} that now belong to {}: its old data there is overwritten, and recovering it through its old map would give their contents instead",
                     describe(fs, n),
@@ -140,9 +139,7 @@ pub(crate) fn reused_blocks(
         );
     }
     if total > MAX_REUSED_LISTED {
-        findings.push(Finding::new(
-            Severity::Info,
-            "reused_blocks",
+        findings.push(Finding::new(Code::ReusedBlocks,
             format!(
                 "{} more deleted inodes had blocks that live files or metadata hold now (not listed)",
                 total - MAX_REUSED_LISTED

@@ -31,10 +31,11 @@ use wording::{consequence, join_and, name_of, plural};
 
 use serde::Serialize;
 
-use crate::fs::ext::journal::Journal;
 use crate::fs::{self};
 use crate::image::Overlay;
-use crate::model::{BlockNo, Filesystem, Finding, InodeNo, MetaRole, Release, Role, Severity};
+use crate::model::{
+    BlockNo, Filesystem, Finding, InodeNo, MetaRole, Release, Replay, Role, Severity,
+};
 use crate::volume::{Partition, PartitionTable};
 
 /// Who claims a block.
@@ -92,8 +93,9 @@ pub struct VolumeResult {
     pub crosslinks: Vec<Crosslink>,
     /// Parser and analysis findings, most severe first.
     pub findings: Vec<Finding>,
-    /// The ext journal, when it was read (recovery pending, or asked for).
-    pub journal: Option<Box<Journal>>,
+    /// What mount replays first (a journal or log), when it was read
+    /// (recovery pending, or asked for).
+    pub replay: Option<Box<Replay>>,
     /// The model and findings are of the filesystem with the journal
     /// replayed (what the kernel will mount), not of the bytes on disk.
     pub replayed: bool,
@@ -103,7 +105,7 @@ impl VolumeResult {
     /// The journal replay the model was made through, if it was: read the
     /// volume with it to see the bytes the model describes.
     pub fn replay_overlay(&self) -> Option<&Overlay> {
-        self.journal
+        self.replay
             .as_deref()
             .filter(|_| self.replayed)
             .map(|j| &j.overlay)

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::model::Code;
 use crate::model::{Filesystem, Finding, Inode, Release, Severity};
 
 use super::{Claimer, Crosslink, describe, join_and, plural, runs_text};
@@ -166,14 +167,12 @@ pub fn cleanup_finding(fs: &Filesystem, crosslinks: &[Crosslink]) -> Option<Find
         )
     };
     Some(
-        Finding::new(
-            severity,
-            "orphan_cleanup_pending",
+        Finding::new(Code::OrphanCleanupPending,
             format!(
                 "at the next mount (any mount of a writable device, even -o ro) the kernel's orphan cleanup {}{tail}",
                 parts.join("; ")
             ),
-        )
+        ).with_severity(severity)
         .with_inodes(pending.iter().map(|n| n.ino))
         .with_blocks(all_freed),
     )

@@ -2,7 +2,8 @@
 //! the filesystem as mounted, marked against those of the bytes on disk.
 
 use super::*;
-use crate::fs::ext::journal::Journal;
+use crate::model::Code;
+use crate::model::Replay;
 use crate::model::{Finding, FindingKey, Role, Severity, coalesce_runs};
 use std::collections::HashSet;
 
@@ -15,15 +16,15 @@ use std::collections::HashSet;
 pub(crate) fn with_replay(
     mut replayed: VolumeResult,
     on_disk: Option<&VolumeResult>,
-    mut journal: Journal,
+    mut journal: Replay,
     mode: JournalMode,
 ) -> VolumeResult {
-    replayed.findings.retain(|f| f.code != "needs_recovery");
+    replayed.findings.retain(|f| f.code != Code::NeedsRecovery);
     let on_disk_findings: Vec<&Finding> = on_disk
         .map(|v| {
             v.findings
                 .iter()
-                .filter(|f| f.code != "needs_recovery")
+                .filter(|f| f.code != Code::NeedsRecovery)
                 .collect()
         })
         .unwrap_or_default();
@@ -118,9 +119,7 @@ pub(crate) fn with_replay(
             "the replayed filesystem has no finding the on-disk one lacks".to_string(),
         )
     };
-    let mut pending = Finding::new(
-        severity,
-        "journal_replay_pending",
+    let mut pending = Finding::new(Code::JournalReplayPending,
         format!(
             "the journal needs recovery: at mount the kernel replays {sequences}, writing {}{}{}; {verdict}",
             plural(journal.replayed.len(), "block"),
@@ -138,7 +137,7 @@ pub(crate) fn with_replay(
                 String::new()
             },
         ),
-    )
+    ).with_severity(severity)
     .with_blocks(
         coalesce_runs(journal.replayed.iter().map(|r| (r.block, 1)).collect())
             .into_iter()
@@ -154,7 +153,7 @@ pub(crate) fn with_replay(
     replayed
         .findings
         .sort_by_key(|f| std::cmp::Reverse(f.severity));
-    replayed.journal = Some(Box::new(journal));
+    replayed.replay = Some(Box::new(journal));
     replayed.replayed = true;
     replayed
 }

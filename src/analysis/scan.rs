@@ -4,6 +4,7 @@
 use super::*;
 use crate::fs::{self, Progress};
 use crate::image::{Image, View};
+use crate::model::Code;
 use crate::model::{Finding, Severity};
 use crate::volume::{self, Partition};
 use sha2::{Digest, Sha256};
@@ -22,9 +23,7 @@ pub fn scan(image: &Image, options: &ScanOptions, progress: &dyn Progress) -> Sc
     {
         volume.findings.insert(
             0,
-            Finding::new(
-                Severity::High,
-                "image_changed",
+            Finding::new(Code::ImageChanged,
                 "the image file changed size while it was being scanned: results may be inconsistent",
             ),
         );
@@ -100,7 +99,7 @@ pub(crate) fn scan_volume(
         error: Some(error),
         crosslinks: Vec::new(),
         findings: Vec::new(),
-        journal: None,
+        replay: None,
         replayed: false,
     };
     let view = match image.sub(offset, length) {
@@ -120,7 +119,7 @@ pub(crate) fn scan_volume(
             filesystem: Some(filesystem),
             error: None,
             crosslinks: Vec::new(),
-            journal: None,
+            replay: None,
             replayed: false,
         },
         Ok(filesystem) => analyse(index, offset, length, filesystem, length),
@@ -130,7 +129,7 @@ pub(crate) fn scan_volume(
         // As it lies on disk: the journal is there to say so, nothing more.
         Some(journal) if options.journal == JournalMode::Ignore => {
             let mut result = one_view(&view);
-            result.journal = Some(Box::new(journal));
+            result.replay = Some(Box::new(journal));
             result
         }
         Some(journal) if journal.pending() => {
@@ -147,7 +146,7 @@ pub(crate) fn scan_volume(
                 for f in result
                     .findings
                     .iter_mut()
-                    .filter(|f| f.code == "needs_recovery")
+                    .filter(|f| f.code == Code::NeedsRecovery)
                 {
                     f.severity = Severity::Low;
                     f.message = "the journal is marked as needing recovery, but its log holds no committed transaction to replay: mount writes nothing from it and clears the flag".into();
@@ -156,7 +155,7 @@ pub(crate) fn scan_volume(
                 result
                     .findings
                     .sort_by_key(|f| std::cmp::Reverse(f.severity));
-                result.journal = Some(Box::new(journal));
+                result.replay = Some(Box::new(journal));
             }
             result
         }

@@ -1,38 +1,39 @@
 //! The sentences findings say: what sharing lets an attacker do, inodes and
 //! runs in words.
 
+use crate::model::Code;
 use crate::model::{Filesystem, Inode, InodeNo, Role, Units, mode_string};
 
 /// One plain sentence on what the sharing lets an attacker do.
 pub(crate) fn consequence(
     fs: &Filesystem,
-    code: &str,
+    code: Code,
     inodes: &[&Inode],
     metas: &[String],
     roles: &[(InodeNo, Role)],
 ) -> String {
     match code {
-        "shared_legitimately" if fs.immutable => {
+        Code::SharedLegitimately if fs.immutable => {
             "The image is immutable, so nothing can be written through the shared blocks; on a writable filesystem such as ext4 the same sharing would be a critical cross-link (read, tamper, double free)".into()
         }
-        "shared_legitimately" => String::new(),
-        "metadata_collision" => {
+        Code::SharedLegitimately => String::new(),
+        Code::MetadataCollision => {
             "Writing either structure corrupts the other; the kernel may refuse to mount or misread the filesystem".into()
         }
-        "partial_overlap" => {
+        Code::PartialOverlap => {
             "The image is never written, so nothing leaks or is tampered with through it; but reading one file returns part of another's contents, which dedupe never produces: the image was crafted or damaged".into()
         }
-        "metadata_overlap" if fs.immutable => {
+        Code::MetadataOverlap if fs.immutable => {
             let readers: Vec<String> = inodes.iter().map(|n| name_of(fs, n)).collect();
             format!(
                 "The image is never written, so nobody can rewrite the metadata through {}; but reading it returns the filesystem's own structures (inode slots, the superblock), and a tool that trusts the file's contents or repacks the image carries them along. On a writable filesystem this would be critical for the opposite reason: writing the file would forge the metadata",
                 join_or(&readers)
             )
         }
-        "bad_block_in_use" => {
+        Code::BadBlockInUse => {
             "A reliability problem, not a privilege one: nobody opens, reads or writes the bad-blocks inode, so no permission is crossed; the file lies on a block the filesystem lists as unreadable, and its data there may be lost".into()
         }
-        "crosslink" if roles.iter().any(|&(_, r)| r == Role::Journal) => {
+        Code::Crosslink if roles.iter().any(|&(_, r)| r == Role::Journal) => {
             let writers: Vec<String> = inodes
                 .iter()
                 .filter(|n| !roles.iter().any(|&(i, r)| i == n.ino && r == Role::Journal))
@@ -43,7 +44,7 @@ pub(crate) fn consequence(
                 join_or(&writers)
             )
         }
-        "metadata_overlap" => {
+        Code::MetadataOverlap => {
             let target = metas.first().cloned().unwrap_or_else(|| "the metadata".into());
             let writers: Vec<String> = inodes.iter().map(|n| name_of(fs, n)).collect();
             format!(

@@ -9,7 +9,8 @@ pub mod fat;
 pub mod xfs;
 
 use crate::image::View;
-use crate::model::{BlockNo, Filesystem, Finding, Severity};
+use crate::model::Code;
+use crate::model::{BlockNo, Filesystem, Finding};
 
 /// Reports how far a long parse has got. Called from the parsing thread.
 pub trait Progress: Sync {
@@ -142,8 +143,7 @@ fn ambivalence(view: &View<'_>, modelled: &str, fs_type: &str) -> Option<Finding
         .collect();
     let used_by: Vec<&str> = others.iter().map(|s| s.used_by).collect();
     Some(Finding::new(
-        Severity::High,
-        "ambivalent_filesystem",
+        Code::AmbivalentFilesystem,
         format!(
             "more than one filesystem's signature is valid on this volume: {}. blkid calls this an ambivalent result and `mount` without -t refuses it, but {} takes the same bytes for another filesystem than the {fs_type} checked here: what a checker passes is not what may be mounted (`wipefs` lists the signatures)",
             listed.join(", "),

@@ -38,7 +38,7 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub inodes: Vec<InodeNo>,
@@ -55,16 +55,17 @@ pub struct Finding {
 }
 
 /// See [`Finding::key`].
-pub type FindingKey<'a> = (&'static str, &'a str, &'a [InodeNo], &'a [[u64; 2]]);
+pub type FindingKey<'a> = (Code, &'a str, &'a [InodeNo], &'a [[u64; 2]]);
 
 fn is_false(b: &bool) -> bool {
     !b
 }
 
 impl Finding {
-    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Finding {
+    /// A finding of `code` at the code's default severity.
+    pub fn new(code: Code, message: impl Into<String>) -> Finding {
         Finding {
-            severity,
+            severity: code.default_severity(),
             code,
             message: message.into(),
             inodes: Vec::new(),
@@ -97,6 +98,12 @@ impl Finding {
     /// whatever the replay marks.
     pub fn key(&self) -> FindingKey<'_> {
         (self.code, &self.message, &self.inodes, &self.blocks)
+    }
+
+    /// The finding at another severity than its code's default.
+    pub fn with_severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
     }
 
     pub fn with_inodes(mut self, inodes: impl IntoIterator<Item = InodeNo>) -> Finding {

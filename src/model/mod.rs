@@ -6,19 +6,23 @@
 //! are filesystem blocks, as e2fsck and debugfs print them. Nothing here knows any
 //! on-disk layout.
 
+mod codes;
 mod filesystem;
 mod finding;
 mod inode;
 mod meta;
 mod names;
+mod replay;
 mod runs;
 mod units;
 
+pub use codes::{Code, Explanation};
 pub use filesystem::*;
 pub use finding::*;
 pub use inode::*;
 pub use meta::*;
 pub use names::*;
+pub use replay::{Replay, ReplayedBlock, Transaction};
 pub use runs::*;
 pub use units::*;
 

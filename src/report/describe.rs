@@ -125,7 +125,7 @@ const JOURNAL_BLOCKS_SHOWN: usize = 32;
 /// view is shown, the transactions, where the log ends, what replay writes.
 /// Empty when there is no journal to replay.
 pub fn journal_lines(v: &crate::analysis::VolumeResult) -> Vec<String> {
-    let Some(j) = v.journal.as_deref() else {
+    let Some(j) = v.replay.as_deref() else {
         return Vec::new();
     };
     let mut lines = vec![if v.replayed {

@@ -3,6 +3,7 @@
 //! report; nothing here draws.
 
 use crate::analysis::VolumeResult;
+use crate::model::Code;
 use crate::model::{BlockNo, Filesystem, coalesce_runs};
 
 /// What a heatmap cell, a row or a label is, for styling.
@@ -104,7 +105,7 @@ impl Ownership {
             v.sort_unstable();
             coalesce_runs(v)
         };
-        let finding_runs = |code: &str| {
+        let finding_runs = |code: Code| {
             let mut v: Vec<(BlockNo, u64)> = vol
                 .findings
                 .iter()
@@ -129,9 +130,9 @@ impl Ownership {
                     .filter(|c| c.legitimate)
                     .map(|c| (c.start_block, c.block_count)),
             ),
-            claimed_free: finding_runs("claimed_but_free"),
+            claimed_free: finding_runs(Code::ClaimedButFree),
             // Where replay writes (or, on the on-disk view, would write).
-            replayed: vol.journal.as_deref().map_or_else(Vec::new, |journal| {
+            replayed: vol.replay.as_deref().map_or_else(Vec::new, |journal| {
                 coalesce_runs(journal.replayed.iter().map(|r| (r.block, 1)).collect())
             }),
             metadata: runs(&mut fs.metadata.iter().map(|m| (m.start, m.len))),
@@ -146,7 +147,7 @@ impl Ownership {
             out_of_range: vol
                 .findings
                 .iter()
-                .filter(|f| f.code == "out_of_range")
+                .filter(|f| f.code == Code::OutOfRange)
                 .flat_map(|f| f.blocks.iter().copied())
                 .collect(),
             blocks: fs.info.block_count,

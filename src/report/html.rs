@@ -9,8 +9,8 @@ use std::fmt::Write;
 
 use crate::analysis::{ScanResult, VolumeResult};
 use crate::model::Severity;
+use crate::model::{Code, Explanation};
 use crate::report::describe;
-use crate::report::explain::explanation;
 use crate::report::heatmap::{Kind, Ownership};
 use crate::report::sanitize::push_byte_escapes;
 
@@ -170,7 +170,7 @@ code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\
         out.push_str("</table>\n");
         findings_table(&mut out, &t.findings);
     }
-    let mut codes: Vec<&'static str> = Vec::new();
+    let mut codes: Vec<Code> = Vec::new();
     for v in &result.volumes {
         let _ = write!(out, "<h2>Volume {}", v.index);
         if let Some(p) = &v.partition {
@@ -241,7 +241,12 @@ code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\
     if !codes.is_empty() {
         out.push_str("<h2>What the findings mean</h2>\n");
         for code in codes {
-            let [what, attacker, fsck, immutable] = explanation(code);
+            let Explanation {
+                what,
+                attack: attacker,
+                fsck,
+                immutable,
+            } = code.explanation();
             let _ = writeln!(
                 out,
                 "<h3><code>{code}</code></h3>\n<p>{}</p>\n<p><strong>What an attacker can do:</strong> {}</p>\n<p><strong>What fsck does:</strong> {}</p>\n<p><strong>On an immutable image:</strong> {}</p>",

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use crate::analysis::{self, Claimer, Crosslink, ImageInfo, ScanResult};
-use crate::fs::ext::journal::{ReplayedBlock, Transaction};
 use crate::model::{BlockNo, Filesystem, Finding, FsInfo, Inode, Severity, XfsPlace};
+use crate::model::{ReplayedBlock, Transaction};
 use crate::volume::{Partition, PartitionTable};
 
 #[derive(Serialize)]
@@ -121,7 +121,7 @@ pub fn render(result: &ScanResult) -> String {
                     item: f,
                 })
                 .collect(),
-            journal: v.journal.as_deref().map(|j| JournalReport {
+            journal: v.replay.as_deref().map(|j| JournalReport {
                 needs_recovery: j.needs_recovery,
                 view: if v.replayed { "replayed" } else { "on_disk" },
                 first_sequence: j.first_sequence,

@@ -3,7 +3,6 @@
 //! through [`sanitize`] before it reaches a terminal.
 
 pub mod describe;
-pub mod explain;
 pub mod heatmap;
 pub mod html;
 pub mod json;

@@ -359,7 +359,7 @@ impl App {
             Screen::Disk(disk) => disk.session(),
             _ => None,
         }?;
-        (session.vol.journal.is_some() && session.prompt.is_none() && !session.help)
+        (session.vol.replay.is_some() && session.prompt.is_none() && !session.help)
             .then(|| session.image.path.clone())
     }
 

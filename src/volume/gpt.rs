@@ -14,6 +14,7 @@
 
 use crate::bytes::{le32, le64};
 use crate::image::View;
+use crate::model::Code;
 use crate::model::{Finding, Severity};
 use crate::volume::mbr::MbrSector;
 use crate::volume::{MAX_PARTITIONS, Partition, PartitionTable, Scheme, TableRegion, guid_string};
@@ -170,31 +171,26 @@ fn build(
         let at = format!("{name} GPT header (LBA {})", h.lba);
         if let Some(why) = &h.broken {
             findings.push(Finding::new(
-                Severity::High,
-                "bad_partition_table",
+                Code::BadPartitionTable,
                 format!("{at}: {why}"),
             ));
         } else if !h.crc_ok {
             findings.push(
-                Finding::new(
-                    Severity::High,
-                    "checksum_mismatch",
+                Finding::new(Code::ChecksumMismatch,
                     format!("{at}: HeaderCRC32 does not match: the kernel and firmware reject this header"),
-                )
+                ).with_severity(Severity::High)
                 .with_blocks([[h.lba, 1]]),
             );
         } else if !h.array_crc_ok {
             findings.push(
-                Finding::new(
-                    Severity::High,
-                    "checksum_mismatch",
+                Finding::new(Code::ChecksumMismatch,
                     format!(
                         "{at}: the entry array at LBA {} does not match PartitionEntryArrayCRC32 {:#010x}{}",
                         h.entries_lba,
                         h.array_crc,
                         if h.array.is_none() { " (it lies past the end of the image)" } else { "" }
                     ),
-                )
+                ).with_severity(Severity::High)
                 .with_blocks([[h.entries_lba, h.array_sectors(ss)]]),
             );
         }
@@ -203,9 +199,7 @@ fn build(
     let chosen = match (&primary, &backup) {
         (Some(p), _) if p.usable() => Some(p),
         (_, Some(b)) if b.usable() => {
-            findings.push(Finding::new(
-                Severity::High,
-                "bad_partition_table",
+            findings.push(Finding::new(Code::BadPartitionTable,
                 "the primary GPT is damaged and the backup is read instead, as firmware does; Linux ignores the backup unless booted with `gpt`, so the two may see different partitions".to_string(),
             ));
             Some(b)
@@ -225,9 +219,7 @@ fn build(
                 differences.push("the usable range");
             }
             if !differences.is_empty() {
-                findings.push(Finding::new(
-                    Severity::High,
-                    "gpt_backup_mismatch",
+                findings.push(Finding::new(Code::GptBackupMismatch,
                     format!(
                         "the primary and backup GPT disagree on {}: Linux reads the primary, firmware may read the backup, so the disk looks different to each",
                         differences.join(" and ")
@@ -235,9 +227,7 @@ fn build(
                 ));
             }
         }
-        (Some(p), None) => findings.push(Finding::new(
-            Severity::Medium,
-            "gpt_backup_missing",
+        (Some(p), None) => findings.push(Finding::new(Code::GptBackupMissing,
             format!(
                 "no backup GPT header at the last LBA ({last}); the primary says it is at LBA {}: the image was truncated or grown, or the backup was erased",
                 p.alternate_lba
@@ -246,14 +236,10 @@ fn build(
         _ => {}
     }
     match mbr.map(|m| (m.protective().is_some(), m.others().count())) {
-        None | Some((false, _)) => findings.push(Finding::new(
-            Severity::Medium,
-            "gpt_no_protective_mbr",
+        None | Some((false, _)) => findings.push(Finding::new(Code::GptNoProtectiveMbr,
             "the GPT has no protective MBR (no 0xEE entry in sector 0): Linux ignores such a GPT unless booted with `gpt`, and MBR-only tools see an empty disk they may overwrite",
         )),
-        Some((true, others)) if others > 0 => findings.push(Finding::new(
-            Severity::Medium,
-            "hybrid_mbr",
+        Some((true, others)) if others > 0 => findings.push(Finding::new(Code::HybridMbr,
             format!(
                 "the protective MBR also lists {others} other partition(s) (a hybrid MBR): MBR-only systems see those and may disagree with the GPT"
             ),
@@ -287,18 +273,19 @@ fn entries(h: &Header, findings: &mut Vec<Finding>) -> Vec<Partition> {
         let (first, last) = (le64(e, 32), le64(e, 40));
         if last < first {
             findings.push(Finding::new(
-                Severity::High,
-                "bad_partition_table",
+                Code::BadPartitionTable,
                 format!("GPT partition {number} ends (LBA {last}) before it starts (LBA {first})"),
             ));
             continue;
         }
         if out.len() >= MAX_PARTITIONS {
-            findings.push(Finding::new(
-                Severity::Medium,
-                "bad_partition_table",
-                format!("more than {MAX_PARTITIONS} GPT partitions: the rest are not scanned"),
-            ));
+            findings.push(
+                Finding::new(
+                    Code::BadPartitionTable,
+                    format!("more than {MAX_PARTITIONS} GPT partitions: the rest are not scanned"),
+                )
+                .with_severity(Severity::Medium),
+            );
             break;
         }
         let type_id = guid_string(type_guid);
@@ -319,9 +306,7 @@ fn entries(h: &Header, findings: &mut Vec<Finding>) -> Vec<Partition> {
             .collect();
         if first < h.first_usable || last > h.last_usable {
             findings.push(
-                Finding::new(
-                    Severity::Medium,
-                    "partition_outside_usable",
+                Finding::new(Code::PartitionOutsideUsable,
                     format!(
                         "GPT partition {number} (LBA {first}–{last}) lies outside the usable range {}–{} that the header declares",
                         h.first_usable, h.last_usable

@@ -13,7 +13,8 @@ use std::collections::HashSet;
 
 use crate::bytes::le32;
 use crate::image::View;
-use crate::model::{Finding, Severity};
+use crate::model::Code;
+use crate::model::Finding;
 use crate::volume::{Partition, PartitionTable, Scheme, TableRegion};
 
 const SECTOR: u64 = 512;
@@ -110,9 +111,7 @@ pub fn read(view: &View<'_>, mbr: &MbrSector) -> Option<PartitionTable> {
         findings: Vec::new(),
     };
     if mbr.protective().is_some() {
-        table.findings.push(Finding::new(
-            Severity::High,
-            "bad_partition_table",
+        table.findings.push(Finding::new(Code::BadPartitionTable,
             "the MBR has a GPT protective entry (0xEE) but no valid GPT header was found at LBA 1 or at the last LBA: the partitions it protects cannot be read",
         ));
     }
@@ -152,9 +151,7 @@ fn logical_chain(view: &View<'_>, ext: &Entry, next: &mut u32, table: &mut Parti
     let mut seen = HashSet::new();
     for _ in 0..MAX_EBRS {
         if !seen.insert(ebr) {
-            table.findings.push(Finding::new(
-                Severity::High,
-                "bad_partition_table",
+            table.findings.push(Finding::new(Code::BadPartitionTable,
                 format!("the extended partition's EBR chain loops back to sector {ebr}: the chain is cut there"),
             ));
             return;
@@ -164,9 +161,7 @@ fn logical_chain(view: &View<'_>, ext: &Entry, next: &mut u32, table: &mut Parti
             .ok()
             .filter(|s| s.get(510..512) == Some(&[0x55, 0xAA][..]));
         let Some(entries) = sector.and_then(entries) else {
-            table.findings.push(Finding::new(
-                Severity::High,
-                "bad_partition_table",
+            table.findings.push(Finding::new(Code::BadPartitionTable,
                 format!("the EBR at sector {ebr} is missing or has no 55 AA signature: logical partitions after it cannot be read"),
             ));
             return;
@@ -193,9 +188,7 @@ fn logical_chain(view: &View<'_>, ext: &Entry, next: &mut u32, table: &mut Parti
         }
         ebr = base.saturating_add(u64::from(link.start));
     }
-    table.findings.push(Finding::new(
-        Severity::High,
-        "bad_partition_table",
+    table.findings.push(Finding::new(Code::BadPartitionTable,
         format!("the extended partition's EBR chain is longer than {MAX_EBRS} links: the rest is not read"),
     ));
 }
@@ -271,7 +264,7 @@ mod tests {
             table
                 .findings
                 .iter()
-                .any(|f| f.code == "bad_partition_table" && f.message.contains("loops")),
+                .any(|f| f.code == Code::BadPartitionTable && f.message.contains("loops")),
             "{:?}",
             table.findings
         );

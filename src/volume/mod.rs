@@ -17,7 +17,8 @@ pub mod mbr;
 use serde::Serialize;
 
 use crate::image::View;
-use crate::model::{Finding, Severity};
+use crate::model::Code;
+use crate::model::Finding;
 
 /// Which kind of table a partition comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -156,8 +157,7 @@ fn self_partitioned_fat(view: &View<'_>, table: &PartitionTable) -> Option<Findi
         })
         .collect();
     Some(Finding::new(
-        Severity::Info,
-        "self_referencing_partition",
+        Code::SelfReferencingPartition,
         format!(
             "sector 0 is a FAT boot sector that also carries an MBR partition table, and its {}, the boot sector included: the layout `mkfs.fat --mbr=y` writes. The image is read as one FAT volume, as blkid and fsck.fat read it; Linux also offers the same volume as a partition",
             entries.join(", and ")
@@ -176,9 +176,7 @@ fn check_layout(view: &View<'_>, table: &mut PartitionTable) {
             let (start, end) = (a.start_lba.max(b.start_lba), a.end_lba().min(b.end_lba()));
             if start < end {
                 table.findings.push(
-                    Finding::new(
-                        Severity::Critical,
-                        "partition_overlap",
+                    Finding::new(Code::PartitionOverlap,
                         format!(
                             "{} partitions {} and {} overlap on sectors {start}–{} ({} sectors): two filesystems live in the same bytes, and writing either corrupts the other (`mmls` lists both without a word)",
                             table.scheme.name(),
@@ -200,9 +198,7 @@ fn check_layout(view: &View<'_>, table: &mut PartitionTable) {
             );
             if start < end {
                 table.findings.push(
-                    Finding::new(
-                        Severity::Critical,
-                        "partition_overlap",
+                    Finding::new(Code::PartitionOverlap,
                         format!(
                             "{} partition {} covers the {} (sectors {start}–{}): writing the partition rewrites the partition table",
                             table.scheme.name(),
@@ -217,9 +213,7 @@ fn check_layout(view: &View<'_>, table: &mut PartitionTable) {
         }
         if a.end_lba() > image_sectors {
             table.findings.push(
-                Finding::new(
-                    Severity::High,
-                    "partition_out_of_range",
+                Finding::new(Code::PartitionOutOfRange,
                     format!(
                         "{} partition {} (sectors {}–{}) runs past the end of the image ({image_sectors} sectors): {}",
                         table.scheme.name(),

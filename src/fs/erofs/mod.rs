@@ -24,9 +24,10 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use crate::bytes::{le16, le32, le64};
 use crate::fs::Progress;
 use crate::image::{ReadError, View};
+use crate::model::Code;
 use crate::model::{
     BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole, MetadataRegion,
-    NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes,
+    NO_NAME, Names, Role, RunSpan, Units, coalesce_runs, name_from_bytes,
 };
 
 /// Why a volume could not be read as EROFS at all.
@@ -113,8 +114,7 @@ fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result<Super, Ero
             if computed != stored {
                 findings.push(
                     Finding::new(
-                        Severity::Medium,
-                        "checksum_mismatch",
+                        Code::ChecksumMismatch,
                         format!("superblock checksum is {stored:#010x}, computed {computed:#010x}"),
                     )
                     .with_blocks([[SUPERBLOCK_AT / block_size, 1]]),
@@ -125,9 +125,7 @@ fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result<Super, Ero
     // extra_devices (86): a multi-device image keeps chunks on blob devices.
     let devices = le16(sb, 86);
     if devices > 0 {
-        findings.push(Finding::new(
-            Severity::Info,
-            "extra_devices",
+        findings.push(Finding::new(Code::ExtraDevices,
             format!(
                 "the image names {devices} extra device(s) (a device table): chunks stored there are not in this image and are not mapped"
             ),
@@ -135,9 +133,7 @@ fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result<Super, Ero
     }
     let unknown = incompat & !KNOWN_INCOMPAT;
     if unknown != 0 {
-        findings.push(Finding::new(
-            Severity::Medium,
-            "unknown_feature",
+        findings.push(Finding::new(Code::UnknownFeature,
             format!(
                 "the superblock sets incompatible feature bits this tool does not read ({unknown:#x}, e.g. 48-bit block numbers or a metabox): what it maps may be wrong"
             ),
@@ -404,9 +400,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         image_blocks
     };
     if fs_blocks > image_blocks {
-        findings.push(Finding::new(
-            Severity::High,
-            "truncated_image",
+        findings.push(Finding::new(Code::TruncatedImage,
             format!(
                 "the superblock counts {fs_blocks} blocks but the image holds {image_blocks}: it is scanned as far as it goes"
             ),
@@ -438,16 +432,14 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
             }
         }
         (Err(why), _) => findings.push(Finding::new(
-            Severity::High,
-            "no_root_directory",
+            Code::NoRootDirectory,
             format!(
                 "the root directory (nid {}) cannot be read: {why}",
                 sb.root_nid
             ),
         )),
         _ => findings.push(Finding::new(
-            Severity::High,
-            "no_root_directory",
+            Code::NoRootDirectory,
             format!(
                 "the root nid {} is not a directory: no names can be resolved",
                 sb.root_nid
@@ -472,9 +464,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
             Ok(COMPRESSED_FULL | COMPRESSED_COMPACT)
         ) {
             findings.push(
-                Finding::new(
-                    Severity::Medium,
-                    "bad_directory_entry",
+                Finding::new(Code::BadDirectoryEntry,
                     format!("directory {dir_path} (nid {dir_nid}) is compressed: its entries are not read"),
                 )
                 .with_inodes([dir_nid]),
@@ -505,9 +495,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         let mut entries: Vec<(u64, Vec<u8>)> = Vec::new();
         for (at, len) in pieces {
             if budget < len {
-                findings.push(Finding::new(
-                    Severity::High,
-                    "walk_budget_exceeded",
+                findings.push(Finding::new(Code::WalkBudgetExceeded,
                     format!("directories read more than four times the image; the walk stopped in {dir_path}"),
                 ));
                 break;
@@ -516,9 +504,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
             buffer.resize(len as usize, 0);
             if view.read_into(at, &mut buffer).is_err() {
                 findings.push(
-                    Finding::new(
-                        Severity::High,
-                        "truncated_image",
+                    Finding::new(Code::TruncatedImage,
                         format!("directory {dir_path} (nid {dir_nid}): byte {at:#x} lies past the end of the image"),
                     )
                     .with_inodes([dir_nid]),
@@ -528,8 +514,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
             if let Err(why) = dirents(&buffer, &mut entries) {
                 findings.push(
                     Finding::new(
-                        Severity::Medium,
-                        "bad_directory_entry",
+                        Code::BadDirectoryEntry,
                         format!("directory {dir_path} (nid {dir_nid}), byte {at:#x}: {why}"),
                     )
                     .with_inodes([dir_nid]),
@@ -557,8 +542,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
                 Err(why) => {
                     findings.push(
                         Finding::new(
-                            Severity::Medium,
-                            "bad_directory_entry",
+                            Code::BadDirectoryEntry,
                             format!("{}/{name}: {why}", dir_path.trim_end_matches('/')),
                         )
                         .with_inodes([dir_nid]),
@@ -706,12 +690,8 @@ fn model_inode(
     seen.slots.push((slot.at / sb.block_size, slot.nid));
     if let Some(why) = mapped.problem {
         findings.push(
-            Finding::new(
-                Severity::High,
-                "bad_inode",
-                format!("nid {}: {why}", slot.nid),
-            )
-            .with_inodes([slot.nid]),
+            Finding::new(Code::BadInode, format!("nid {}: {why}", slot.nid))
+                .with_inodes([slot.nid]),
         );
     }
     let inode = Inode {

@@ -16,6 +16,7 @@ use crate::fs::ext::csum::raw_crc32c;
 use crate::fs::ext::inode::RawInode;
 use crate::fs::ext::superblock::Superblock;
 use crate::image::View;
+use crate::model::Code;
 use crate::model::{BlockRun, Finding, Role, Severity};
 
 const EXTENT_MAGIC: u16 = 0xF30A;
@@ -51,9 +52,12 @@ impl<'r> Mapping<'r> {
         self.runs.get(self.first..).unwrap_or(&[])
     }
 
-    fn finding(&mut self, severity: Severity, code: &'static str, ino: u64, msg: String) {
-        self.findings
-            .push(Finding::new(severity, code, msg).with_inodes([ino]));
+    fn finding(&mut self, severity: Severity, code: Code, ino: u64, msg: String) {
+        self.findings.push(
+            Finding::new(code, msg)
+                .with_severity(severity)
+                .with_inodes([ino]),
+        );
     }
 
     /// Appends a file-block mapping, merging it into the previous run when it
@@ -212,7 +216,7 @@ pub fn map_extents(
                 if let Err(e) = view.read_into(block.saturating_mul(bs), &mut buffer) {
                     m.finding(
                         Severity::High,
-                        "truncated_image",
+                        Code::TruncatedImage,
                         ino,
                         format!("inode {ino}: extent block {block} cannot be read: {e}"),
                     );
@@ -233,7 +237,7 @@ pub fn map_extents(
         if magic != EXTENT_MAGIC {
             m.finding(
                 Severity::High,
-                "bad_extent_tree",
+                Code::BadExtentTree,
                 ino,
                 format!("inode {ino}: {where_} has no extent header (magic {magic:#06x})"),
             );
@@ -242,7 +246,7 @@ pub fn map_extents(
         if entries > max || usize::from(max) > capacity {
             m.finding(
                 Severity::High,
-                "bad_extent_tree",
+                Code::BadExtentTree,
                 ino,
                 format!(
                     "inode {ino}: {where_} claims {entries} entries with eh_max {max}; it has room for {capacity}"
@@ -252,7 +256,7 @@ pub fn map_extents(
         if pending.required_depth.is_some_and(|d| d != depth) || depth > WALK_DEPTH_LIMIT {
             m.finding(
                 Severity::High,
-                "bad_extent_tree",
+                Code::BadExtentTree,
                 ino,
                 format!(
                     "inode {ino}: {where_} has eh_depth {depth}{}; the tree is not walked below it",
@@ -268,7 +272,7 @@ pub fn map_extents(
             too_deep_said = true;
             m.finding(
                 Severity::Medium,
-                "bad_extent_tree",
+                Code::BadExtentTree,
                 ino,
                 format!(
                     "inode {ino}: the extent tree is {depth} levels deep; the kernel refuses any file deeper than {MAX_EXTENT_DEPTH} (ext4_find_extent), e2fsck walks it: its blocks are still counted as claims"
@@ -283,9 +287,7 @@ pub fn map_extents(
                 let computed = raw_crc32c(seed, covered);
                 if stored != computed {
                     m.findings.push(
-                        Finding::new(
-                            Severity::Medium,
-                            "checksum_mismatch",
+                        Finding::new(Code::ChecksumMismatch,
                             format!(
                                 "inode {ino}: extent block {block} checksum is {stored:#010x}, computed {computed:#010x}"
                             ),
@@ -318,7 +320,7 @@ pub fn map_extents(
                 if len == 0 {
                     m.finding(
                         Severity::High,
-                        "bad_extent_tree",
+                        Code::BadExtentTree,
                         ino,
                         format!("inode {ino}: {where_} has a zero-length extent at logical block {logical}"),
                     );
@@ -337,18 +339,16 @@ pub fn map_extents(
                         let code = if start.saturating_add(len) > sb.blocks_count
                             || start < u64::from(sb.first_data_block)
                         {
-                            "out_of_range"
+                            Code::OutOfRange
                         } else {
-                            "bad_extent_tree"
+                            Code::BadExtentTree
                         };
                         m.findings.push(
-                            Finding::new(
-                                Severity::High,
-                                code,
+                            Finding::new(code,
                                 format!(
                                     "inode {ino}: the extent at logical block {logical} in {where_} {problem}; e2fsck skips it and the kernel refuses the node, so it claims nothing"
                                 ),
-                            )
+                            ).with_severity(Severity::High)
                             .with_inodes([ino])
                             .with_blocks([[start, len]]),
                         );
@@ -396,9 +396,7 @@ pub fn map_extents(
                 0,
             ) {
                 m.findings.push(
-                    Finding::new(
-                        Severity::High,
-                        "bad_extent_tree",
+                    Finding::new(Code::BadExtentTree,
                         format!(
                             "inode {ino}: the index entry for extent block {child} in {where_} {problem}; e2fsck skips that subtree, so it claims nothing"
                         ),
@@ -411,7 +409,7 @@ pub fn map_extents(
             if !visited.insert(child) {
                 m.finding(
                     Severity::High,
-                    "bad_extent_tree",
+                    Code::BadExtentTree,
                     ino,
                     format!("inode {ino}: extent block {child} is referenced twice in the tree (a loop or a shared node); walked once"),
                 );
@@ -473,7 +471,7 @@ pub fn map_indirect(
         if !visited.insert(block) {
             m.finding(
                 Severity::High,
-                "bad_block_map",
+                Code::BadBlockMap,
                 ino,
                 format!("inode {ino}: indirect block {block} is referenced twice; walked once"),
             );
@@ -485,7 +483,7 @@ pub fn map_indirect(
             Err(e) => {
                 m.finding(
                     Severity::High,
-                    "truncated_image",
+                    Code::TruncatedImage,
                     ino,
                     format!("inode {ino}: indirect block {block} cannot be read: {e}"),
                 );

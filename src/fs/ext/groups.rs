@@ -10,7 +10,8 @@ use crate::bytes::{hi_lo, le16, le32};
 use crate::fs::ext::csum::{crc16, raw_crc32c};
 use crate::fs::ext::superblock::{Superblock, incompat, ro_compat};
 use crate::image::View;
-use crate::model::{BlockNo, Finding, MetaRole, MetadataRegion, Severity, coalesce_runs};
+use crate::model::Code;
+use crate::model::{BlockNo, Finding, MetaRole, MetadataRegion, coalesce_runs};
 
 /// bg_flags: the inode bitmap and table are not initialised.
 pub const BG_INODE_UNINIT: u16 = 0x1;
@@ -103,9 +104,7 @@ pub fn read_descriptors(
     let desc_size = sb.desc_size as usize;
     let max_groups = max_groups(view, sb);
     if sb.group_count > max_groups {
-        findings.push(Finding::new(
-            Severity::High,
-            "bad_superblock",
+        findings.push(Finding::new(Code::BadSuperblock,
             format!(
                 "the superblock describes {} block groups ({} blocks of {} per group) but the volume's {} blocks hold at most {max_groups} inode tables of {} blocks; only the first {max_groups} groups are read",
                 sb.group_count,
@@ -122,9 +121,7 @@ pub fn read_descriptors(
         let raw = match view.read(at, desc_size) {
             Ok(raw) => raw,
             Err(e) => {
-                findings.push(Finding::new(
-                    Severity::High,
-                    "truncated_image",
+                findings.push(Finding::new(Code::TruncatedImage,
                     format!(
                         "group descriptor {group} of {} cannot be read ({e}); groups from {group} on are not scanned",
                         sb.group_count
@@ -144,9 +141,7 @@ pub fn read_descriptors(
         let checksum_ok = computed.is_none_or(|c| c == stored);
         if !checksum_ok {
             findings.push(
-                Finding::new(
-                    Severity::Medium,
-                    "checksum_mismatch",
+                Finding::new(Code::ChecksumMismatch,
                     format!(
                         "group descriptor {group} checksum is {stored:#06x}, computed {:#06x} (descriptor at byte {:#x}); its flags are not trusted",
                         computed.unwrap_or(0),
@@ -309,9 +304,7 @@ pub fn metadata_regions(
         ] {
             if !metadata_in_fs(sb, start, len) {
                 findings.push(
-                    Finding::new(
-                        Severity::High,
-                        "bad_group_descriptor",
+                    Finding::new(Code::BadGroupDescriptor,
                         format!(
                             "group {}: {} at block {start} (+{len}) lies outside the filesystem's blocks {}..{} (block {} holds the superblock)",
                             desc.group,
@@ -333,8 +326,7 @@ pub fn metadata_regions(
             push(&mut regions, sb.mmp_block, 1, MetaRole::Mmp, None);
         } else {
             findings.push(Finding::new(
-                Severity::High,
-                "out_of_range",
+                Code::OutOfRange,
                 format!(
                     "the MMP block {} is beyond the end of the filesystem ({} blocks)",
                     sb.mmp_block, sb.blocks_count
@@ -493,9 +485,7 @@ fn bitmap_checksum_mismatch(
         (stored & 0xFFFF, computed & 0xFFFF)
     };
     (stored != computed).then(|| {
-        Finding::new(
-            Severity::Medium,
-            "checksum_mismatch",
+        Finding::new(Code::ChecksumMismatch,
             format!(
                 "{kind} bitmap of group {group} (block {block}) checksum is {stored:#x}, computed {computed:#x}"
             ),

@@ -27,7 +27,10 @@ use crate::fs::ext::inode::flags;
 use crate::fs::ext::superblock::{self, Superblock, compat, incompat};
 use crate::fs::ext::{blockmap, data_role, read_raw_inode};
 use crate::image::{Overlay, View};
-use crate::model::{BlockNo, BlockRun, Finding, InodeNo, MetaRole, Severity};
+use crate::model::Code;
+use crate::model::{
+    BlockNo, BlockRun, Finding, MetaRole, Replay, ReplayedBlock, Severity, Transaction,
+};
 
 const JBD2_MAGIC: u32 = 0xC03B_3998;
 const DESCRIPTOR_BLOCK: u32 = 1;
@@ -59,60 +62,6 @@ const FLAG_LAST_TAG: u32 = 0x8;
 /// At most this many bytes of replayed blocks are held in memory; a journal
 /// that would replay more is reported and not replayed.
 const MAX_OVERLAY_BYTES: u64 = 512 << 20;
-
-/// One transaction found by the scan.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Transaction {
-    pub sequence: u32,
-    /// Journal block of its first descriptor (or revoke) block.
-    pub journal_block: u64,
-    /// Filesystem blocks it logs, in order.
-    pub tags: usize,
-    pub revokes: usize,
-    pub committed: bool,
-}
-
-/// A filesystem block that replay writes, and where from.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ReplayedBlock {
-    pub block: BlockNo,
-    /// Journal block (index in the journal) whose bytes replay writes there.
-    pub journal_block: u64,
-    pub sequence: u32,
-    /// What the block is, as far as the ext metadata says (refined by the
-    /// analysis with the replayed model's claimers).
-    pub what: String,
-    /// Inodes whose inode-table slot the replay changes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub inodes_changed: Vec<InodeNo>,
-}
-
-/// What the journal holds and what replaying it would write.
-#[derive(Debug, Clone)]
-pub struct Journal {
-    /// The superblock says the journal needs recovery (`needs_recovery`).
-    pub needs_recovery: bool,
-    pub first_sequence: u32,
-    pub transactions: Vec<Transaction>,
-    /// Blocks cancelled by revoke records (not replayed).
-    pub revoked_blocks: usize,
-    /// Why the scan ended where it did.
-    pub end: String,
-    /// The replayed blocks, by filesystem block.
-    pub replayed: Vec<ReplayedBlock>,
-    /// The replayed bytes, to read the volume through.
-    pub overlay: Overlay,
-    pub findings: Vec<Finding>,
-}
-
-impl Journal {
-    /// Whether the kernel will run recovery at mount: the flag is set and
-    /// the log holds a committed transaction (whose blocks may all be
-    /// revoked: then recovery writes nothing but its own bookkeeping).
-    pub fn pending(&self) -> bool {
-        self.needs_recovery && self.transactions.iter().any(|t| t.committed)
-    }
-}
 
 /// The journal's geometry and features (journal_superblock_t).
 struct JournalSb {
@@ -208,7 +157,7 @@ struct Tag {
 /// The journal of the ext filesystem on `view`, walked and replayed, when
 /// the superblock says it needs recovery (`needs_recovery`); None otherwise,
 /// at the cost of reading the superblock.
-pub fn read(view: &View<'_>) -> Option<Journal> {
+pub fn read(view: &View<'_>) -> Option<Replay> {
     let raw_sb = view
         .read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)
         .ok()?;
@@ -217,7 +166,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
     if !needs_recovery {
         return None;
     }
-    let mut journal = Journal {
+    let mut journal = Replay {
         needs_recovery,
         first_sequence: 0,
         transactions: Vec::new(),
@@ -227,14 +176,16 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         overlay: Overlay::new(u64::from(sb.block_size)),
         findings: Vec::new(),
     };
-    let problem = |journal: &mut Journal, severity: Severity, code: &'static str, what: String| {
-        journal.findings.push(Finding::new(severity, code, what));
+    let problem = |journal: &mut Replay, severity: Severity, code: Code, what: String| {
+        journal
+            .findings
+            .push(Finding::new(code, what).with_severity(severity));
     };
     if !sb.has_compat(compat::HAS_JOURNAL) {
         problem(
             &mut journal,
             Severity::High,
-            "journal_inconsistent",
+            Code::JournalInconsistent,
             "the superblock says the journal needs recovery, but the filesystem has no journal (has_journal is not set)".into(),
         );
         return Some(journal);
@@ -244,7 +195,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
             problem(
                 &mut journal,
                 Severity::High,
-                "journal_external",
+                Code::JournalExternal,
                 "the filesystem needs recovery from an external journal device, which is not in this image: what the kernel will replay cannot be seen".into(),
             );
         }
@@ -255,7 +206,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         problem(
             &mut journal,
             Severity::High,
-            "bad_journal",
+            Code::BadJournal,
             format!("the journal inode {} cannot be read", sb.journal_inum),
         );
         return Some(journal);
@@ -292,7 +243,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         problem(
             &mut journal,
             Severity::High,
-            "bad_journal",
+            Code::BadJournal,
             "the journal superblock (journal block 0) cannot be read".into(),
         );
         return Some(journal);
@@ -302,7 +253,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         problem(
             &mut journal,
             Severity::High,
-            "bad_journal",
+            Code::BadJournal,
             "the journal superblock has no JBD2 magic: the kernel refuses to mount a filesystem whose journal it cannot load".into(),
         );
         return Some(journal);
@@ -328,7 +279,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         problem(
             &mut journal,
             Severity::High,
-            "bad_journal",
+            Code::BadJournal,
             format!(
                 "the journal superblock is inconsistent (block size {}, s_first {}, s_maxlen {}, {} blocks mapped): recovery would fail",
                 jsb.block_size, jsb.first, jsb.maxlen, mapped_blocks
@@ -347,7 +298,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
             problem(
                 &mut journal,
                 Severity::High,
-                "checksum_mismatch",
+                Code::ChecksumMismatch,
                 format!(
                     "the journal superblock checksum is {stored:#010x}, computed {computed:#010x}: the kernel refuses to load this journal"
                 ),
@@ -359,7 +310,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         problem(
             &mut journal,
             Severity::Medium,
-            "unknown_feature",
+            Code::UnknownFeature,
             format!(
                 "the journal sets incompatible feature bits this tool does not know: {unknown:#x}"
             ),
@@ -371,7 +322,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
             problem(
                 &mut journal,
                 Severity::Low,
-                "journal_inconsistent",
+                Code::JournalInconsistent,
                 "the superblock says the journal needs recovery, but the journal is empty (s_start 0)".into(),
             );
         }
@@ -484,9 +435,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         }
     };
     if let Some(sequence) = bad_commit {
-        journal.findings.push(Finding::new(
-            Severity::Medium,
-            "checksum_mismatch",
+        journal.findings.push(Finding::new(Code::ChecksumMismatch,
             format!(
                 "the commit block of journal transaction {sequence} fails its checksum: recovery ends the log there, so transaction {sequence} and any after it are not replayed"
             ),
@@ -496,9 +445,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         }
     }
     if let Some(uncommitted) = open.take() {
-        journal.findings.push(Finding::new(
-            Severity::Info,
-            "journal_uncommitted",
+        journal.findings.push(Finding::new(Code::JournalUncommitted,
             format!(
                 "transaction {} ({} blocks logged from journal block {}) has no commit block: it is not replayed, as the kernel would not",
                 uncommitted.sequence, uncommitted.tags, uncommitted.journal_block
@@ -560,7 +507,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
             problem(
                 &mut journal,
                 Severity::High,
-                "journal_too_large",
+                Code::JournalTooLarge,
                 format!(
                     "replay would write more than {} MiB: the replayed view is cut there",
                     MAX_OVERLAY_BYTES >> 20
@@ -589,7 +536,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         problem(
             &mut journal,
             Severity::High,
-            "checksum_mismatch",
+            Code::ChecksumMismatch,
             format!(
                 "{} logged blocks fail their journal checksum and are skipped by recovery, which then reports an error: {}",
                 bad_data.len(),
@@ -601,7 +548,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         problem(
             &mut journal,
             Severity::High,
-            "journal_replays_onto_journal",
+            Code::JournalReplaysOntoJournal,
             format!(
                 "replay writes {} blocks of the journal itself ({}): a journal that rewrites its own log is forged or corrupt",
                 onto_journal.len(),
@@ -618,7 +565,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         problem(
             &mut journal,
             Severity::High,
-            "out_of_range",
+            Code::OutOfRange,
             format!(
                 "the journal logs {} blocks past the end of the filesystem ({} blocks), e.g. block {}: recovery writes outside the filesystem",
                 outside.len(),
@@ -634,7 +581,7 @@ pub fn read(view: &View<'_>) -> Option<Journal> {
         problem(
             &mut journal,
             Severity::Info,
-            "journal_features",
+            Code::JournalFeatures,
             "the journal uses v1 commit checksums or fast commits, which this tool does not verify or replay".into(),
         );
     }

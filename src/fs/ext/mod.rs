@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use crate::bytes::le32;
 use crate::fs::{Detail, Progress};
 use crate::image::{ReadError, View};
+use crate::model::Code;
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo,
     MetaRole, NO_NAME, NameId, Names, Omitted, Release, Role, RunList, RunSpan, Severity, Units,
@@ -180,8 +181,7 @@ fn superblock_in_use(
         return Err(primary);
     };
     let finding = Finding::new(
-        Severity::High,
-        "primary_superblock_unusable",
+        Code::PrimarySuperblockUnusable,
         format!(
             "the primary superblock (byte 1024) is unusable ({primary}); scanned through the backup in group {} at block {block}, with its group's copy of the descriptors, as e2fsck does (\"trying backup blocks\", e2fsck -b {block}); the kernel mounts it only with -o sb={}",
             sb.backup_group,
@@ -334,8 +334,7 @@ pub fn parse(
     let (features, unknown) = sb.feature_names();
     if !unknown.is_empty() {
         findings.push(Finding::new(
-            Severity::Medium,
-            "unknown_feature",
+            Code::UnknownFeature,
             format!(
                 "the superblock sets feature bits this tool does not know: {}",
                 unknown.join(", ")
@@ -344,9 +343,7 @@ pub fn parse(
     }
     let shared_blocks = sb.has_ro_compat(ro_compat::SHARED_BLOCKS);
     if shared_blocks {
-        findings.push(Finding::new(
-            Severity::Medium,
-            "shared_blocks_feature",
+        findings.push(Finding::new(Code::SharedBlocksFeature,
             "the shared_blocks feature is set: e2fsck skips duplicate-block detection entirely on this filesystem, so `e2fsck -fn` passing says nothing about cross-links; every cross-link below was found anyway".to_string(),
         ));
     }
@@ -579,8 +576,7 @@ fn superblock_findings(view: &View<'_>, sb: &Superblock, findings: &mut Vec<Find
     if sb.metadata_csum() && sb.checksum != sb.computed_checksum {
         findings.push(
             Finding::new(
-                Severity::Medium,
-                "checksum_mismatch",
+                Code::ChecksumMismatch,
                 format!(
                     "superblock checksum is {:#010x}, computed {:#010x}",
                     sb.checksum, sb.computed_checksum
@@ -591,9 +587,7 @@ fn superblock_findings(view: &View<'_>, sb: &Superblock, findings: &mut Vec<Find
     }
     let needed = sb.blocks_count.saturating_mul(u64::from(sb.block_size));
     if needed > view.len() {
-        findings.push(Finding::new(
-            Severity::High,
-            "truncated_image",
+        findings.push(Finding::new(Code::TruncatedImage,
             format!(
                 "the filesystem claims {} blocks ({needed} bytes) but the volume holds {} bytes: it is scanned as far as it goes",
                 sb.blocks_count,
@@ -605,19 +599,19 @@ fn superblock_findings(view: &View<'_>, sb: &Superblock, findings: &mut Vec<Find
         .group_count
         .saturating_mul(u64::from(sb.inodes_per_group));
     if expected_inodes != u64::from(sb.inodes_count) {
-        findings.push(Finding::new(
-            Severity::Medium,
-            "bad_superblock",
-            format!(
-                "s_inodes_count is {} but {} groups of {} inodes make {expected_inodes}",
-                sb.inodes_count, sb.group_count, sb.inodes_per_group
-            ),
-        ));
+        findings.push(
+            Finding::new(
+                Code::BadSuperblock,
+                format!(
+                    "s_inodes_count is {} but {} groups of {} inodes make {expected_inodes}",
+                    sb.inodes_count, sb.group_count, sb.inodes_per_group
+                ),
+            )
+            .with_severity(Severity::Medium),
+        );
     }
     if sb.cluster_ratio > 1 {
-        findings.push(Finding::new(
-            Severity::Info,
-            "bigalloc",
+        findings.push(Finding::new(Code::Bigalloc,
             format!(
                 "bigalloc: blocks are allocated in clusters of {} blocks; sharing is checked per block and per cluster (a cluster has one owner); leaked blocks are not counted",
                 sb.cluster_ratio
@@ -625,9 +619,7 @@ fn superblock_findings(view: &View<'_>, sb: &Superblock, findings: &mut Vec<Find
         ));
     }
     if sb.has_incompat(incompat::RECOVER) {
-        findings.push(Finding::new(
-            Severity::High,
-            "needs_recovery",
+        findings.push(Finding::new(Code::NeedsRecovery,
             "the journal needs recovery: the kernel will replay it at mount and may change what is shown here".to_string(),
         ));
     }
@@ -804,8 +796,7 @@ fn scan_slots(
                     || view.read(at.saturating_sub(isz), isz as usize).is_ok();
                 if cut_here {
                     findings.push(Finding::new(
-                        Severity::High,
-                        "truncated_image",
+                        Code::TruncatedImage,
                         format!(
                             "group {}: the inode table is cut short at inode {ino} ({e})",
                             desc.group
@@ -848,9 +839,7 @@ fn scan_slots(
             };
             let why = hidden.reason();
             findings.push(
-                Finding::new(
-                    Severity::High,
-                    "hidden_inode",
+                Finding::new(Code::HiddenInode,
                     format!(
                         "inode {ino} is live ({} links) but {why}: e2fsck and the kernel's inode scan skip it, yet a directory entry can still reach it",
                         ri.links
@@ -864,9 +853,7 @@ fn scan_slots(
         };
         if ino >= u64::from(sb.first_ino) && !in_bitmap && !hidden_slot {
             findings.push(
-                Finding::new(
-                    Severity::Medium,
-                    "inode_bitmap_mismatch",
+                Finding::new(Code::InodeBitmapMismatch,
                     format!(
                         "inode {ino} is live ({} links) but free in the inode bitmap: the next inode allocation can reuse it",
                         ri.links
@@ -878,8 +865,7 @@ fn scan_slots(
         if let Some((stored, computed)) = ri.checksum_mismatch(sb) {
             findings.push(
                 Finding::new(
-                    Severity::Medium,
-                    "checksum_mismatch",
+                    Code::ChecksumMismatch,
                     format!("inode {ino} checksum is {stored:#x}, computed {computed:#x}"),
                 )
                 .with_inodes([ino]),
@@ -1067,9 +1053,7 @@ fn map_inode(
         // (resize.c `verify_reserved_gdb`). A garbage resize inode is one
         // finding, not a cross-link per pointer.
         findings.push(
-            Finding::new(
-                Severity::Medium,
-                "resize_inode_invalid",
+            Finding::new(Code::ResizeInodeInvalid,
                 format!(
                     "the resize inode (7) {problem}: e2fsck offers to recreate it and the kernel's online resize refuses it; only its double indirect block is counted as a claim"
                 ),
@@ -1262,9 +1246,7 @@ fn fast_symlink(sb: &Superblock, ri: &RawInode<'_>, findings: &mut Vec<Finding>)
     };
     if kernel != by_size {
         findings.push(
-            Finding::new(
-                Severity::High,
-                "ambiguous_symlink",
+            Finding::new(Code::AmbiguousSymlink,
                 format!(
                     "symlink inode {} (size {}, {} sectors) is read as {} by the kernel but as {} by e2fsprogs",
                     ri.ino,
@@ -1307,9 +1289,7 @@ fn xattr_sharing(
                 format!("says it spans {blocks} blocks (h_blocks), not 1")
             };
             findings.push(
-                Finding::new(
-                    Severity::Medium,
-                    "bad_xattr_block",
+                Finding::new(Code::BadXattrBlock,
                     format!(
                         "xattr block {block} (referenced by {} inode(s)) {what}: the kernel refuses it (ext4_xattr_check_block), so it is not counted as their claim",
                         inos.len()
@@ -1323,8 +1303,7 @@ fn xattr_sharing(
         if u64::from(refcount) != inos.len() as u64 {
             findings.push(
                 Finding::new(
-                    Severity::Low,
-                    "xattr_refcount_mismatch",
+                    Code::XattrRefcountMismatch,
                     format!(
                         "xattr block {block} has h_refcount {refcount} but {} inode(s) refer to it",
                         inos.len()
@@ -1475,8 +1454,7 @@ fn name_inodes(
             }
         }
         _ => findings.push(Finding::new(
-            Severity::High,
-            "no_root_directory",
+            Code::NoRootDirectory,
             "inode 2 is not an in-use directory: no names can be resolved",
         )),
     }
@@ -1493,9 +1471,7 @@ fn name_inodes(
         let (blocks, capped) = directory_blocks(sb, view, arena, dir, &mut parses);
         if capped {
             findings.push(
-                Finding::new(
-                    Severity::High,
-                    "bad_directory",
+                Finding::new(Code::BadDirectory,
                     format!(
                         "directory {} (inode {dir_ino}) maps more than {MAX_BLOCKS_PER_DIR} blocks below its i_size ({} bytes); only the first {MAX_BLOCKS_PER_DIR} are read",
                         names.path(dir_name),
@@ -1539,8 +1515,7 @@ fn name_inodes(
                 let place = physical.map_or("inline data".to_string(), |b| format!("block {b}"));
                 findings.push(
                     Finding::new(
-                        Severity::Medium,
-                        "bad_directory_entry",
+                        Code::BadDirectoryEntry,
                         format!(
                             "directory {} (inode {dir_ino}), {place}, byte {}: {}",
                             names.path(dir_name),
@@ -1589,9 +1564,7 @@ fn name_inodes(
                 let name = name_from_bytes(e.name);
                 if live.is_none() {
                     findings.push(
-                        Finding::new(
-                            Severity::Medium,
-                            "bad_directory_entry",
+                        Finding::new(Code::BadDirectoryEntry,
                             format!(
                                 "{}/{name}: the entry points at inode {child}, which is not in use{}",
                                 names.path(dir_name).trim_end_matches('/'),
@@ -1613,9 +1586,7 @@ fn name_inodes(
         }
         if problems > MAX_PROBLEMS_PER_DIR {
             findings.push(
-                Finding::new(
-                    Severity::Medium,
-                    "bad_directory_entry",
+                Finding::new(Code::BadDirectoryEntry,
                     format!(
                         "directory {} (inode {dir_ino}): {} more blocks with structural problems not listed",
                         names.path(dir_name),
@@ -1651,8 +1622,7 @@ fn name_inodes(
     for (ino, extra) in extra_names {
         findings.push(
             Finding::new(
-                Severity::Info,
-                "many_names",
+                Code::ManyNames,
                 format!("inode {ino} has {extra} more names than the {MAX_NAMES_PER_INODE} listed"),
             )
             .with_inodes([ino]),
@@ -1693,8 +1663,7 @@ fn name_inodes(
         if !special {
             findings.push(
                 Finding::new(
-                    Severity::Medium,
-                    "unreachable_inode",
+                    Code::UnreachableInode,
                     format!(
                         "inode {} ({:?}, {} bytes, {} links) is in use but no directory names it",
                         node.ino, node.file_type, node.size, node.links

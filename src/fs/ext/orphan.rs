@@ -21,6 +21,7 @@ use crate::fs::ext::inode::I_BLOCK_LEN;
 use crate::fs::ext::read_raw_inode;
 use crate::fs::ext::superblock::{Superblock, compat};
 use crate::image::View;
+use crate::model::Code;
 use crate::model::{BlockRun, FileType, Finding, InodeNo, Release, Role, Severity};
 
 /// `struct ext4_orphan_block_tail`: ob_magic, then ob_checksum, at a block's end.
@@ -65,9 +66,7 @@ pub fn read(
     let first_ino = u64::from(sb.first_ino);
     let bad = |findings: &mut Vec<Finding>, ino: InodeNo, why: String| {
         findings.push(
-            Finding::new(
-                Severity::High,
-                "bad_orphan_list",
+            Finding::new(Code::BadOrphanList,
                 format!(
                     "the orphan list {why}: the kernel stops its orphan cleanup there (ext4_orphan_get: \"bad orphan inode\") and e2fsck reports the list as corrupt"
                 ),
@@ -168,9 +167,7 @@ pub fn read(
         }
     }
     if !list.release.is_empty() && sb.state & STATE_ERROR_FS != 0 {
-        findings.push(Finding::new(
-            Severity::Medium,
-            "orphan_cleanup_pending",
+        findings.push(Finding::new(Code::OrphanCleanupPending,
             format!(
                 "the errors flag is set (s_state {:#x}): the kernel skips orphan cleanup and a read-write mount drops the list; e2fsck then frees these inodes as deleted, with the same effect",
                 sb.state
@@ -231,13 +228,11 @@ fn orphan_file_entries(
     if !without_tail.is_empty() {
         let count: u64 = without_tail.iter().map(|r| r[1]).sum();
         findings.push(
-            Finding::new(
-                Severity::Medium,
-                "bad_orphan_list",
+            Finding::new(Code::BadOrphanList,
                 format!(
                     "{count} block(s) of the orphan file (inode {ino}) have no ext4_orphan_block_tail magic: the kernel refuses the orphan file at mount, and their slots are not read"
                 ),
-            )
+            ).with_severity(Severity::Medium)
             .with_inodes([ino])
             .with_blocks(without_tail),
         );

@@ -24,6 +24,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use crate::bytes::le32;
 use crate::fs::Progress;
 use crate::image::{ReadError, View};
+use crate::model::Code;
 use crate::model::{
     BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole, MetadataRegion,
     NO_NAME, NameId, Names, Role, RunSpan, Severity, Units, coalesce_runs,
@@ -67,9 +68,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
     let mut findings = Vec::new();
     let needed = bpb.total_sectors.saturating_mul(ss);
     if needed > view.len() {
-        findings.push(Finding::new(
-            Severity::High,
-            "truncated_image",
+        findings.push(Finding::new(Code::TruncatedImage,
             format!(
                 "the FAT volume claims {} sectors ({needed} bytes) but the volume holds {} bytes: it is scanned as far as it goes",
                 bpb.total_sectors,
@@ -78,9 +77,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
         ));
     }
     if bpb.kind != bpb.spec_kind {
-        findings.push(Finding::new(
-            Severity::Medium,
-            "fat_type_ambiguous",
+        findings.push(Finding::new(Code::FatTypeAmbiguous,
             format!(
                 "{} clusters make this {} by the specification's rule, but Linux and dosfstools read it as {} (FATSz16 is {}): tools that follow the specification (The Sleuth Kit among them) read a different filesystem than the kernel mounts; it is read here as Linux does",
                 bpb.clusters,
@@ -118,8 +115,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
     };
     if fat_bytes.is_empty() {
         findings.push(Finding::new(
-            Severity::High,
-            "truncated_image",
+            Code::TruncatedImage,
             "no copy of the FAT lies inside the image: no cluster chain can be followed",
         ));
     }
@@ -269,11 +265,13 @@ fn compare_copies(
             continue;
         }
         let Some(copy) = copy else {
-            findings.push(Finding::new(
-                Severity::Medium,
-                "truncated_image",
-                format!("FAT #{} lies past the end of the image", i + 1),
-            ));
+            findings.push(
+                Finding::new(
+                    Code::TruncatedImage,
+                    format!("FAT #{} lies past the end of the image", i + 1),
+                )
+                .with_severity(Severity::Medium),
+            );
             continue;
         };
         let other = Fat {
@@ -297,9 +295,7 @@ fn compare_copies(
                 "the copies should be identical: Linux reads FAT #1, a repair tool may take another copy, and the files each sees differ",
             ),
         };
-        findings.push(Finding::new(
-            severity,
-            "fat_mismatch",
+        findings.push(Finding::new(Code::FatMismatch,
             format!(
                 "FAT #{} differs from FAT #{} (followed here) in the entries of {} cluster(s): {}{}; {why}",
                 i + 1,
@@ -308,7 +304,7 @@ fn compare_copies(
                 listed.join(", "),
                 if differing.len() > 8 { ", …" } else { "" }
             ),
-        ));
+        ).with_severity(severity));
     }
 }
 
@@ -321,8 +317,7 @@ fn check_fsinfo(view: &View<'_>, bpb: &Bpb, free: u64, findings: &mut Vec<Findin
     let at = u64::from(bpb.fsinfo_sector);
     if at == 0 || at >= bpb.reserved_sectors {
         findings.push(Finding::new(
-            Severity::Low,
-            "bad_fsinfo",
+            Code::BadFsinfo,
             format!(
                 "BPB_FSInfo is {at}: the FSInfo sector must lie in the reserved sectors (1–{})",
                 bpb.reserved_sectors.saturating_sub(1)
@@ -336,9 +331,7 @@ fn check_fsinfo(view: &View<'_>, bpb: &Bpb, free: u64, findings: &mut Vec<Findin
     let signatures = (le32(sector, 0), le32(sector, 484), le32(sector, 508));
     if signatures != (0x4161_5252, 0x6141_7272, 0xAA55_0000) {
         findings.push(
-            Finding::new(
-                Severity::Low,
-                "bad_fsinfo",
+            Finding::new(Code::BadFsinfo,
                 format!(
                     "the FSInfo sector ({at}) has signatures {:#010x} {:#010x} {:#010x}, not 0x41615252 0x61417272 0xaa550000: drivers ignore its hints",
                     signatures.0, signatures.1, signatures.2
@@ -351,9 +344,7 @@ fn check_fsinfo(view: &View<'_>, bpb: &Bpb, free: u64, findings: &mut Vec<Findin
     let stored = le32(sector, 488);
     if stored != u32::MAX && u64::from(stored) != free {
         findings.push(
-            Finding::new(
-                Severity::Low,
-                "fsinfo_mismatch",
+            Finding::new(Code::FsinfoMismatch,
                 format!(
                     "FSInfo says {stored} clusters are free but the FAT has {free} free: a driver that trusts the hint misjudges the space left (fsck.fat corrects it)"
                 ),
@@ -387,8 +378,7 @@ fn allocation(bpb: &Bpb, fat: &Fat<'_>, findings: &mut Vec<Finding>) -> (Vec<(u6
     }
     if bad > 0 {
         findings.push(Finding::new(
-            Severity::Info,
-            "bad_clusters",
+            Code::BadClusters,
             format!(
                 "the FAT marks {bad} cluster(s) bad: they hold no file, but data can hide there"
             ),
@@ -458,14 +448,12 @@ impl<'v, 'b> Walk<'v, 'b> {
         let (root_sectors, root_runs) = if self.bpb.kind == FatKind::Fat32 {
             let root = self.bpb.root_cluster;
             if root < 2 || u64::from(root) > self.bpb.max_cluster() {
-                self.findings.push(Finding::new(
-                    Severity::High,
-                    "bad_directory_entry",
+                self.findings.push(Finding::new(Code::BadDirectoryEntry,
                     format!(
                         "the FAT32 root directory starts at cluster {root} (BPB_RootClus), which is not a data cluster (2–{}): no file can be reached",
                         self.bpb.max_cluster()
                     ),
-                ));
+                ).with_severity(Severity::High));
                 (Vec::new(), Vec::new())
             } else {
                 self.dirs_seen.insert(root);
@@ -550,9 +538,7 @@ impl<'v, 'b> Walk<'v, 'b> {
                     return;
                 }
                 self.budget_reported = true;
-                self.findings.push(Finding::new(
-                    Severity::High,
-                    "walk_budget_exceeded",
+                self.findings.push(Finding::new(Code::WalkBudgetExceeded,
                     format!(
                         "the cluster chains of this volume take more than four steps per cluster to walk (chains that merge over and over): the walk stopped at {}; files after it may be missing claims",
                         path
@@ -562,8 +548,7 @@ impl<'v, 'b> Walk<'v, 'b> {
             }
         };
         self.findings.push(Finding::new(
-            Severity::High,
-            "bad_cluster_chain",
+            Code::BadClusterChain,
             format!("the cluster chain of {path} {what}"),
         ));
     }
@@ -614,9 +599,7 @@ impl<'v, 'b> Walk<'v, 'b> {
                 if self.dir_budget == 0 {
                     if !self.budget_reported {
                         self.budget_reported = true;
-                        self.findings.push(Finding::new(
-                            Severity::High,
-                            "walk_budget_exceeded",
+                        self.findings.push(Finding::new(Code::WalkBudgetExceeded,
                             format!(
                                 "directories of this volume take more than four reads per sector (directories that share clusters): the walk stopped in {dir_path}"
                             ),
@@ -631,9 +614,7 @@ impl<'v, 'b> Walk<'v, 'b> {
                     .is_err()
                 {
                     self.findings.push(
-                        Finding::new(
-                            Severity::High,
-                            "truncated_image",
+                        Finding::new(Code::TruncatedImage,
                             format!("directory {dir_path}: sector {sector} lies past the end of the image"),
                         )
                         .with_inodes([dir.ino]),
@@ -652,8 +633,7 @@ impl<'v, 'b> Walk<'v, 'b> {
                         if problems <= MAX_PROBLEMS_PER_DIR {
                             self.findings.push(
                                 Finding::new(
-                                    Severity::Medium,
-                                    "bad_directory_entry",
+                                    Code::BadDirectoryEntry,
                                     format!(
                                         "directory {dir_path}, sector {sector}, entry {k}: {p}"
                                     ),
@@ -679,8 +659,7 @@ impl<'v, 'b> Walk<'v, 'b> {
         if problems > MAX_PROBLEMS_PER_DIR {
             self.findings.push(
                 Finding::new(
-                    Severity::Medium,
-                    "bad_directory_entry",
+                    Code::BadDirectoryEntry,
                     format!(
                         "directory {dir_path}: {} more problems not listed",
                         problems - MAX_PROBLEMS_PER_DIR
@@ -724,8 +703,7 @@ impl<'v, 'b> Walk<'v, 'b> {
             if e.is_dir() || e.size > 0 {
                 self.findings.push(
                     Finding::new(
-                        Severity::Medium,
-                        "bad_directory_entry",
+                        Code::BadDirectoryEntry,
                         format!(
                             "{path}: {} but its first cluster is 0 (no clusters)",
                             if e.is_dir() {
@@ -741,14 +719,12 @@ impl<'v, 'b> Walk<'v, 'b> {
             None
         } else if start == 1 || u64::from(start) > max {
             self.findings.push(
-                Finding::new(
-                    Severity::High,
-                    "bad_directory_entry",
+                Finding::new(Code::BadDirectoryEntry,
                     format!(
                         "{path}: the first cluster is {start}, which is not a data cluster (2–{max}): a driver that follows it reads {}",
                         if start == 1 { "the FAT's reserved entry" } else { "past the end of the volume" }
                     ),
-                )
+                ).with_severity(Severity::High)
                 .with_inodes([ino]),
             );
             None
@@ -765,9 +741,7 @@ impl<'v, 'b> Walk<'v, 'b> {
             }
             let expected = u64::from(e.size).div_ceil(self.bpb.cluster_bytes());
             (c.length != expected).then(|| {
-                Finding::new(
-                    Severity::Medium,
-                    "size_mismatch",
+                Finding::new(Code::SizeMismatch,
                     format!(
                         "{path} is {} bytes ({expected} cluster(s)) but its chain holds {} cluster(s): {}",
                         e.size,
@@ -805,9 +779,7 @@ impl<'v, 'b> Walk<'v, 'b> {
         }
         if !self.dirs_seen.insert(start) {
             self.findings.push(
-                Finding::new(
-                    Severity::High,
-                    "bad_directory",
+                Finding::new(Code::BadDirectory,
                     format!(
                         "{path} (in {dir_path}) starts at cluster {start}, which another directory already uses: a directory loop or two directories sharing entries; it is read once"
                     ),

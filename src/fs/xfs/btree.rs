@@ -9,7 +9,8 @@
 use std::collections::HashSet;
 
 use crate::image::View;
-use crate::model::{Finding, Severity};
+use crate::model::Code;
+use crate::model::Finding;
 
 use super::sb::{Geo, MAX_LEVELS, crc_ok};
 use crate::bytes::{be16, be32, be64};
@@ -99,8 +100,7 @@ pub(super) fn walk(
     let budget = geo.ag_len(agno);
     let problem = |findings: &mut Vec<Finding>, agbno: u32, linear: Option<u64>, why: String| {
         let mut f = Finding::new(
-            Severity::High,
-            "bad_btree_block",
+            Code::BadBtreeBlock,
             format!("AG {agno} {} block {agbno}: {why}", kind.name),
         );
         if let Some(b) = linear {
@@ -178,9 +178,7 @@ pub(super) fn walk(
             let (ok, stored, computed) = crc_ok(block, 52);
             if !ok {
                 findings.push(
-                    Finding::new(
-                        Severity::Medium,
-                        "checksum_mismatch",
+                    Finding::new(Code::ChecksumMismatch,
                         format!(
                             "AG {agno} {} block {agbno}: crc32c is {stored:#010x}, computed {computed:#010x}",
                             kind.name

@@ -48,6 +48,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::fs::Progress;
 use crate::image::{ReadError, View};
+use crate::model::Code;
 use crate::model::{
     BlockRun, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo, MetaRole,
     MetadataRegion, NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes,
@@ -149,9 +150,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
     let geo = sb::superblock(view, &mut findings)?;
     let image_blocks = view.len() / geo.bs;
     if geo.dblocks > image_blocks {
-        findings.push(Finding::new(
-            Severity::High,
-            "truncated_image",
+        findings.push(Finding::new(Code::TruncatedImage,
             format!(
                 "the superblock counts {} blocks but the image holds {image_blocks}: it is scanned as far as it goes",
                 geo.dblocks
@@ -189,9 +188,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
                     _ if !whole => {}
                     log::State::Clean => {}
                     log::State::Dirty { sector, cycle, ops } => findings.push(
-                        Finding::new(
-                            Severity::Medium,
-                            "dirty_log",
+                        Finding::new(Code::DirtyLog,
                             format!(
                                 "the log's newest record (cycle {cycle}, log sector {sector}, {ops} operations) is not an unmount record: the filesystem was not unmounted cleanly, and mounting it replays transactions this scan does not model (the metadata on disk may change)"
                             ),
@@ -199,18 +196,15 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
                         .with_blocks([[start.saturating_add(sector * 512 / geo.bs), 1]]),
                     ),
                     log::State::Empty => findings.push(
-                        Finding::new(
-                            Severity::Low,
-                            "dirty_log",
+                        Finding::new(Code::DirtyLog,
                             "the internal log holds no record header (zeroed, e.g. by xfs_repair -L, or overwritten)",
-                        )
+                        ).with_severity(Severity::Low)
                         .with_blocks([[start, geo.logblocks]]),
                     ),
                 }
             }
             None => findings.push(Finding::new(
-                Severity::High,
-                "bad_superblock",
+                Code::BadSuperblock,
                 format!(
                     "the internal log starts at fsblock {}, outside every AG",
                     geo.logstart
@@ -219,9 +213,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
         }
     }
     if geo.logstart == 0 {
-        findings.push(Finding::new(
-            Severity::Info,
-            "external_log",
+        findings.push(Finding::new(Code::ExternalLog,
             format!(
                 "the log is on an external device (sb_logstart 0, mkfs.xfs -l logdev=…): {} blocks of {} bytes that are not in this image, so whether it holds transactions the kernel replays at mount cannot be seen; mounting needs -o logdev= and checking xfs_repair -n -l with that device",
                 geo.logblocks, geo.bs
@@ -229,9 +221,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
         ));
     }
     if geo.rblocks > 0 {
-        findings.push(Finding::new(
-            Severity::Info,
-            "realtime_device",
+        findings.push(Finding::new(Code::RealtimeDevice,
             format!(
                 "the filesystem has a realtime device of {} blocks (not in this image): realtime files' data is not mapped",
                 geo.rblocks
@@ -251,8 +241,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
         if let Err(why) = m.add(view, &geo, ino, None, &mut findings) {
             findings.push(
                 Finding::new(
-                    Severity::High,
-                    "bad_inode",
+                    Code::BadInode,
                     format!("the inobt says inode {ino} is in use, but {why}"),
                 )
                 .with_inodes([ino]),
@@ -402,8 +391,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                     push_capped(
                         &mut bad_records,
                         Finding::new(
-                            Severity::High,
-                            "bad_btree_record",
+                            Code::BadBtreeRecord,
                             format!(
                                 "AG {agno} bnobt: free extent {s}+{l} runs past the AG ({ag_len} blocks)"
                             ),
@@ -444,9 +432,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            findings.push(Finding::new(
-                Severity::High,
-                "free_space_trees_disagree",
+            findings.push(Finding::new(Code::FreeSpaceTreesDisagree,
                 format!(
                     "AG {agno}: the bnobt lists {} free extents, the cntbt {} (only in the bnobt: [{}]; only in the cntbt: [{}]): one of them was forged or damaged, and the allocator trusts both",
                     by_bno.len(),
@@ -499,8 +485,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                     push_capped(
                         &mut bad_records,
                         Finding::new(
-                            Severity::High,
-                            "bad_btree_record",
+                            Code::BadBtreeRecord,
                             format!(
                                 "AG {agno} inobt: inode chunk at AG inode {startino} lies outside the AG or off its alignment"
                             ),
@@ -512,8 +497,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                     push_capped(
                         &mut bad_records,
                         Finding::new(
-                            Severity::High,
-                            "bad_btree_record",
+                            Code::BadBtreeRecord,
                             format!(
                                 "AG {agno} inobt: the chunk at AG inode {startino} is listed twice"
                             ),
@@ -604,16 +588,13 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
                     push_capped(
                         &mut bad_records,
                         Finding::new(
-                            Severity::High,
-                            "bad_btree_record",
+                            Code::BadBtreeRecord,
                             format!("AG {agno} refcountbt: record {s}+{l} runs past the AG"),
                         ),
                     );
                 } else if raw & 0x8000_0000 != 0 {
                     push_capped(&mut bad_records,
-                    Finding::new(
-                        Severity::Info,
-                        "cow_staging",
+                    Finding::new(Code::CowStaging,
                         format!(
                             "AG {agno} blocks {s}–{}: a copy-on-write staging extent (the filesystem was not unmounted cleanly; mount frees it)",
                             s.saturating_add(l).saturating_sub(1)
@@ -665,8 +646,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             g.owned.push((reflink::OWN_AG, linear(u64::from(b)), 1));
         } else {
             findings.push(Finding::new(
-                Severity::High,
-                "bad_ag_header",
+                Code::BadAgHeader,
                 format!("AG {agno}: the AGFL lists block {b}, outside the AG"),
             ));
         }
@@ -702,8 +682,7 @@ impl Modelled {
         if let Some((stored, computed)) = d.bad_crc {
             findings.push(
                 Finding::new(
-                    Severity::Medium,
-                    "checksum_mismatch",
+                    Code::ChecksumMismatch,
                     format!("inode {ino}: crc32c is {stored:#010x}, computed {computed:#010x}"),
                 )
                 .with_inodes([ino]),
@@ -840,8 +819,7 @@ fn model_runs(
     if !problems.is_empty() {
         findings.push(
             Finding::new(
-                Severity::High,
-                "bad_inode",
+                Code::BadInode,
                 format!("inode {ino}: {}", problems.join("; ")),
             )
             .with_inodes([ino]),
@@ -869,8 +847,7 @@ fn names(
             .is_some_and(|(n, _)| n.file_type == FileType::Directory)
     }) else {
         findings.push(Finding::new(
-            Severity::High,
-            "no_root_directory",
+            Code::NoRootDirectory,
             format!(
                 "the root inode {} is not an in-use directory: no names can be resolved",
                 geo.rootino
@@ -903,8 +880,7 @@ fn names(
         let bad = |why: String, findings: &mut Vec<Finding>| {
             findings.push(
                 Finding::new(
-                    Severity::Medium,
-                    "bad_directory_entry",
+                    Code::BadDirectoryEntry,
                     format!("directory {dir_path} (inode {dir_ino}): {why}"),
                 )
                 .with_inodes([dir_ino]),
@@ -958,9 +934,7 @@ fn names(
                     }
                 }
                 if budget < geo.dir_bs {
-                    findings.push(Finding::new(
-                        Severity::High,
-                        "walk_budget_exceeded",
+                    findings.push(Finding::new(Code::WalkBudgetExceeded,
                         format!("directories read more than four times the image; the walk stopped in {dir_path}"),
                     ));
                     break;
@@ -975,9 +949,7 @@ fn names(
                 }
                 if let Some((stored, computed)) = dir::bad_crc(&bytes, geo) {
                     findings.push(
-                        Finding::new(
-                            Severity::Medium,
-                            "checksum_mismatch",
+                        Finding::new(Code::ChecksumMismatch,
                             format!(
                                 "directory {dir_path} (inode {dir_ino}), block at file block {l}: crc32c is {stored:#010x}, computed {computed:#010x}"
                             ),
@@ -1020,8 +992,7 @@ fn names(
                         Err(why) => {
                             findings.push(
                                 Finding::new(
-                                    Severity::Medium,
-                                    "bad_directory_entry",
+                                    Code::BadDirectoryEntry,
                                     format!("{path} names inode {ino}, which {why}"),
                                 )
                                 .with_inodes([dir_ino]),
@@ -1068,9 +1039,7 @@ fn hidden(
         .add(view, geo, ino, Some(Hidden::FreeInInodeBtree), findings)
         .map_err(|why| format!("the inode btree does not list as in use ({why})"))?;
     findings.push(
-        Finding::new(
-            Severity::High,
-            "hidden_inode",
+        Finding::new(Code::HiddenInode,
             format!(
                 "{path} names inode {ino}, which the inode btree marks free (or lists in no chunk) although it holds a live inode: its blocks are counted as claims"
             ),

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::model::Code;
 use crate::model::{
     DeclaredSharing, Finding, InodeNo, Role, Severity, coalesce_runs, subtract_runs,
 };
@@ -122,19 +123,19 @@ pub(super) fn verdicts(
     for ((code, inodes, detail), runs) in problems {
         let runs = coalesce_runs(runs);
         let (severity, what) = match code {
-            "reflink_unrecorded" => (
+            Code::ReflinkUnrecorded => (
                 Severity::Critical,
                 "are mapped by more than one file but the refcount btree has no record for them: forged sharing, not a reflink (xfs_repair would bless it by adding the record)",
             ),
-            "refcount_mismatch" => (
+            Code::RefcountMismatch => (
                 Severity::High,
                 "have a refcount record that disagrees with the block maps",
             ),
-            "reflink" => (
+            Code::Reflink => (
                 Severity::Info,
                 "are shared as a reflink, as the trees found on disk declare it",
             ),
-            "reflink_flag_missing" => (
+            Code::ReflinkFlagMissing => (
                 Severity::High,
                 "are shared by files that do not all carry the REFLINK flag",
             ),
@@ -146,7 +147,6 @@ pub(super) fn verdicts(
         let list: Vec<String> = runs.iter().take(8).map(|&(s, l)| span(geo, s, l)).collect();
         findings.push(
             Finding::new(
-                severity,
                 code,
                 format!(
                     "{}{} {}{}{detail}",
@@ -171,6 +171,7 @@ pub(super) fn verdicts(
                     },
                 ),
             )
+            .with_severity(severity)
             .with_inodes(inodes)
             .with_blocks(runs.iter().map(|&(s, l)| [s, l])),
         );
@@ -209,7 +210,7 @@ pub(super) fn span(geo: &Geo, start: u64, len: u64) -> String {
 }
 
 /// (code, sharers, detail) → the runs it applies to.
-type Problems = BTreeMap<(&'static str, Vec<InodeNo>, String), Vec<(u64, u64)>>;
+type Problems = BTreeMap<(Code, Vec<InodeNo>, String), Vec<(u64, u64)>>;
 
 type RmapIndex = HashMap<(i64, Fork), Vec<(u64, u64)>>;
 
@@ -245,19 +246,19 @@ fn judge(
     inos.sort_unstable();
     inos.dedup();
     let observed = sharers.len() as u64;
-    let mut add = |code: &'static str, detail: String| {
+    let mut add = |code: Code, detail: String| {
         problems
             .entry((code, inos.clone(), detail))
             .or_default()
             .push(seg);
     };
     if active_rc.len() > 1 {
-        add("refcount_mismatch", ": refcount records overlap".into());
+        add(Code::RefcountMismatch, ": refcount records overlap".into());
         return;
     }
     let Some(rc) = active_rc.first().and_then(|&k| refcounts.get(k)) else {
         // Two or more mappings and no record.
-        add("reflink_unrecorded", String::new());
+        add(Code::ReflinkUnrecorded, String::new());
         return;
     };
     if rc.count != observed {
@@ -277,7 +278,7 @@ fn judge(
                 rc.count
             )
         };
-        add("refcount_mismatch", detail);
+        add(Code::RefcountMismatch, detail);
         return;
     }
     let unflagged: Vec<InodeNo> = sharers
@@ -287,7 +288,7 @@ fn judge(
         .collect();
     if !unflagged.is_empty() {
         add(
-            "reflink_flag_missing",
+            Code::ReflinkFlagMissing,
             format!(
                 ": REFLINK is not set on inode {}",
                 unflagged
@@ -317,7 +318,7 @@ fn judge(
         }
     }
     add(
-        "reflink",
+        Code::Reflink,
         format!(
             ": the refcount record counts {} sharers, each carries REFLINK{}",
             rc.count,
@@ -366,7 +367,7 @@ fn rmap_coverage(
         if !missing.is_empty() {
             findings.push(rmap_finding(
                 geo,
-                "rmap_missing",
+                Code::RmapMissing,
                 *key,
                 &missing,
                 "are mapped by",
@@ -383,7 +384,7 @@ fn rmap_coverage(
         if !orphan.is_empty() {
             findings.push(rmap_finding(
                 geo,
-                "rmap_orphan",
+                Code::RmapOrphan,
                 *key,
                 &orphan,
                 "are given by the rmapbt to",
@@ -395,7 +396,7 @@ fn rmap_coverage(
 
 fn rmap_finding(
     geo: &Geo,
-    code: &'static str,
+    code: Code,
     (owner, fork): (i64, Fork),
     runs: &[(u64, u64)],
     verb: &str,
@@ -403,11 +404,6 @@ fn rmap_finding(
 ) -> Finding {
     let list: Vec<String> = runs.iter().take(8).map(|&(s, l)| span(geo, s, l)).collect();
     Finding::new(
-        if code == "rmap_missing" {
-            Severity::High
-        } else {
-            Severity::Medium
-        },
         code,
         format!(
             "{}{} {verb} inode {owner} ({}), {tail}",
@@ -416,6 +412,11 @@ fn rmap_finding(
             fork.name()
         ),
     )
+    .with_severity(if code == Code::RmapMissing {
+        Severity::High
+    } else {
+        Severity::Medium
+    })
     .with_inodes(u64::try_from(owner).ok())
     .with_blocks(runs.iter().map(|&(s, l)| [s, l]))
 }
@@ -476,8 +477,7 @@ pub(super) fn own_coverage(
             let list: Vec<String> = runs.iter().take(8).map(|&(s, l)| span(geo, s, l)).collect();
             findings.push(
                 Finding::new(
-                    Severity::High,
-                    "rmap_metadata_mismatch",
+                    Code::RmapMetadataMismatch,
                     format!(
                         "{}{} {}",
                         list.join(", "),
@@ -544,7 +544,7 @@ mod tests {
         assert_eq!((declared[0].start, declared[0].len), (100, 4));
         let unrecorded: Vec<_> = findings
             .iter()
-            .filter(|f| f.code == "reflink_unrecorded")
+            .filter(|f| f.code == Code::ReflinkUnrecorded)
             .collect();
         assert_eq!(unrecorded.len(), 1);
         assert_eq!(unrecorded[0].blocks, vec![[104, 4]]);
@@ -568,7 +568,7 @@ mod tests {
         let mut findings = Vec::new();
         let declared = verdicts(&geo, &claims, &all, &rc, None, &mut findings);
         assert!(declared.is_empty());
-        assert!(findings.iter().any(|f| f.code == "reflink_flag_missing"));
+        assert!(findings.iter().any(|f| f.code == Code::ReflinkFlagMissing));
         // Flag set, but inode 11 has no rmap record: not declared, and the
         // coverage check names it.
         claims[1].reflink_flag = true;
@@ -578,7 +578,7 @@ mod tests {
         assert!(declared.is_empty());
         let missing: Vec<_> = findings
             .iter()
-            .filter(|f| f.code == "rmap_missing")
+            .filter(|f| f.code == Code::RmapMissing)
             .collect();
         assert_eq!(missing.len(), 1);
         assert_eq!(missing[0].inodes, vec![11]);

@@ -8,7 +8,8 @@
 
 use crate::bytes::{be16, be32, be64, le32, u8_at};
 use crate::image::View;
-use crate::model::{Finding, Severity};
+use crate::model::Code;
+use crate::model::Finding;
 
 use super::XfsError;
 
@@ -216,8 +217,7 @@ pub(super) fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result
         if !ok {
             findings.push(
                 Finding::new(
-                    Severity::Medium,
-                    "checksum_mismatch",
+                    Code::ChecksumMismatch,
                     format!(
                         "primary superblock crc32c is {stored:#010x}, computed {computed:#010x}"
                     ),
@@ -232,9 +232,7 @@ pub(super) fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result
             )));
         }
         if incompat & IN_NEEDSREPAIR != 0 {
-            findings.push(Finding::new(
-                Severity::High,
-                "needs_repair",
+            findings.push(Finding::new(Code::NeedsRepair,
                 "the superblock sets NEEDSREPAIR: a repair was started and not finished; the kernel refuses to mount it",
             ));
         }
@@ -313,8 +311,7 @@ pub(super) fn ag_headers(view: &View<'_>, geo: &Geo, agno: u32, findings: &mut V
     let bad = |findings: &mut Vec<Finding>, what: &str, why: String| {
         findings.push(
             Finding::new(
-                Severity::High,
-                "bad_ag_header",
+                Code::BadAgHeader,
                 format!("AG {agno}: the {what} {why}; its trees are not walked"),
             )
             .with_blocks([[first, 1]]),
@@ -326,8 +323,7 @@ pub(super) fn ag_headers(view: &View<'_>, geo: &Geo, agno: u32, findings: &mut V
             if !ok {
                 findings.push(
                     Finding::new(
-                        Severity::Medium,
-                        "checksum_mismatch",
+                        Code::ChecksumMismatch,
                         format!(
                             "AG {agno}: {what} crc32c is {stored:#010x}, computed {computed:#010x}"
                         ),
@@ -364,8 +360,7 @@ pub(super) fn ag_headers(view: &View<'_>, geo: &Geo, agno: u32, findings: &mut V
             if !differ.is_empty() {
                 findings.push(
                     Finding::new(
-                        Severity::Medium,
-                        "superblock_copy_mismatch",
+                        Code::SuperblockCopyMismatch,
                         format!(
                             "AG {agno}: the superblock copy disagrees with the primary: {}",
                             differ.join(", ")

@@ -12,7 +12,7 @@ use crate::tui::app::Session;
 use crate::tui::theme::Theme;
 use crate::tui::views::safe;
 
-use crate::report::explain::explanation;
+use crate::model::Explanation;
 
 /// Lines scrolled off the top.
 #[derive(Debug, Default)]
@@ -41,7 +41,12 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         );
         return;
     };
-    let [what, attack, fsck, immutable] = explanation(f.code);
+    let Explanation {
+        what,
+        attack,
+        fsck,
+        immutable,
+    } = f.code.explanation();
     let mut lines = vec![
         Line::styled(
             format!("{} — {}", f.severity.name().to_uppercase(), f.code),

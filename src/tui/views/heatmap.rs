@@ -122,7 +122,7 @@ fn panel(s: &Session) -> Vec<String> {
         st.ownership.kind(a, b).label().to_string(),
         String::new(),
     ];
-    if let Some(journal) = s.vol.journal.as_deref() {
+    if let Some(journal) = s.vol.replay.as_deref() {
         let k = journal.replayed.partition_point(|r| r.block < a);
         let here: Vec<_> = journal
             .replayed

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use crate::model::Code;
 use crate::model::{Release, Severity};
 use crate::tui::app::{Session, ViewId};
 use crate::tui::format;
@@ -46,7 +47,7 @@ pub fn key(s: &mut Session, key: KeyEvent) {
 /// truncates first (blank when neither).
 fn mount_line(theme: &Theme, s: &Session) -> Line<'static> {
     let mut spans = Vec::new();
-    if let Some(journal) = s.vol.journal.as_deref() {
+    if let Some(journal) = s.vol.replay.as_deref() {
         let text = if s.vol.replayed {
             format!(
                 "replayed: shown as the kernel will mount it ({} blocks written; J: as on disk)",
@@ -71,7 +72,7 @@ fn mount_line(theme: &Theme, s: &Session) -> Line<'static> {
             .vol
             .findings
             .iter()
-            .find(|f| f.code == "orphan_cleanup_pending")
+            .find(|f| f.code == Code::OrphanCleanupPending)
             .map_or(Severity::Low, |f| f.severity);
         spans.push(Span::styled(
             if spans.is_empty() {
