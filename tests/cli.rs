@@ -185,7 +185,7 @@ fn block_and_inode_commands_name_the_claimers() {
     let out = common::imginspect(&["block", &sample("inode-table-overlap.img"), "135"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("filesystem metadata: inode_table of group 0"),
+        text.contains("filesystem metadata: the inode table of group 0"),
         "{text}"
     );
     assert!(text.contains("/var/log/blob.bin"), "{text}");

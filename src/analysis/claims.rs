@@ -225,6 +225,7 @@ pub fn analyse(
         partition: None,
         filesystem: Some(fs),
         error: None,
+        unsupported: None,
         crosslinks,
         findings,
         replay: None,

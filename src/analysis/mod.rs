@@ -90,6 +90,9 @@ pub struct VolumeResult {
     pub filesystem: Option<Filesystem>,
     /// Why no filesystem could be parsed.
     pub error: Option<String>,
+    /// The format the volume holds when this tool recognises it but does
+    /// not parse it yet, with its version ("squashfs 4.0").
+    pub unsupported: Option<String>,
     pub crosslinks: Vec<Crosslink>,
     /// Parser and analysis findings, most severe first.
     pub findings: Vec<Finding>,

@@ -38,7 +38,7 @@ pub fn scan_view(
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> ScanResult {
-    let (table, whole_image_notes) = volume::read_layout(view);
+    let (table, whole_image_notes) = volume::read_layout(view, &fs::format::own_partition_table);
     let scan_volumes = || match &table {
         None => {
             let mut volume = scan_volume(0, view, None, options, progress);
@@ -90,13 +90,14 @@ pub(crate) fn scan_volume(
         None => (0, image.len()),
     };
     let length = wanted.min(image.len().saturating_sub(offset));
-    let failed = |error: String| VolumeResult {
+    let failed = |error: String, unsupported: Option<String>| VolumeResult {
         index,
         offset_bytes: offset,
         length_bytes: length,
         partition: partition.map(|(p, _)| p.clone()),
         filesystem: None,
         error: Some(error),
+        unsupported,
         crosslinks: Vec::new(),
         findings: Vec::new(),
         replay: None,
@@ -104,11 +105,14 @@ pub(crate) fn scan_volume(
     };
     let view = match image.sub(offset, length) {
         Ok(view) if length > 0 => view,
-        _ => return failed("the partition lies beyond the end of the image".into()),
+        _ => {
+            return failed(
+                "the partition lies beyond the end of the image".into(),
+                None,
+            );
+        }
     };
-    let journal = fs::ext::probe(&view)
-        .then(|| fs::ext::journal::read(&view))
-        .flatten();
+    let journal = fs::replay(&view);
     let one_view = |view: &View<'_>| match fs::parse(view, options.detail, progress) {
         Ok(filesystem) if options.parse_only => VolumeResult {
             index,
@@ -118,12 +122,19 @@ pub(crate) fn scan_volume(
             findings: filesystem.findings.clone(),
             filesystem: Some(filesystem),
             error: None,
+            unsupported: None,
             crosslinks: Vec::new(),
             replay: None,
             replayed: false,
         },
         Ok(filesystem) => analyse(index, offset, length, filesystem, length),
-        Err(e) => failed(e.to_string()),
+        Err(e) => {
+            let unsupported = match &e {
+                fs::FsError::Unsupported { format } => Some(format.clone()),
+                _ => None,
+            };
+            failed(e.to_string(), unsupported)
+        }
     };
     let mut result = match journal {
         // As it lies on disk: the journal is there to say so, nothing more.

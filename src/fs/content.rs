@@ -1,14 +1,15 @@
 //! A file's bytes, read through the model's own block map (what `icat`
 //! does with The Sleuth Kit's): file blocks in logical order, holes and
-//! unwritten extents as zeros, cut at the size; ext bytes kept in the inode
-//! (inline data, fast symlink targets) read from the inode. Streamed in
+//! unwritten extents as zeros, cut at the size; bytes a format keeps in the
+//! inode itself ([`Format::inode_bytes`](crate::fs::format::Format::inode_bytes))
+//! read from there. Streamed in
 //! bounded chunks, so a forged size costs output, never memory.
 
 use std::io::Write;
 
 use crate::bytes::hex;
 use crate::image::View;
-use crate::model::{FileType, Filesystem, Inode};
+use crate::model::{Filesystem, Inode};
 
 /// Why a file's bytes cannot be given.
 #[derive(Debug, thiserror::Error)]
@@ -21,12 +22,6 @@ pub enum ContentError {
     Write(#[from] std::io::Error),
 }
 
-/// ext4 EXT4_INLINE_DATA_FL: the contents live in the inode.
-const EXT_INLINE_DATA: u32 = 0x1000_0000;
-/// EROFS layouts (kept in `Inode::flags` by the EROFS parser).
-const EROFS_COMPRESSED: [u32; 2] = [1, 3];
-const EROFS_FLAT_INLINE: u32 = 2;
-
 /// Writes the bytes of `inode` to `out`; returns how many were written.
 pub fn write_content(
     view: &View<'_>,
@@ -35,33 +30,18 @@ pub fn write_content(
     out: &mut impl Write,
 ) -> Result<u64, ContentError> {
     let bs = u64::from(fs.info.block_size).max(1);
-    match fs.info.fs_type.as_str() {
-        "ext2" | "ext3" | "ext4"
-            if inode.flags & EXT_INLINE_DATA != 0
-                || (inode.file_type == FileType::Symlink && fs.runs_of(inode).is_empty()) =>
-        {
-            // Inline data, or a fast symlink's target: the bytes are in the inode.
-            let bytes = crate::fs::ext::inode_bytes(view, inode.ino).ok_or(
-                ContentError::Unsupported("the inode holding the inline data cannot be read"),
-            )?;
-            out.write_all(&bytes)?;
-            // Past the inline bytes the file reads as zeros (the kernel's
-            // ext4_read_inline_page zero-fills the rest).
-            let len = bytes.len() as u64;
-            write_zeros(out, inode.size.saturating_sub(len))?;
-            return Ok(inode.size.max(len));
-        }
-        "erofs" if EROFS_COMPRESSED.contains(&inode.flags) => {
-            return Err(ContentError::Unsupported(
-                "a compressed EROFS file: its clusters are mapped, but imginspect does not decompress",
-            ));
-        }
-        "erofs" if inode.flags == EROFS_FLAT_INLINE && !inode.size.is_multiple_of(bs) => {
-            return Err(ContentError::Unsupported(
-                "an EROFS file whose tail is inline in its inode's block, which cat does not read yet",
-            ));
-        }
-        _ => {}
+    let held = match crate::fs::format::recognise(view) {
+        Some(format) => format.inode_bytes(view, fs, inode)?,
+        None => None,
+    };
+    if let Some(bytes) = held {
+        // The bytes the inode holds itself (ext inline data, a fast
+        // symlink's target); past them the file reads as zeros, as the
+        // kernel's ext4_read_inline_page zero-fills the rest.
+        out.write_all(&bytes)?;
+        let len = bytes.len() as u64;
+        write_zeros(out, inode.size.saturating_sub(len))?;
+        return Ok(inode.size.max(len));
     }
     let mut runs: Vec<_> = fs
         .runs_of(inode)

@@ -6,11 +6,12 @@ pub mod detect;
 pub mod erofs;
 pub mod ext;
 pub mod fat;
+pub mod format;
+pub mod recognised;
 pub mod xfs;
 
 use crate::image::View;
-use crate::model::Code;
-use crate::model::{BlockNo, Filesystem, Finding};
+use crate::model::{BlockNo, Filesystem, Replay};
 
 /// Reports how far a long parse has got. Called from the parsing thread.
 pub trait Progress: Sync {
@@ -28,20 +29,34 @@ impl Progress for NoProgress {
 /// Why no filesystem model could be built for a volume.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
-    #[error("no supported filesystem recognised (ext2/3/4, EROFS, FAT12/16/32 and XFS looked for)")]
-    Unrecognised,
     #[error(
-        "no supported filesystem recognised: the volume holds {0}, which this tool recognises but does not parse"
+        "no supported filesystem recognised ({} looked for)",
+        detect::parsed_formats()
     )]
-    Unsupported(String),
-    #[error("ext2/3/4: {0}")]
-    Ext(#[from] ext::ExtError),
-    #[error("FAT: {0}")]
-    Fat(#[from] fat::FatError),
-    #[error("EROFS: {0}")]
-    Erofs(#[from] erofs::ErofsError),
-    #[error("XFS: {0}")]
-    Xfs(#[from] xfs::XfsError),
+    Unrecognised,
+    /// A format this tool recognises but does not parse yet, in words with
+    /// its version ("squashfs 4.0").
+    #[error("{format} (not supported yet)")]
+    Unsupported { format: String },
+    /// A format's parser gave up: the format's own typed error says where.
+    #[error("{format}: {source}")]
+    Format {
+        format: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl FsError {
+    /// A format's own error, under the format's name.
+    pub fn format(
+        format: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> FsError {
+        FsError::Format {
+            format,
+            source: Box::new(source),
+        }
+    }
 }
 
 /// How much of the filesystem a parse puts into the model.
@@ -63,91 +78,28 @@ pub enum Detail {
     Claiming(BlockNo),
 }
 
-/// Recognises the filesystem on `view` and parses it. Probes run in a fixed
-/// order (ext, EROFS, XFS, FAT) and the first that fires is modelled; when
-/// more than one filesystem's signature is valid, an `ambivalent_filesystem`
-/// finding names them all.
+/// Recognises the filesystem on `view` and parses it. Probes run in the
+/// registry's order ([`format::FORMATS`]) and the first that fires is
+/// modelled; when more than one filesystem's signature is valid, an
+/// `ambivalent_filesystem` finding names them all.
 pub fn parse(
     view: &View<'_>,
     detail: Detail,
     progress: &dyn Progress,
 ) -> Result<Filesystem, FsError> {
-    let (modelled, parsed) = if ext::probe(view) {
-        (
-            detect::EXT,
-            ext::parse(view, detail, progress).map_err(FsError::from),
-        )
-    } else if erofs::probe(view) {
-        // EROFS, XFS and FAT volumes are always modelled whole.
-        (
-            detect::EROFS,
-            erofs::parse(view, progress).map_err(FsError::from),
-        )
-    } else if xfs::probe(view) {
-        (
-            detect::XFS,
-            xfs::parse(view, progress).map_err(FsError::from),
-        )
-    } else if fat::probe(view) {
-        (
-            detect::FAT,
-            fat::parse(view, progress).map_err(FsError::from),
-        )
-    } else if ext::backup_superblock(view).is_some() {
-        // The primary ext superblock is gone, a backup is not: e2fsck and
-        // the kernel (-o sb=N) read the filesystem through it.
-        (
-            detect::EXT,
-            ext::parse(view, detail, progress).map_err(FsError::from),
-        )
-    } else {
-        return Err(unrecognised(view));
+    let Some(format) = format::recognise(view) else {
+        return Err(detect::unrecognised(view));
     };
-    let mut filesystem = parsed?;
-    if let Some(finding) = ambivalence(view, modelled, &filesystem.info.fs_type) {
+    let mut filesystem = format.open(view, detail, progress)?;
+    if let Some(finding) = detect::ambivalence(view, format.name(), &filesystem.info.fs_type) {
         filesystem.findings.insert(0, finding);
     }
     Ok(filesystem)
 }
 
-/// Why nothing was parsed: a log device, a format that is only recognised,
-/// or nothing at all.
-fn unrecognised(view: &View<'_>) -> FsError {
-    if let Some(what) = xfs::external_log_device(view) {
-        return xfs::XfsError::ExternalLogDevice(what).into();
-    }
-    let found: Vec<&str> = detect::signatures(view).iter().map(|s| s.name).collect();
-    if found.is_empty() {
-        FsError::Unrecognised
-    } else {
-        FsError::Unsupported(found.join(", "))
-    }
-}
-
-/// The `ambivalent_filesystem` finding, when a valid signature of another
-/// format shares the volume with the one modelled.
-fn ambivalence(view: &View<'_>, modelled: &str, fs_type: &str) -> Option<Finding> {
-    let found = detect::signatures(view);
-    let others: Vec<&detect::Signature> = found.iter().filter(|s| s.name != modelled).collect();
-    if others.is_empty() {
-        return None;
-    }
-    let listed: Vec<String> = std::iter::once(format!("{modelled} (modelled here, as {fs_type})"))
-        .chain(others.iter().map(|s| {
-            if s.parsed {
-                s.name.to_string()
-            } else {
-                format!("{} (recognised, not parsed)", s.name)
-            }
-        }))
-        .collect();
-    let used_by: Vec<&str> = others.iter().map(|s| s.used_by).collect();
-    Some(Finding::new(
-        Code::AmbivalentFilesystem,
-        format!(
-            "more than one filesystem's signature is valid on this volume: {}. blkid calls this an ambivalent result and `mount` without -t refuses it, but {} takes the same bytes for another filesystem than the {fs_type} checked here: what a checker passes is not what may be mounted (`wipefs` lists the signatures)",
-            listed.join(", "),
-            used_by.join(" or ")
-        ),
-    ))
+/// What mount changes first on the volume's filesystem (a journal or log it
+/// replays), read and replayed in memory; None where there is nothing, or
+/// the format has none.
+pub fn replay(view: &View<'_>) -> Option<Replay> {
+    format::recognise(view)?.replay(view)
 }

@@ -3,82 +3,88 @@
 use super::*;
 use serde::Serialize;
 
-/// What a metadata region is to the filesystem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MetaRole {
-    Superblock,
-    GroupDescriptors,
-    ReservedGdt,
-    BlockBitmap,
-    InodeBitmap,
+/// What kind of structure a metadata region is, whatever the format calls
+/// it. The order is the order claimers of one run are listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MetaKind {
+    /// A superblock or another header that describes the filesystem.
+    Header,
+    /// Descriptors of the filesystem's groups.
+    Descriptors,
+    /// A block of an index (a btree) over the filesystem's own structures.
+    Index,
+    /// Blocks set aside for the filesystem's own later use.
+    Reserved,
+    /// A map of which blocks or inodes are in use (bitmaps, a FAT).
+    AllocationMap,
+    /// Where inodes are stored.
     InodeTable,
-    Mmp,
-    /// FAT: the boot sector and the rest of the reserved sectors (FSInfo,
-    /// backup boot sector).
-    FatReserved,
-    /// FAT: one copy of the file allocation table (the region's `group` is
-    /// the copy number, from 0).
-    Fat,
-    /// FAT12/16: the fixed root-directory region.
-    FatRootDirectory,
-    /// EROFS: a block holding the superblock, inode slots (with their inline
-    /// xattrs, tails and chunk indexes) or shared xattrs.
-    ErofsMetadata,
-    /// XFS: an AG's first sectors (superblock or its copy, AGF, AGI, AGFL).
-    XfsAgHeader,
-    /// XFS: a block of a per-AG btree (free space, inodes, rmap, refcount).
-    XfsBtree,
-    /// XFS: a block held on an AG's free list (AGFL), reserved for btrees.
-    XfsFreeList,
-    /// XFS: blocks of an inode chunk.
-    XfsInodeChunk,
-    /// XFS: the internal log.
-    XfsLog,
+    /// A directory held in a fixed region rather than in a file.
+    Directory,
+    /// A journal or log the filesystem writes ahead.
+    Log,
+    /// Anything else the format owns.
+    Other,
+}
+
+/// What a metadata region is to the filesystem: a kind any reader can reason
+/// about, the format's own name for it, and its wording. Each format defines
+/// its roles as constants in its own folder.
+#[derive(Debug, Clone, Copy)]
+pub struct MetaRole {
+    pub kind: MetaKind,
+    /// The format's stable snake_case name for it (the JSON `role`):
+    /// "inode_table", "xfs_agfl".
+    pub name: &'static str,
+    /// The region in words, given its group (block group, AG, copy) if the
+    /// region has one: "the inode table of group 3", "FAT #2".
+    pub words: fn(Option<u32>) -> String,
 }
 
 impl MetaRole {
     /// "the inode table of group 3", "FAT #2": the region in words.
     pub fn describe(self, group: Option<u32>) -> String {
-        match (self, group) {
-            (MetaRole::Fat, Some(copy)) => format!("FAT #{}", u64::from(copy) + 1),
-            (MetaRole::Fat, None) => "the FAT".into(),
-            (MetaRole::FatReserved, _) => "the reserved sectors (boot sector)".into(),
-            (MetaRole::FatRootDirectory, _) => "the root directory region".into(),
-            (MetaRole::ErofsMetadata, _) => {
-                "the EROFS metadata (superblock, inode slots, xattrs)".into()
-            }
-            (MetaRole::XfsAgHeader, Some(ag)) => {
-                format!("the AG headers of AG {ag} (superblock, AGF, AGI, AGFL)")
-            }
-            (MetaRole::XfsBtree, Some(ag)) => format!("a btree block of AG {ag}"),
-            (MetaRole::XfsFreeList, Some(ag)) => format!("the free list (AGFL) of AG {ag}"),
-            (MetaRole::XfsInodeChunk, Some(ag)) => format!("an inode chunk of AG {ag}"),
-            (MetaRole::XfsLog, _) => "the XFS log".into(),
-            (_, Some(g)) => format!("the {} of group {g}", self.name().replace('_', " ")),
-            (_, None) => format!("the {}", self.name().replace('_', " ")),
-        }
+        (self.words)(group)
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            MetaRole::Superblock => "superblock",
-            MetaRole::GroupDescriptors => "group_descriptors",
-            MetaRole::ReservedGdt => "reserved_gdt",
-            MetaRole::BlockBitmap => "block_bitmap",
-            MetaRole::InodeBitmap => "inode_bitmap",
-            MetaRole::InodeTable => "inode_table",
-            MetaRole::Mmp => "mmp",
-            MetaRole::FatReserved => "fat_reserved",
-            MetaRole::Fat => "fat",
-            MetaRole::FatRootDirectory => "fat_root_directory",
-            MetaRole::ErofsMetadata => "erofs_metadata",
-            MetaRole::XfsAgHeader => "xfs_ag_header",
-            MetaRole::XfsBtree => "xfs_btree",
-            MetaRole::XfsFreeList => "xfs_agfl",
-            MetaRole::XfsInodeChunk => "xfs_inode_chunk",
-            MetaRole::XfsLog => "xfs_log",
-        }
+        self.name
+    }
+
+    fn key(&self) -> (MetaKind, &'static str) {
+        (self.kind, self.name)
+    }
+}
+
+impl PartialEq for MetaRole {
+    fn eq(&self, other: &MetaRole) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for MetaRole {}
+
+impl std::hash::Hash for MetaRole {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl PartialOrd for MetaRole {
+    fn partial_cmp(&self, other: &MetaRole) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for MetaRole {
+    fn cmp(&self, other: &MetaRole) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl Serialize for MetaRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name)
     }
 }
 

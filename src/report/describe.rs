@@ -3,7 +3,7 @@
 //! and the role of the claim. Image strings are made terminal-safe here.
 
 use crate::analysis::Claimer;
-use crate::model::{MetaRole, Release};
+use crate::model::Release;
 use crate::report::sanitize::for_terminal;
 
 /// "/etc/shadow (inode 14, -rw------- 0:0, data at file block 0)" or
@@ -42,24 +42,9 @@ pub fn claimer(c: &Claimer) -> String {
                 role.name()
             )
         }
-        Claimer::Metadata { role, group } => match (role, group) {
-            (
-                MetaRole::Fat
-                | MetaRole::FatReserved
-                | MetaRole::FatRootDirectory
-                | MetaRole::ErofsMetadata
-                | MetaRole::XfsAgHeader
-                | MetaRole::XfsBtree
-                | MetaRole::XfsFreeList
-                | MetaRole::XfsInodeChunk
-                | MetaRole::XfsLog,
-                _,
-            ) => {
-                format!("filesystem metadata: {}", role.describe(*group))
-            }
-            (_, Some(g)) => format!("filesystem metadata: {} of group {g}", role.name()),
-            (_, None) => format!("filesystem metadata: {}", role.name()),
-        },
+        Claimer::Metadata { role, group } => {
+            format!("filesystem metadata: {}", role.describe(*group))
+        }
     }
 }
 

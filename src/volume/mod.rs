@@ -92,13 +92,21 @@ pub const MAX_PARTITIONS: usize = 128;
 /// Reads the partition table of an image, if it has one. A GPT (with or
 /// without a protective MBR) wins over the MBR that protects it.
 pub fn read(view: &View<'_>) -> Option<PartitionTable> {
-    read_layout(view).0
+    read_layout(view, &|_, _| None).0
 }
 
+/// Asks whether an MBR belongs to a filesystem whose first sector it shares
+/// (a FAT boot sector that partitions itself): then it is no table, and the
+/// finding says why. The filesystem layer answers; this layer knows no
+/// filesystem.
+pub type OwnTable<'a> = &'a dyn Fn(&View<'_>, &PartitionTable) -> Option<Finding>;
+
 /// The partition table, and findings about the image as a whole when it
-/// has none: an MBR that is really a FAT boot sector partitioning itself
-/// (`self_partitioned_fat`) is no table, and says so.
-pub fn read_layout(view: &View<'_>) -> (Option<PartitionTable>, Vec<Finding>) {
+/// has none: an MBR that `own_table` says is a filesystem's own is no table.
+pub fn read_layout(
+    view: &View<'_>,
+    own_table: OwnTable<'_>,
+) -> (Option<PartitionTable>, Vec<Finding>) {
     let Some(mbr) = mbr::read_sector(view) else {
         return (gpt::read(view, None).map(|t| checked(view, t)), Vec::new());
     };
@@ -108,7 +116,7 @@ pub fn read_layout(view: &View<'_>) -> (Option<PartitionTable>, Vec<Finding>) {
     let Some(table) = mbr::read(view, &mbr) else {
         return (None, Vec::new());
     };
-    if let Some(note) = self_partitioned_fat(view, &table) {
+    if let Some(note) = own_table(view, &table) {
         return (None, vec![note]);
     }
     (Some(checked(view, table)), Vec::new())
@@ -117,52 +125,6 @@ pub fn read_layout(view: &View<'_>) -> (Option<PartitionTable>, Vec<Finding>) {
 fn checked(view: &View<'_>, mut table: PartitionTable) -> PartitionTable {
     check_layout(view, &mut table);
     table
-}
-
-/// `mkfs.fat --mbr=y` (and some USB sticks) put a partition table into the
-/// FAT boot sector whose one partition starts at sector 0: the volume itself,
-/// boot sector included. blkid ignores a DOS table in a sector that is a
-/// valid FAT boot sector (libblkid `partitions/dos.c`, `blkid_probe_is_vfat`)
-/// and reports the whole device as vfat; Linux's msdos.c adds a partition
-/// with the same first sector, so both ways mount the same FAT. When every
-/// entry starts at sector 0 of a sector 0 that is a whole FAT boot sector,
-/// the image is read as one FAT volume and an info finding says why.
-fn self_partitioned_fat(view: &View<'_>, table: &PartitionTable) -> Option<Finding> {
-    if table.scheme != Scheme::Mbr
-        || table.partitions.is_empty()
-        || table.partitions.iter().any(|p| p.start_lba != 0)
-    {
-        return None;
-    }
-    let sector = view.read(0, 512).ok()?;
-    if !crate::fs::fat::bpb::probe(sector) {
-        return None;
-    }
-    let bpb = crate::fs::fat::bpb::parse(sector).ok()?;
-    let entries: Vec<String> = table
-        .partitions
-        .iter()
-        .map(|p| {
-            let size = if p.sectors == bpb.total_sectors {
-                "the FAT's own size".to_string()
-            } else {
-                format!("the FAT itself counts {} sectors", bpb.total_sectors)
-            };
-            format!(
-                "partition {} (type {}) covers sectors 0–{} ({size})",
-                p.number,
-                p.type_id,
-                p.end_lba().saturating_sub(1)
-            )
-        })
-        .collect();
-    Some(Finding::new(
-        Code::SelfReferencingPartition,
-        format!(
-            "sector 0 is a FAT boot sector that also carries an MBR partition table, and its {}, the boot sector included: the layout `mkfs.fat --mbr=y` writes. The image is read as one FAT volume, as blkid and fsck.fat read it; Linux also offers the same volume as a partition",
-            entries.join(", and ")
-        ),
-    ))
 }
 
 /// Findings every scheme shares: partitions that overlap each other or the

@@ -17,6 +17,9 @@
 //! Compressed files (layouts 1 and 3) claim their physical clusters
 //! ([`zmap`]); their ztailpacking tails and fragments are metadata.
 
+mod format;
+pub mod roles;
+pub use format::FORMAT;
 mod zmap;
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -26,8 +29,8 @@ use crate::fs::Progress;
 use crate::image::{ReadError, View};
 use crate::model::Code;
 use crate::model::{
-    BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole, MetadataRegion,
-    NO_NAME, Names, Role, RunSpan, Units, coalesce_runs, name_from_bytes,
+    BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetadataRegion, NO_NAME,
+    Names, Role, RunSpan, Units, coalesce_runs, name_from_bytes,
 };
 
 /// Why a volume could not be read as EROFS at all.
@@ -590,7 +593,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         .map(|(start, len)| MetadataRegion {
             start,
             len,
-            role: MetaRole::ErofsMetadata,
+            role: roles::METADATA,
             group: None,
         })
         .collect();

@@ -8,6 +8,7 @@
 
 use crate::bytes::{hi_lo, le16, le32};
 use crate::fs::ext::csum::{crc16, raw_crc32c};
+use crate::fs::ext::roles;
 use crate::fs::ext::superblock::{Superblock, incompat, ro_compat};
 use crate::image::View;
 use crate::model::Code;
@@ -265,13 +266,13 @@ pub fn metadata_regions(
             } else {
                 sb.group_first_block(group)
             };
-            push(&mut regions, sb_block, 1, MetaRole::Superblock, g32);
+            push(&mut regions, sb_block, 1, roles::SUPERBLOCK, g32);
             if old_desc_blocks > 0 {
                 push(
                     &mut regions,
                     sb_block + 1,
                     old_desc_blocks,
-                    MetaRole::GroupDescriptors,
+                    roles::GROUP_DESCRIPTORS,
                     g32,
                 );
             }
@@ -280,7 +281,7 @@ pub fn metadata_regions(
                     &mut regions,
                     sb_block + 1 + old_desc_blocks,
                     reserved_gdt,
-                    MetaRole::ReservedGdt,
+                    roles::RESERVED_GDT,
                     g32,
                 );
             }
@@ -291,16 +292,16 @@ pub fn metadata_regions(
                 let block = sb.group_first_block(group)
                     + u64::from(sb.group_has_super(group))
                     + group_zero_adjust(sb, group);
-                push(&mut regions, block, 1, MetaRole::GroupDescriptors, g32);
+                push(&mut regions, block, 1, roles::GROUP_DESCRIPTORS, g32);
             }
         }
     }
     let table_blocks = inode_table_blocks(sb);
     for desc in descs {
         for (start, len, role) in [
-            (desc.block_bitmap, 1, MetaRole::BlockBitmap),
-            (desc.inode_bitmap, 1, MetaRole::InodeBitmap),
-            (desc.inode_table, table_blocks, MetaRole::InodeTable),
+            (desc.block_bitmap, 1, roles::BLOCK_BITMAP),
+            (desc.inode_bitmap, 1, roles::INODE_BITMAP),
+            (desc.inode_table, table_blocks, roles::INODE_TABLE),
         ] {
             if !metadata_in_fs(sb, start, len) {
                 findings.push(
@@ -323,7 +324,7 @@ pub fn metadata_regions(
     }
     if sb.has_incompat(incompat::MMP) && sb.mmp_block != 0 {
         if sb.mmp_block < sb.blocks_count {
-            push(&mut regions, sb.mmp_block, 1, MetaRole::Mmp, None);
+            push(&mut regions, sb.mmp_block, 1, roles::MMP, None);
         } else {
             findings.push(Finding::new(
                 Code::OutOfRange,

@@ -24,13 +24,12 @@ use crate::bytes::{be16, be32};
 use crate::fs::ext::csum::raw_crc32c;
 use crate::fs::ext::groups::{self, GroupDesc};
 use crate::fs::ext::inode::flags;
+use crate::fs::ext::roles;
 use crate::fs::ext::superblock::{self, Superblock, compat, incompat};
 use crate::fs::ext::{blockmap, data_role, read_raw_inode};
 use crate::image::{Overlay, View};
 use crate::model::Code;
-use crate::model::{
-    BlockNo, BlockRun, Finding, MetaRole, Replay, ReplayedBlock, Severity, Transaction,
-};
+use crate::model::{BlockNo, BlockRun, Finding, Replay, ReplayedBlock, Severity, Transaction};
 
 const JBD2_MAGIC: u32 = 0xC03B_3998;
 const DESCRIPTOR_BLOCK: u32 = 1;
@@ -682,7 +681,7 @@ fn describe(
             continue;
         };
         r.what = region.role.describe(region.group);
-        if region.role != MetaRole::InodeTable {
+        if region.role != roles::INODE_TABLE {
             continue;
         }
         let group = u64::from(region.group.unwrap_or(0));

@@ -8,10 +8,13 @@
 pub mod blockmap;
 pub mod csum;
 pub mod dir;
+mod format;
 pub mod groups;
 pub mod inode;
 pub mod journal;
 pub mod orphan;
+pub mod roles;
+pub use format::FORMAT;
 pub mod superblock;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -26,7 +29,7 @@ use crate::image::{ReadError, View};
 use crate::model::Code;
 use crate::model::{
     BlockRun, DeclaredSharing, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo,
-    MetaRole, NO_NAME, NameId, Names, Omitted, Release, Role, RunList, RunSpan, Severity, Units,
+    NO_NAME, NameId, Names, Omitted, Release, Role, RunList, RunSpan, Severity, Units,
     coalesce_runs, intersect_runs, name_from_bytes, subtract_runs, union_and_overlaps,
 };
 
@@ -380,7 +383,7 @@ pub fn parse(
             .map(|(ino, what)| (u64::from(ino), what))
             .collect(),
         own_metadata_inodes: if sb.has_compat(compat::RESIZE_INODE) {
-            vec![(RESIZE_INO, MetaRole::ReservedGdt)]
+            vec![(RESIZE_INO, roles::RESERVED_GDT)]
         } else {
             Vec::new()
         },

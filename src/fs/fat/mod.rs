@@ -17,6 +17,9 @@
 
 pub mod bpb;
 pub mod dir;
+mod format;
+pub mod roles;
+pub use format::FORMAT;
 pub mod table;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -26,8 +29,8 @@ use crate::fs::Progress;
 use crate::image::{ReadError, View};
 use crate::model::Code;
 use crate::model::{
-    BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetaRole, MetadataRegion,
-    NO_NAME, NameId, Names, Role, RunSpan, Severity, Units, coalesce_runs,
+    BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetadataRegion, NO_NAME,
+    NameId, Names, Role, RunSpan, Severity, Units, coalesce_runs,
 };
 
 use bpb::{Bpb, FatKind};
@@ -221,7 +224,7 @@ fn regions(bpb: &Bpb) -> Vec<MetadataRegion> {
     let mut out = vec![MetadataRegion {
         start: 0,
         len: bpb.reserved_sectors,
-        role: MetaRole::FatReserved,
+        role: roles::RESERVED,
         group: None,
     }];
     for i in 0..bpb.fat_count {
@@ -230,7 +233,7 @@ fn regions(bpb: &Bpb) -> Vec<MetadataRegion> {
                 .reserved_sectors
                 .saturating_add(u64::from(i).saturating_mul(bpb.fat_sectors)),
             len: bpb.fat_sectors,
-            role: MetaRole::Fat,
+            role: roles::TABLE,
             group: Some(i),
         });
     }
@@ -238,7 +241,7 @@ fn regions(bpb: &Bpb) -> Vec<MetadataRegion> {
         out.push(MetadataRegion {
             start: bpb.first_after_fats,
             len: bpb.root_dir_sectors,
-            role: MetaRole::FatRootDirectory,
+            role: roles::ROOT_DIRECTORY,
             group: None,
         });
     }

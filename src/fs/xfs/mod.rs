@@ -39,9 +39,12 @@
 
 mod btree;
 mod dir;
+mod format;
 mod inode;
 mod log;
 mod reflink;
+pub mod roles;
+pub use format::FORMAT;
 mod sb;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -50,9 +53,8 @@ use crate::fs::Progress;
 use crate::image::{ReadError, View};
 use crate::model::Code;
 use crate::model::{
-    BlockRun, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo, MetaRole,
-    MetadataRegion, NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes,
-    subtract_runs,
+    BlockRun, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo, MetadataRegion,
+    NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes, subtract_runs,
 };
 
 use crate::bytes::{be16, be32, be64};
@@ -177,7 +179,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
                 g.metadata.push(MetadataRegion {
                     start,
                     len: geo.logblocks,
-                    role: MetaRole::XfsLog,
+                    role: roles::LOG,
                     group: u32::try_from(geo.where_is(start).0).ok(),
                 });
                 g.owned.push((reflink::OWN_LOG, start, geo.logblocks));
@@ -362,7 +364,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
     g.metadata.push(MetadataRegion {
         start: first,
         len: (4 * geo.sectsize).div_ceil(geo.bs),
-        role: MetaRole::XfsAgHeader,
+        role: roles::AG_HEADER,
         group,
     });
     let linear = |agbno: u64| first.saturating_add(agbno);
@@ -531,7 +533,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
         g.metadata.push(MetadataRegion {
             start,
             len,
-            role: MetaRole::XfsInodeChunk,
+            role: roles::INODE_CHUNK,
             group,
         });
     }
@@ -631,7 +633,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
         g.metadata.push(MetadataRegion {
             start: linear(u64::from(b)),
             len: 1,
-            role: MetaRole::XfsBtree,
+            role: roles::BTREE,
             group,
         });
     }
@@ -640,7 +642,7 @@ fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &m
             g.metadata.push(MetadataRegion {
                 start: linear(u64::from(b)),
                 len: 1,
-                role: MetaRole::XfsFreeList,
+                role: roles::FREE_LIST,
                 group,
             });
             g.owned.push((reflink::OWN_AG, linear(u64::from(b)), 1));
