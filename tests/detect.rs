@@ -233,10 +233,7 @@ fn two_valid_filesystems_on_one_volume_are_ambivalent_as_blkid_says() {
     bytes[1024..2048].fill(0);
     let result = common::scan_bytes(&bytes);
     let error = result.volumes[0].error.clone().unwrap_or_default();
-    assert!(
-        error.contains("NTFS (not supported yet)"),
-        "{error}"
-    );
+    assert!(error.contains("NTFS (not supported yet)"), "{error}");
 }
 
 #[test]

@@ -57,7 +57,12 @@ fn codes(result: &ScanResult) -> BTreeSet<String> {
 
 /// (agblocks, agblklog) of a scanned XFS volume, for fsblock conversions.
 fn geometry(fs: &Filesystem) -> (u64, u32) {
-    fs.units.xfs_ag.expect("XFS units")
+    match fs.units.native {
+        imginspect::model::Native::Grouped {
+            per_group, shift, ..
+        } => (per_group, shift),
+        other => panic!("XFS numbers its blocks by AG, not {other:?}"),
+    }
 }
 
 fn fsblock(fs: &Filesystem, linear: u64) -> u64 {

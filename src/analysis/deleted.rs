@@ -105,7 +105,7 @@ pub(crate) fn reused_blocks(
             }
         }
     }
-    let guessed = if fs.units.clusters.is_some() {
+    let guessed = if fs.units.clustered() {
         " (where it was, guessed contiguous from its first cluster and size)"
     } else {
         ""

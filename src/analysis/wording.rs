@@ -176,7 +176,7 @@ pub fn runs_text(units: &Units, runs: &[[u64; 2]]) -> String {
         .iter()
         .take(SHOWN)
         .map(|&[s, l]| {
-            let clusters = units.cluster_note(s, l);
+            let clusters = units.native_note(s, l);
             if l <= 1 {
                 format!("{unit} {s}{clusters}")
             } else {

@@ -1,7 +1,5 @@
 //! Block and inode numbers, and how reports name a format's blocks.
 
-use serde::Serialize;
-
 /// A filesystem block number (volume-relative, in filesystem blocks).
 pub type BlockNo = u64;
 /// An inode number as the filesystem numbers it (ext: 1-based).
@@ -14,75 +12,86 @@ pub struct Units {
     pub block: &'static str,
     /// "block bitmap", "FAT".
     pub allocation_map: &'static str,
-    /// Where blocks are sectors grouped in clusters (FAT): the first sector
-    /// of cluster 2 and the sectors per cluster, so that reports can give
-    /// cluster numbers too, as fsck.fat does.
-    pub clusters: Option<(BlockNo, u64)>,
-    /// XFS: blocks per AG and log2 of it rounded up, so that reports can
-    /// give the fsblock number (`agno << agblklog | agbno`) xfs_db prints
-    /// beside the linear block.
-    pub xfs_ag: Option<(u64, u32)>,
+    /// The format's own block numbering, where it is not the linear one.
+    pub native: Native,
 }
 
-/// A run inside one XFS allocation group, in `xfs_db`'s terms: the fsblock
-/// (AG number shifted by `sb_agblklog`, or'ed with the AG block), the AG and
-/// the AG-relative block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct XfsPlace {
-    pub fsblock: u64,
-    pub ag: u64,
-    pub ag_block: u64,
+/// A format's own numbering of its blocks, beside the linear volume block
+/// numbers every output uses, so that a report can give the number the
+/// format's own tools print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Native {
+    /// The linear block number is the format's own.
+    Linear,
+    /// Blocks are numbered within groups of `per_group`, and the format's
+    /// own address packs the group above `shift` bits: `group << shift |
+    /// block in group` (XFS: the fsblock xfs_db prints, `agno << sb_agblklog
+    /// | agbno`).
+    Grouped {
+        per_group: u64,
+        shift: u32,
+        /// The format's words for its address and its group: "fsblock", "AG".
+        address: &'static str,
+        group: &'static str,
+    },
+    /// Blocks are sectors, and the data area is allocated in clusters of
+    /// `per_cluster` sectors, cluster 2 first at `first_sector` (FAT, whose
+    /// tools number clusters).
+    Clustered {
+        first_sector: BlockNo,
+        per_cluster: u64,
+    },
+}
+
+/// A run inside one group, in the format's own terms (see
+/// [`Native::Grouped`]): its address, its group, the block in the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupedPlace {
+    pub address: u64,
+    pub group: u64,
+    pub group_block: u64,
     pub count: u64,
 }
 
-/// Pieces listed for one run (a forged run may span every AG).
-pub const MAX_XFS_PLACES: usize = 64;
+/// Pieces listed for one run (a forged run may span every group).
+pub const MAX_GROUPED_PLACES: usize = 64;
 
 impl Units {
-    pub const EXT: Units = Units {
-        block: "block",
-        allocation_map: "block bitmap",
-        clusters: None,
-        xfs_ag: None,
-    };
-
-    /// XFS: linear blocks, with the fsblock and AG noted in reports.
-    pub fn xfs(agblocks: u64, agblklog: u32) -> Units {
+    /// Blocks numbered linearly, as the format itself numbers them.
+    pub const fn linear(allocation_map: &'static str) -> Units {
         Units {
             block: "block",
-            allocation_map: "free-space btree",
-            clusters: None,
-            xfs_ag: Some((agblocks.max(1), agblklog)),
+            allocation_map,
+            native: Native::Linear,
         }
     }
 
-    /// FAT: sectors, with cluster 2 at `first_data_sector`.
-    pub fn fat(first_data_sector: BlockNo, sectors_per_cluster: u64) -> Units {
-        Units {
-            block: "sector",
-            allocation_map: "FAT",
-            clusters: Some((first_data_sector, sectors_per_cluster.max(1))),
-            xfs_ag: None,
-        }
+    /// Whether allocation is by clusters of sectors ([`Native::Clustered`]).
+    pub fn clustered(&self) -> bool {
+        matches!(self.native, Native::Clustered { .. })
     }
 
-    /// XFS: where a run of linear blocks lies as `xfs_db` names blocks — a
-    /// piece per allocation group it spans (at most [`MAX_XFS_PLACES`]);
-    /// empty on other formats.
-    pub fn xfs_places(&self, start: BlockNo, len: u64) -> Vec<XfsPlace> {
-        let Some((agblocks, agblklog)) = self.xfs_ag else {
+    /// Where a run of linear blocks lies in a grouped numbering: a piece per
+    /// group it spans (at most [`MAX_GROUPED_PLACES`]); empty for other
+    /// numberings.
+    pub fn grouped_places(&self, start: BlockNo, len: u64) -> Vec<GroupedPlace> {
+        let Native::Grouped {
+            per_group, shift, ..
+        } = self.native
+        else {
             return Vec::new();
         };
+        let per_group = per_group.max(1);
         let mut out = Vec::new();
         let end = start.saturating_add(len);
         let mut at = start;
-        while at < end && out.len() < MAX_XFS_PLACES {
-            let (ag, ag_block) = (at / agblocks, at % agblocks);
-            let count = (agblocks - ag_block).min(end - at);
-            out.push(XfsPlace {
-                fsblock: ag.checked_shl(agblklog).unwrap_or(u64::MAX) | ag_block,
-                ag,
-                ag_block,
+        while at < end && out.len() < MAX_GROUPED_PLACES {
+            let (group, group_block) = (at / per_group, at % per_group);
+            let count = (per_group - group_block).min(end - at);
+            out.push(GroupedPlace {
+                address: group.checked_shl(shift).unwrap_or(u64::MAX) | group_block,
+                group,
+                group_block,
                 count,
             });
             at += count;
@@ -90,34 +99,47 @@ impl Units {
         out
     }
 
-    /// " [clusters 5–7]" for a run of sectors in the data area; "" elsewhere.
-    pub fn cluster_note(&self, start: BlockNo, len: u64) -> String {
-        if let Some((agblocks, agblklog)) = self.xfs_ag {
-            // " [fsblock 32781, AG 1 block 13]": a run inside one AG.
-            let (ag, agbno) = (start / agblocks, start % agblocks);
-            let fsb = ag.checked_shl(agblklog).unwrap_or(u64::MAX) | agbno;
-            return if len <= 1 {
-                format!(" [fsblock {fsb}, AG {ag} block {agbno}]")
-            } else {
-                format!(
-                    " [fsblocks {fsb}–{}, AG {ag} blocks {agbno}–{}]",
-                    fsb.saturating_add(len - 1),
-                    agbno.saturating_add(len - 1)
-                )
-            };
-        }
-        let Some((first, per)) = self.clusters else {
-            return String::new();
-        };
-        if start < first || len == 0 {
-            return String::new();
-        }
-        let a = (start - first) / per + 2;
-        let b = (start.saturating_add(len - 1) - first) / per + 2;
-        if a == b {
-            format!(" [cluster {a}]")
-        } else {
-            format!(" [clusters {a}–{b}]")
+    /// " [fsblock 32781, AG 1 block 13]", " [clusters 5–7]": a run in the
+    /// format's own numbering; "" where it has none.
+    pub fn native_note(&self, start: BlockNo, len: u64) -> String {
+        match self.native {
+            Native::Linear => String::new(),
+            Native::Grouped {
+                per_group,
+                shift,
+                address,
+                group,
+            } => {
+                // A run inside one group.
+                let per_group = per_group.max(1);
+                let (g, block) = (start / per_group, start % per_group);
+                let at = g.checked_shl(shift).unwrap_or(u64::MAX) | block;
+                if len <= 1 {
+                    format!(" [{address} {at}, {group} {g} block {block}]")
+                } else {
+                    format!(
+                        " [{address}s {at}–{}, {group} {g} blocks {block}–{}]",
+                        at.saturating_add(len - 1),
+                        block.saturating_add(len - 1)
+                    )
+                }
+            }
+            Native::Clustered {
+                first_sector,
+                per_cluster,
+            } => {
+                if start < first_sector || len == 0 {
+                    return String::new();
+                }
+                let per = per_cluster.max(1);
+                let a = (start - first_sector) / per + 2;
+                let b = (start.saturating_add(len - 1) - first_sector) / per + 2;
+                if a == b {
+                    format!(" [cluster {a}]")
+                } else {
+                    format!(" [clusters {a}–{b}]")
+                }
+            }
         }
     }
 }

@@ -96,7 +96,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// What the runs of a deleted inode are, for the inode views.
 pub fn deleted_note(fs: &crate::model::Filesystem) -> &'static str {
-    if fs.units.clusters.is_some() {
+    if fs.units.clustered() {
         "DELETED: its runs are where its data was (guessed contiguous from its first cluster and size), not claims"
     } else {
         "DELETED: its runs are the block map the freed inode was left with (where its data was), not claims"

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::analysis::{self, Claimer, Crosslink, ImageInfo, ScanResult};
-use crate::model::{BlockNo, Filesystem, Finding, FsInfo, Inode, Severity, XfsPlace};
+use crate::model::{BlockNo, Filesystem, Finding, FsInfo, GroupedPlace, Inode, Severity, Units};
 use crate::model::{ReplayedBlock, Transaction};
 use crate::volume::{Partition, PartitionTable};
 
@@ -37,6 +37,10 @@ struct Volume<'a> {
     filesystem: Option<&'a FsInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    /// The format the volume holds when it is recognised but not parsed yet,
+    /// with its version ("squashfs 4.0"); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unsupported_format: Option<&'a str>,
     crosslinks: Vec<Placed<'a, Crosslink>>,
     findings: Vec<Placed<'a, Finding>>,
     /// The ext journal, when it needs recovery; absent otherwise.
@@ -60,14 +64,46 @@ struct JournalReport<'a> {
     replayed_blocks: &'a [ReplayedBlock],
 }
 
-/// An item with block runs, and on XFS where those runs lie in `xfs_db`'s
-/// terms (fsblock, AG, AG block, count).
+/// An item with block runs, and, where the format numbers its blocks by
+/// group, where those runs lie in the format's own terms.
 #[derive(Serialize)]
 struct Placed<'a, T> {
     #[serde(flatten)]
     item: &'a T,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    xfs: Vec<XfsPlace>,
+    #[serde(rename = "xfs", skip_serializing_if = "Vec::is_empty")]
+    grouped: Vec<GroupedWire>,
+}
+
+/// One run inside one group, under the key the contract has used since XFS
+/// brought grouped numbering (`xfs`): the format's own address (`fsblock`,
+/// as xfs_db prints it), the group (`ag`), the block in the group
+/// (`ag_block`) and the run's length there.
+#[derive(Serialize)]
+struct GroupedWire {
+    fsblock: u64,
+    ag: u64,
+    ag_block: u64,
+    count: u64,
+}
+
+impl From<GroupedPlace> for GroupedWire {
+    fn from(p: GroupedPlace) -> GroupedWire {
+        GroupedWire {
+            fsblock: p.address,
+            ag: p.group,
+            ag_block: p.group_block,
+            count: p.count,
+        }
+    }
+}
+
+/// A run's places in the format's grouped numbering (none elsewhere).
+fn grouped(units: &Units, start: BlockNo, len: u64) -> Vec<GroupedWire> {
+    units
+        .grouped_places(start, len)
+        .into_iter()
+        .map(GroupedWire::from)
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -98,12 +134,13 @@ pub fn render(result: &ScanResult) -> String {
             partition: v.partition.as_ref(),
             filesystem: v.filesystem.as_ref().map(|f| &f.info),
             error: v.error.as_deref(),
+            unsupported_format: v.unsupported.as_deref(),
             crosslinks: v
                 .crosslinks
                 .iter()
                 .map(|c| Placed {
-                    xfs: v.filesystem.as_ref().map_or_else(Vec::new, |fs| {
-                        fs.units.xfs_places(c.start_block, c.block_count)
+                    grouped: v.filesystem.as_ref().map_or_else(Vec::new, |fs| {
+                        grouped(&fs.units, c.start_block, c.block_count)
                     }),
                     item: c,
                 })
@@ -112,10 +149,10 @@ pub fn render(result: &ScanResult) -> String {
                 .findings
                 .iter()
                 .map(|f| Placed {
-                    xfs: v.filesystem.as_ref().map_or_else(Vec::new, |fs| {
+                    grouped: v.filesystem.as_ref().map_or_else(Vec::new, |fs| {
                         f.blocks
                             .iter()
-                            .flat_map(|&[s, l]| fs.units.xfs_places(s, l))
+                            .flat_map(|&[s, l]| grouped(&fs.units, s, l))
                             .collect()
                     }),
                     item: f,
@@ -162,15 +199,15 @@ pub fn block(fs: &Filesystem, block: BlockNo) -> String {
         /// As the block bitmap says; null when unknown.
         allocated: Option<bool>,
         claimers: Vec<Claimer>,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        xfs: Vec<XfsPlace>,
+        #[serde(rename = "xfs", skip_serializing_if = "Vec::is_empty")]
+        grouped: Vec<GroupedWire>,
     }
     to_string(&BlockReport {
         block,
         in_filesystem: block >= fs.first_data_block && block < fs.info.block_count,
         allocated: analysis::allocated(fs, block),
         claimers: analysis::claimers_of(fs, block),
-        xfs: fs.units.xfs_places(block, 1),
+        grouped: grouped(&fs.units, block, 1),
     })
 }
 
@@ -201,7 +238,7 @@ pub fn inode(fs: &Filesystem, crosslinks: &[Crosslink], n: &Inode) -> String {
             .runs_of(n)
             .iter()
             .map(|r| Placed {
-                xfs: fs.units.xfs_places(r.start, r.len),
+                grouped: grouped(&fs.units, r.start, r.len),
                 item: r,
             })
             .collect(),

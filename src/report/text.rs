@@ -160,7 +160,7 @@ fn volume(out: &mut String, v: &VolumeResult) {
                 c.block_count,
                 fs.units.block,
                 if c.block_count == 1 { "" } else { "s" },
-                fs.units.cluster_note(c.start_block, c.block_count),
+                fs.units.native_note(c.start_block, c.block_count),
                 if c.legitimate { "  [legitimate]" } else { "" }
             );
             for cl in &c.claimers {

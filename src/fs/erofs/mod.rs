@@ -625,7 +625,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Ero
         inode_labels: Vec::new(),
         shared_blocks_declared: false,
         omitted: None,
-        units: Units::EXT,
+        units: Units::linear("block bitmap"),
         immutable: true,
         slots: {
             slots.sort_unstable();

@@ -388,7 +388,7 @@ pub fn parse(
             Vec::new()
         },
         shared_blocks_declared: shared_blocks,
-        units: Units::EXT,
+        units: Units::linear("block bitmap"),
         immutable: false,
         slots: Vec::new(),
         findings,

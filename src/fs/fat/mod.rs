@@ -27,11 +27,11 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use crate::bytes::le32;
 use crate::fs::Progress;
 use crate::image::{ReadError, View};
-use crate::model::Code;
 use crate::model::{
     BlockRun, FileType, Filesystem, Finding, FsInfo, Inode, InodeNo, MetadataRegion, NO_NAME,
     NameId, Names, Role, RunSpan, Severity, Units, coalesce_runs,
 };
+use crate::model::{Code, Native};
 
 use bpb::{Bpb, FatKind};
 use dir::{ATTR_DIRECTORY, ATTR_READ_ONLY, Reader, Slot};
@@ -192,7 +192,15 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Fat
         inode_labels: Vec::new(),
         shared_blocks_declared: false,
         omitted: None,
-        units: Units::fat(bpb.first_data_sector, u64::from(bpb.sectors_per_cluster)),
+        units: Units {
+            block: "sector",
+            allocation_map: "FAT",
+            // fsck.fat numbers clusters from 2 at the first data sector.
+            native: Native::Clustered {
+                first_sector: bpb.first_data_sector,
+                per_cluster: u64::from(bpb.sectors_per_cluster).max(1),
+            },
+        },
         immutable: false,
         slots: Vec::new(),
         findings,

@@ -66,24 +66,18 @@ fn vmdk(view: &View<'_>) -> Option<String> {
     (b == b"# Disk DescriptorFile").then(|| "VMDK descriptor".into())
 }
 
-/// A VHD footer ("conectix", with the disk type big-endian at 60: 2 fixed,
-/// 3 dynamic, 4 differencing): in the last 512 bytes, and for dynamic and
-/// differencing disks also at 0. A fixed VHD is a raw disk plus the footer,
-/// so a filesystem at its start is found first and read as it is.
+/// A dynamic or differencing VHD: the copy of the footer at 0
+/// ("conectix", the disk type big-endian at 60: 3 dynamic, 4 differencing)
+/// before the dynamic disk header. A fixed VHD (type 2) is the raw disk
+/// with the footer appended after it: what it holds is read as it is, and
+/// its footer is no second signature.
 fn vhd(view: &View<'_>) -> Option<String> {
-    let footer = view
-        .len()
-        .checked_sub(512)
-        .and_then(|at| bytes_at(view, at, 512))
-        .filter(|f| f.get(0..8) == Some(b"conectix"))
-        .or_else(|| bytes_at(view, 0, 512).filter(|f| f.get(0..8) == Some(b"conectix")))?;
-    let kind = match be32(footer, 60) {
-        2 => "fixed",
-        3 => "dynamic",
-        4 => "differencing",
-        _ => return None,
-    };
-    Some(format!("VHD ({kind})"))
+    let footer = bytes_at(view, 0, 512).filter(|f| f.get(0..8) == Some(b"conectix"))?;
+    match be32(footer, 60) {
+        3 => Some("VHD (dynamic)".into()),
+        4 => Some("VHD (differencing)".into()),
+        _ => None,
+    }
 }
 
 /// Expert Witness Format: "EVF\x09\x0d\x0a\xff\x00" (E01), "LVF…" (L01),

@@ -12,7 +12,7 @@
 //! agbno`, the block at byte `n × block size`), because reads, the heatmap
 //! and `cat` address the image by them. XFS tools print fsblocks (`agno <<
 //! agblklog | agbno`): the XFS findings give both, and
-//! [`Units::xfs`](crate::model::Units) adds the fsblock and AG to every
+//! [`Native::Grouped`](crate::model::Native) adds the fsblock and AG to every
 //! block range in the reports. When `agblocks` is a power of two the two
 //! numbers are the same.
 //!
@@ -51,11 +51,11 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::fs::Progress;
 use crate::image::{ReadError, View};
-use crate::model::Code;
 use crate::model::{
     BlockRun, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo, MetadataRegion,
     NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes, subtract_runs,
 };
+use crate::model::{Code, Native};
 
 use crate::bytes::{be16, be32, be64};
 use inode::{DIFLAG_REALTIME, DIFLAG2_REFLINK, Dinode, FMT_BTREE, FMT_EXTENTS, FMT_LOCAL};
@@ -335,7 +335,17 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
         inode_labels: labels,
         shared_blocks_declared: false,
         omitted: None,
-        units: Units::xfs(geo.agblocks, geo.agblklog),
+        units: Units {
+            block: "block",
+            allocation_map: "free-space btree",
+            // xfs_db's fsblock: `agno << sb_agblklog | agbno`.
+            native: Native::Grouped {
+                per_group: geo.agblocks.max(1),
+                shift: geo.agblklog,
+                address: "fsblock",
+                group: "AG",
+            },
+        },
         immutable: false,
         slots: Vec::new(),
         findings,

@@ -117,7 +117,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
                     format::range(c.start_block, c.block_count),
                     c.block_count,
                     // FAT clusters, XFS fsblocks and AG blocks.
-                    s.fs.units.cluster_note(c.start_block, c.block_count),
+                    s.fs.units.native_note(c.start_block, c.block_count),
                     safe(&c.reason)
                 ),
                 width,
