@@ -5,18 +5,14 @@
 
 mod common;
 
+use common::{json_codes, run_ok};
+
 use std::path::Path;
 
 use common::{have_tool, imginspect, tool};
 
 fn sparse_file(path: &Path, bytes: u64) {
     std::fs::File::create(path).unwrap().set_len(bytes).unwrap();
-}
-
-fn run_ok(program: &str, args: &[&str]) -> String {
-    let out = tool(program, args);
-    assert!(out.status.success(), "{program} {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 /// `blkid -p -o export`: its KEY=value lines.
@@ -162,15 +158,6 @@ fn ntfs_boot_sector(sectors: u64, mft: u64) -> Vec<u8> {
     b
 }
 
-fn codes_of(json: &serde_json::Value) -> Vec<String> {
-    json["volumes"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn two_valid_filesystems_on_one_volume_are_ambivalent_as_blkid_says() {
     if !have_tool("mke2fs") || !have_tool("e2fsck") || !have_tool("blkid") {
@@ -192,7 +179,7 @@ fn two_valid_filesystems_on_one_volume_are_ambivalent_as_blkid_says() {
     let (pairs, status) = blkid(path);
     assert_eq!(status, 0);
     assert_eq!(value(&pairs, "TYPE").as_deref(), Some("ext2"), "{pairs:?}");
-    assert!(!codes_of(&common::scan_json(&img)).contains(&"ambivalent_filesystem".to_string()));
+    assert!(!json_codes(&common::scan_json(&img)).contains("ambivalent_filesystem"));
 
     let mft = (mft_cluster * 4096) as usize;
     for record in [0, 3] {

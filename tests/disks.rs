@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{codes, sample_path};
+
 use std::collections::BTreeSet;
 
 use common::{have_tool, imginspect, sample_bytes, samples_dir, scan_bytes, scan_json, tool};
@@ -16,21 +18,13 @@ const DISKS: &[&str] = &[
     "mbr-overlap.img",
 ];
 
-fn path_of(name: &str) -> String {
-    samples_dir().join(name).to_str().unwrap().to_string()
-}
-
-fn codes(result: &imginspect::analysis::ScanResult) -> BTreeSet<&'static str> {
-    result.findings().map(|f| f.code.name()).collect()
-}
-
 #[test]
 fn partitions_are_the_ones_mmls_lists() {
     if !have_tool("mmls") {
         return;
     }
     for name in DISKS {
-        let out = tool("mmls", &[&path_of(name)]);
+        let out = tool("mmls", &[&sample_path(name)]);
         assert!(out.status.success(), "mmls {name}");
         // "004:  000       0000002048   0000004095   0000002048   fat12-data"
         let theirs: BTreeSet<(u64, u64)> = String::from_utf8_lossy(&out.stdout)
@@ -62,7 +56,7 @@ fn overlapping_partitions_are_found_where_sfdisk_verify_finds_them() {
         return;
     }
     for name in DISKS {
-        let out = tool("sfdisk", &["--verify", &path_of(name)]);
+        let out = tool("sfdisk", &["--verify", &sample_path(name)]);
         // sfdisk prints its complaints on stderr and exits 0 all the same.
         let said = format!(
             "{}{}",
@@ -102,11 +96,11 @@ fn a_cross_link_inside_a_gpt_partition_is_the_bare_images() {
         "block numbers are relative to the volume"
     );
     // The exit status counts every volume; `block` looks inside one.
-    let out = imginspect(&["scan", &path_of("gpt-two-partitions.img")]);
+    let out = imginspect(&["scan", &sample_path("gpt-two-partitions.img")]);
     assert_eq!(out.status.code(), Some(4));
     let out = imginspect(&[
         "block",
-        &path_of("gpt-two-partitions.img"),
+        &sample_path("gpt-two-partitions.img"),
         "13",
         "--partition",
         "2",
@@ -260,7 +254,7 @@ fn the_evidence_disk_is_never_written() {
         let path = samples_dir().join(name);
         let before = std::fs::read(&path).unwrap();
         let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-        let out = imginspect(&["scan", "--format", "json", "--hash", &path_of(name)]);
+        let out = imginspect(&["scan", "--format", "json", "--hash", &sample_path(name)]);
         assert!(matches!(out.status.code(), Some(0) | Some(4)));
         assert_eq!(std::fs::read(&path).unwrap(), before, "{name}");
         assert_eq!(

@@ -5,22 +5,20 @@
 
 mod common;
 
+use common::sample_path;
+
 use std::collections::BTreeSet;
 
-use common::{have_tool, samples_dir, scan_bytes, tool};
+use common::{have_tool, scan_bytes, tool};
 use imginspect::model::Code;
 use imginspect::model::FileType;
-
-fn path_of(name: &str) -> String {
-    samples_dir().join(name).to_str().unwrap().to_string()
-}
 
 /// `dump.erofs --path=P -e IMG`: the nid and the block-aligned extents as
 /// (physical block, blocks), leaving out the inline tail (not block aligned).
 fn dump(image: &str, path: &str, block: u64) -> (u64, Vec<(u64, u64)>) {
     let out = tool(
         "dump.erofs",
-        &[&format!("--path={path}"), "-e", &path_of(image)],
+        &[&format!("--path={path}"), "-e", &sample_path(image)],
     );
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let nid = text
@@ -97,7 +95,10 @@ fn bytes_through_our_map_are_what_fsck_erofs_extracts() {
         let out_dir = dir.path().join("x");
         let out = tool(
             "fsck.erofs",
-            &[&format!("--extract={}", out_dir.display()), &path_of(image)],
+            &[
+                &format!("--extract={}", out_dir.display()),
+                &sample_path(image),
+            ],
         );
         assert!(out.status.success(), "{out:?}");
         let bytes = common::sample_bytes(image);
@@ -152,7 +153,7 @@ fn crafted_images_give_their_findings_while_fsck_erofs_passes_them() {
         let want: BTreeSet<&str> = codes.iter().copied().collect();
         assert_eq!(found, want, "{image}");
         if fsck {
-            let out = tool("fsck.erofs", &[&path_of(image)]);
+            let out = tool("fsck.erofs", &[&sample_path(image)]);
             assert_eq!(out.status.code(), Some(0), "fsck.erofs {image}: {out:?}");
         }
     }

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{run_ok, sample_path};
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{have_tool, samples_dir, tool};
@@ -28,15 +30,11 @@ fn model(name: &str) -> ScanResult {
     scan(&image, &ScanOptions::default(), &NoProgress)
 }
 
-fn path_of(name: &str) -> String {
-    samples_dir().join(name).to_str().unwrap().to_string()
-}
-
 /// `fls -r -p`: (inode, "/path", deleted) of every entry (TSK's virtual
 /// files, its orphan directory and the volume label entry, which TSK lists
 /// as a file, are left out).
 fn fls(name: &str) -> BTreeSet<(u64, String, bool)> {
-    let out = tool("fls", &["-r", "-p", &path_of(name)]);
+    let out = tool("fls", &["-r", "-p", &sample_path(name)]);
     assert!(out.status.success(), "fls {name}: {:?}", out);
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -88,7 +86,7 @@ fn every_files_sectors_start_as_istat_lists_them() {
             .iter()
             .filter(|n| n.file_type == FileType::Regular && n.size > 0)
         {
-            let out = tool("istat", &[&path_of(name), &n.ino.to_string()]);
+            let out = tool("istat", &[&sample_path(name), &n.ino.to_string()]);
             let text = String::from_utf8_lossy(&out.stdout);
             let Some((_, list)) = text.split_once("Sectors:") else {
                 panic!("{name} inode {}: istat gave no sectors: {text}", n.ino);
@@ -117,7 +115,7 @@ fn every_files_sectors_start_as_istat_lists_them() {
 /// fsck.fat -n: the pairs of files it says share clusters, and the clusters
 /// it would reclaim.
 fn fsck_fat(name: &str) -> (BTreeSet<(String, String)>, u64, i32) {
-    fsck_fat_at(&path_of(name))
+    fsck_fat_at(&sample_path(name))
 }
 
 fn fsck_fat_at(path: &str) -> (BTreeSet<(String, String)>, u64, i32) {
@@ -223,7 +221,7 @@ fn ifind_names_every_claimer_of_every_shared_sector() {
                     "-a",
                     "-d",
                     &sector.to_string(),
-                    &path_of("fat16-crosslink.img"),
+                    &sample_path("fat16-crosslink.img"),
                 ],
             );
             let theirs: BTreeSet<u64> = String::from_utf8_lossy(&out.stdout)
@@ -296,12 +294,6 @@ fn fsinfo_hints_are_checked_against_the_fat() {
     let mut unsigned = pristine;
     unsigned[512] ^= 1;
     assert_eq!(codes(&unsigned), ["bad_fsinfo"]);
-}
-
-/// Runs `program args…` and fails the test with its output if it fails.
-fn run_ok(program: &str, args: &[&str]) {
-    let out = tool(program, args);
-    assert!(out.status.success(), "{program} {args:?}: {out:?}");
 }
 
 /// The "a/b clusters" of fsck.fat -n's last line: (used, total).

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::codes;
+
 use imginspect::analysis::ScanResult;
 use imginspect::fs::ext::groups;
 use imginspect::fs::ext::superblock::Superblock;
@@ -11,10 +13,6 @@ use imginspect::image::View;
 use imginspect::model::Code;
 
 use common::{Rng, sample_bytes as sample, scan_bytes};
-
-fn codes(result: &ScanResult) -> Vec<&'static str> {
-    result.findings().map(|f| f.code.name()).collect()
-}
 
 #[test]
 fn truncated_images_scan_as_far_as_they_go() {

@@ -8,28 +8,24 @@
 
 mod common;
 
+use common::{json_codes, sample_path};
+
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use common::{JournalSample, have_tool, imginspect, journal_samples, samples_dir, tool};
+use common::{JournalSample, have_tool, imginspect, journal_samples, tool};
 use imginspect::fs::ext::journal;
 use imginspect::image::View;
 
-fn path(name: &str) -> String {
-    samples_dir().join(name).to_str().unwrap().to_string()
-}
-
-fn codes(json: &serde_json::Value) -> BTreeSet<String> {
-    json["volumes"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
 fn scan(name: &str, mode: &str) -> serde_json::Value {
-    let out = imginspect(&["scan", "--format", "json", "--journal", mode, &path(name)]);
+    let out = imginspect(&[
+        "scan",
+        "--format",
+        "json",
+        "--journal",
+        mode,
+        &sample_path(name),
+    ]);
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {out:?}"))
 }
 
@@ -43,12 +39,12 @@ fn every_journal_sample_reports_its_expected_findings() {
     {
         let json = scan(name, "replay");
         let want: BTreeSet<String> = want.iter().cloned().collect();
-        assert_eq!(codes(&json), want, "{name}");
+        assert_eq!(json_codes(&json), want, "{name}");
         assert_eq!(json["volumes"][0]["journal"]["view"], "replayed", "{name}");
         // Read as it lies on disk: only the pending recovery is said.
         let on_disk = scan(name, "ignore");
         assert_eq!(
-            codes(&on_disk),
+            json_codes(&on_disk),
             BTreeSet::from(["needs_recovery".to_string()]),
             "{name}"
         );
@@ -71,7 +67,7 @@ fn the_replayed_view_is_what_debugfs_jr_writes() {
     let dir = tempfile::tempdir().unwrap();
     for sample in journal_samples() {
         let name = &sample.name;
-        let original = std::fs::read(path(name)).unwrap();
+        let original = std::fs::read(sample_path(name)).unwrap();
         let copy = dir.path().join(name);
         std::fs::write(&copy, &original).unwrap();
         let jr = Command::new("debugfs")
@@ -137,10 +133,10 @@ fn findings_after_replay_are_what_e2fsck_sees_on_a_replayed_copy() {
     let dir = tempfile::tempdir().unwrap();
     for sample in journal_samples() {
         let name = &sample.name;
-        let before = tool("e2fsck", &["-fn", &path(name)]);
+        let before = tool("e2fsck", &["-fn", &sample_path(name)]);
         assert_eq!(before.status.code(), Some(sample.e2fsck_before), "{name}");
         let copy = dir.path().join(name);
-        std::fs::copy(path(name), &copy).unwrap();
+        std::fs::copy(sample_path(name), &copy).unwrap();
         let c = copy.to_str().unwrap();
         assert!(tool("debugfs", &["-w", "-R", "jr", c]).status.success());
         let after = tool("e2fsck", &["-fn", c]);
@@ -208,7 +204,7 @@ fn the_trap_is_shown_as_it_will_be_mounted_and_marked_so() {
             .contains(&changed[0])
     );
     // The text report says it too, and the exit status is a finding's.
-    let out = imginspect(&["scan", &path(name)]);
+    let out = imginspect(&["scan", &sample_path(name)]);
     assert_eq!(out.status.code(), Some(4));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -221,7 +217,7 @@ fn the_trap_is_shown_as_it_will_be_mounted_and_marked_so() {
         text.contains(&format!("inodes changed: {inode}")) && text.contains("<- journal block"),
         "{text}"
     );
-    let html = imginspect(&["scan", "--format", "html", &path(name)]);
+    let html = imginspect(&["scan", "--format", "html", &sample_path(name)]);
     let html = String::from_utf8_lossy(&html.stdout);
     assert!(html.contains("<h3>Journal</h3>"), "{html}");
     // On disk the image is clean but for the pending recovery.
@@ -247,7 +243,7 @@ fn the_trap_is_shown_as_it_will_be_mounted_and_marked_so() {
     // Replay brings nothing new: low (the severity follows what replay does).
     assert_eq!(pending["severity"], "low");
     assert_eq!(
-        imginspect(&["scan", &path("journal-harmless.img")])
+        imginspect(&["scan", &sample_path("journal-harmless.img")])
             .status
             .code(),
         Some(0)
@@ -257,8 +253,8 @@ fn the_trap_is_shown_as_it_will_be_mounted_and_marked_so() {
 #[test]
 fn cat_reads_the_file_as_it_will_be_mounted() {
     let name = "journal-crosslink-trap.img";
-    let replayed = imginspect(&["cat", &path(name), "/home/user/notes.txt"]);
-    let shadow = imginspect(&["cat", &path(name), "/etc/shadow"]);
+    let replayed = imginspect(&["cat", &sample_path(name), "/home/user/notes.txt"]);
+    let shadow = imginspect(&["cat", &sample_path(name), "/etc/shadow"]);
     assert!(!shadow.stdout.is_empty());
     assert_eq!(
         replayed.stdout, shadow.stdout,
@@ -266,7 +262,7 @@ fn cat_reads_the_file_as_it_will_be_mounted() {
     );
     let on_disk = imginspect(&[
         "cat",
-        &path(name),
+        &sample_path(name),
         "/home/user/notes.txt",
         "--journal",
         "ignore",
@@ -279,7 +275,7 @@ fn the_evidence_is_never_written() {
     let dir = tempfile::tempdir().unwrap();
     for sample in journal_samples() {
         let copy = dir.path().join(&sample.name);
-        std::fs::copy(path(&sample.name), &copy).unwrap();
+        std::fs::copy(sample_path(&sample.name), &copy).unwrap();
         let before = std::fs::read(&copy).unwrap();
         let c = copy.to_str().unwrap();
         for mode in ["replay", "both", "ignore"] {
@@ -294,7 +290,7 @@ fn the_evidence_is_never_written() {
 /// log blocks set to extremes never panics, loops or allocates without bound.
 #[test]
 fn a_hostile_journal_is_a_finding_never_a_crash() {
-    let pristine = std::fs::read(path("journal-crosslink-trap.img")).unwrap();
+    let pristine = std::fs::read(sample_path("journal-crosslink-trap.img")).unwrap();
     // Journal superblock at block 40, log blocks 41.. (1 KiB blocks; see the README).
     let journal_at = 40 * 1024;
     let mut rng = 0x9E37_79B9_7F4A_7C15u64;
@@ -332,7 +328,7 @@ fn an_escaped_block_gets_its_magic_back_as_jr_gives_it() {
     if !have_tool("debugfs") {
         return;
     }
-    let mut bytes = std::fs::read(path("journal-harmless.img")).unwrap();
+    let mut bytes = std::fs::read(sample_path("journal-harmless.img")).unwrap();
     // Journal block 1 (fs block 41) is the first descriptor; its first tag
     // (64-bit, no checksum: blocknr, checksum, flags, blocknr_high) logs
     // block 26 from journal block 2 (fs block 44). See the README.
@@ -452,7 +448,7 @@ fn a_file_over_the_journal_is_a_crosslink() {
 /// slot of block 62, which journal-harmless.img's replay rewrites whole.
 #[test]
 fn both_views_keep_what_replay_removes_marked_before_replay() {
-    let mut bytes = std::fs::read(path("journal-harmless.img")).unwrap();
+    let mut bytes = std::fs::read(sample_path("journal-harmless.img")).unwrap();
     // Inode 19 (todo.txt) is slot 2 of block 62 (256-byte inodes, 1 KiB
     // blocks); its mtime is at byte 0x10 of the slot.
     bytes[62 * 1024 + 2 * 256 + 0x10] ^= 0xFF;

@@ -5,21 +5,14 @@
 
 mod common;
 
+use common::json_codes;
+
 use std::path::Path;
 
 use common::{have_tool, imginspect, samples_dir, tool};
 
 fn scan(image: &Path) -> serde_json::Value {
     common::scan_json(image)
-}
-
-fn codes(json: &serde_json::Value) -> Vec<String> {
-    json["volumes"][0]["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| f["code"].as_str().unwrap_or_default().to_string())
-        .collect()
 }
 
 /// A copy of an orphan sample edited with `debugfs -w -R REQUEST`.
@@ -89,7 +82,7 @@ fn an_ordinary_orphan_is_low() {
         .expect("orphan_cleanup_pending")
         .clone();
     assert_eq!(pending["severity"], "low", "{pending}");
-    assert!(!codes(&json).contains(&"crosslink".to_string()), "{json}");
+    assert!(!json_codes(&json).contains("crosslink"), "{json}");
 }
 
 #[test]
@@ -120,7 +113,7 @@ fn a_bent_orphan_chain_ends_the_walk_with_a_finding() {
             .unwrap()
             .iter()
             .find(|f| f["code"] == "bad_orphan_list")
-            .unwrap_or_else(|| panic!("{requests:?}: no bad_orphan_list: {:?}", codes(&json)))
+            .unwrap_or_else(|| panic!("{requests:?}: no bad_orphan_list: {:?}", json_codes(&json)))
             .clone();
         assert!(
             bad["message"].as_str().unwrap().contains(said),

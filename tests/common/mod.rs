@@ -7,6 +7,43 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The path of a committed sample image, for a command line.
+pub fn sample_path(name: &str) -> String {
+    samples_dir()
+        .join(name)
+        .to_str()
+        .expect("utf-8 path")
+        .to_string()
+}
+
+/// The codes of every finding of a scan.
+pub fn codes(
+    result: &imginspect::analysis::ScanResult,
+) -> std::collections::BTreeSet<&'static str> {
+    result.findings().map(|f| f.code.name()).collect()
+}
+
+/// The codes of volume 0's findings in `scan --format json` output.
+pub fn json_codes(json: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    json["volumes"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code").to_string())
+        .collect()
+}
+
+/// Runs an outside tool, failing the test unless it succeeds; its stdout.
+pub fn run_ok(program: &str, args: &[&str]) -> String {
+    let out = tool(program, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        describe(&format!("{program} {args:?}"), &out)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The repository's sample-images directory.
 pub fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-images")
