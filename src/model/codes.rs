@@ -285,15 +285,15 @@ impl Code {
     pub fn default_severity(self) -> Severity {
         match self {
             Code::BadClusters
-            | Code::Reflink
             | Code::Bigalloc
             | Code::CowStaging
             | Code::ExternalLog
             | Code::ExtraDevices
-            | Code::JournalExternal
+            | Code::JournalFeatures
             | Code::JournalUncommitted
             | Code::ManyNames
             | Code::RealtimeDevice
+            | Code::Reflink
             | Code::ReusedBlocks
             | Code::SelfReferencingPartition
             | Code::SharedLegitimately => Severity::Info,
@@ -305,7 +305,6 @@ impl Code {
             | Code::BadDirectoryEntry
             | Code::BadXattrBlock
             | Code::ChecksumMismatch
-            | Code::ClusterMisaligned
             | Code::DirtyLog
             | Code::FatMismatch
             | Code::FatTypeAmbiguous
@@ -313,12 +312,9 @@ impl Code {
             | Code::GptNoProtectiveMbr
             | Code::HybridMbr
             | Code::InodeBitmapMismatch
-            | Code::JournalFeatures
-            | Code::JournalTooLarge
             | Code::OrphanCleanupPending
             | Code::PartialOverlap
             | Code::PartitionOutsideUsable
-            | Code::ReflinkFlagMissing
             | Code::ResizeInodeInvalid
             | Code::RmapOrphan
             | Code::SharedBlocksFeature
@@ -342,15 +338,17 @@ impl Code {
             | Code::BadPartitionTable
             | Code::BadSuperblock
             | Code::ClaimedButFree
+            | Code::ClusterMisaligned
             | Code::FreeSpaceTreesDisagree
             | Code::GptBackupMismatch
             | Code::HiddenInode
             | Code::ImageChanged
+            | Code::JournalExternal
             | Code::JournalInconsistent
             | Code::JournalReplayPending
             | Code::JournalReplaysOntoJournal
+            | Code::JournalTooLarge
             | Code::MetadataCollision
-            | Code::MetadataOverlap
             | Code::NeedsRecovery
             | Code::NeedsRepair
             | Code::NoRootDirectory
@@ -358,12 +356,15 @@ impl Code {
             | Code::PartitionOutOfRange
             | Code::PrimarySuperblockUnusable
             | Code::RefcountMismatch
-            | Code::ReflinkUnrecorded
+            | Code::ReflinkFlagMissing
             | Code::RmapMetadataMismatch
             | Code::RmapMissing
             | Code::TruncatedImage
             | Code::WalkBudgetExceeded => Severity::High,
-            Code::Crosslink | Code::PartitionOverlap => Severity::Critical,
+            Code::Crosslink
+            | Code::MetadataOverlap
+            | Code::PartitionOverlap
+            | Code::ReflinkUnrecorded => Severity::Critical,
         }
     }
 
