@@ -883,4 +883,64 @@ mod tests {
             );
         }
     }
+
+    /// docs/findings.md lists every code once, in a table row of its own
+    /// (`| \`name\` | severity | meaning |`), at its default severity, and
+    /// names no code that does not exist.
+    #[test]
+    fn findings_doc_lists_every_code_at_its_default_severity() {
+        let doc = include_str!("../../docs/findings.md");
+        let mut listed: Vec<&str> = Vec::new();
+        for line in doc.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let (name, severity) = match cells.as_slice() {
+                ["", name, severity, _meaning, ""] => (*name, *severity),
+                _ => panic!("not a `| code | severity | meaning |` row: {line}"),
+            };
+            let name = name
+                .strip_prefix('`')
+                .and_then(|n| n.strip_suffix('`'))
+                .filter(|n| !n.contains('`'))
+                .unwrap_or_else(|| panic!("the first cell must be one `code`: {line}"));
+            let code = Code::ALL
+                .into_iter()
+                .find(|c| c.name() == name)
+                .unwrap_or_else(|| panic!("docs/findings.md names `{name}`, which is no code"));
+            assert_eq!(
+                severity,
+                code.default_severity().name(),
+                "docs/findings.md gives `{name}` another severity than its default"
+            );
+            assert!(!listed.contains(&name), "`{name}` is listed twice");
+            listed.push(name);
+        }
+        let missing: Vec<&str> = Code::ALL
+            .iter()
+            .map(|c| c.name())
+            .filter(|n| !listed.contains(n))
+            .collect();
+        assert!(missing.is_empty(), "not in docs/findings.md: {missing:?}");
+    }
+
+    /// Every code has an explanation of its own: no two codes share one, and
+    /// none of its parts is empty.
+    #[test]
+    fn every_code_has_its_own_explanation() {
+        for code in Code::ALL {
+            let e = code.explanation();
+            for (part, text) in [
+                ("what", e.what),
+                ("attack", e.attack),
+                ("fsck", e.fsck),
+                ("immutable", e.immutable),
+            ] {
+                assert!(!text.trim().is_empty(), "{code}: empty {part}");
+            }
+            for other in Code::ALL.into_iter().filter(|&o| o != code) {
+                let o = other.explanation();
+                assert_ne!(e.what, o.what, "{code} and {other} share their what");
+                assert_ne!(e.attack, o.attack, "{code} and {other} share their attack");
+            }
+        }
+    }
 }
