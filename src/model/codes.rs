@@ -483,7 +483,7 @@ impl Code {
             Code::BadPartitionTable => Explanation {
                 what: "The partition table is broken: a GPT header that does not parse, a primary GPT so damaged that the backup is read instead, a partition that ends before it starts, more partitions than are scanned (medium), a protective MBR (0xEE) with no GPT behind it, or an extended partition whose EBR chain loops, breaks (no 55 AA) or runs too long.",
                 attack: "Readers disagree on the layout: Linux reads only the primary GPT unless booted with `gpt`, firmware falls back to the backup, so the two can see different partitions; an EBR loop makes naive parsers hang or list the same logical partition again and again; partitions behind a lost table cannot be found by the tools that would check them.",
-                fsck: "No filesystem checker reads partition tables. sgdisk -v rebuilds a damaged GPT header from the other copy when it saves (\"Caution: invalid backup GPT header, but valid main header; regenerating backup header from main header.\"); fdisk -l prints \"The backup GPT table is corrupt, but the primary appears OK, so that will be used.\"",
+                fsck: "No filesystem checker reads partition tables. sgdisk -v rebuilds a damaged GPT header from the other copy when it saves (\"Caution: invalid backup GPT header, but valid main header; regenerating backup header from main header.\"); fdisk -l prints \"The backup GPT table is corrupt, but the primary appears OK, so that will be used.\" On an EBR chain that links back to itself, fdisk -l and sfdisk -l list the same logical partition as partitions 5 to 60 and stop there (\"Omitting partitions after #60.\").",
                 immutable: "The table lies outside every filesystem: an immutable filesystem inside changes nothing about it.",
             },
             Code::BadSuperblock => Explanation {
@@ -525,7 +525,7 @@ impl Code {
             Code::CowStaging => Explanation {
                 what: "An XFS refcount btree record with the copy-on-write flag: blocks staged for a copy-on-write that never completed. The filesystem was not unmounted cleanly.",
                 attack: "Nothing by itself: the blocks belong to no file, and the kernel frees leftover staging extents at mount (xfs_reflink_recover_cow). They may still hold the data of an unfinished write, readable in the raw image.",
-                fsck: "xfs_repair knows leftover CoW extents as a state of their own (\"leftover CoW extent (AG/block) len N\" when one collides with another claim) rather than as damage.",
+                fsck: "xfs_repair reports each leftover staging extent (\"leftover CoW extent (AG/block) len N\") and frees it; one whose blocks something else claims is \"extent (AG/block) len N claimed, state is S\".",
                 immutable: "An immutable image has no copy-on-write; the blocks are only bytes in the image.",
             },
             Code::Crosslink => Explanation {
@@ -609,7 +609,7 @@ impl Code {
             Code::ImageChanged => Explanation {
                 what: "The image file changed size while it was being scanned: something was writing it.",
                 attack: "A time-of-check/time-of-use race: the bytes that were checked are not the bytes that will be mounted, and whoever writes the file can wait for the check to pass.",
-                fsck: "No checker guards against this either: check a private, read-only copy of the image.",
+                fsck: "Not a property of the filesystem, so no checker reports it: check (and mount) a private, read-only copy of the image.",
                 immutable: "An image that is immutable on disk cannot change; this one did.",
             },
             Code::InodeBitmapMismatch => Explanation {
@@ -717,7 +717,7 @@ impl Code {
             Code::PartitionOutOfRange => Explanation {
                 what: "A partition runs past the end of the image: its last sectors are not there.",
                 attack: "The filesystem in it is cut (reads past the end fail), or, once the image is written to a larger disk, the partition takes in whatever follows: another partition's data or the backup GPT, which writes to the filesystem then overwrite.",
-                fsck: "sfdisk --verify says \"No errors detected.\" and then \"Total allocated sectors N greater than the maximum M.\" (exit 0); fdisk -l lists the partition at its full size. A checker run on the partition sees a truncated filesystem (truncated_image).",
+                fsck: "sfdisk --verify says \"No errors detected.\" and then \"Total allocated sectors N greater than the maximum M.\" (exit 0); fdisk -l lists the partition at its full size. For a GPT, sgdisk -v: \"Problem: partition N is too big for the disk.\" A checker run on the partition sees a truncated filesystem (truncated_image).",
                 immutable: "A read-only mount writes nothing past the end, but reads there fail or reach other data.",
             },
             Code::PartitionOutsideUsable => Explanation {
@@ -741,7 +741,7 @@ impl Code {
             Code::RealtimeDevice => Explanation {
                 what: "The XFS filesystem has a realtime device (sb_rblocks > 0), which is not in this image: realtime files keep their data there, and it is not mapped.",
                 attack: "Nothing by itself: a realtime device is a supported layout. But the data of realtime files cannot be checked here for sharing or range.",
-                fsck: "xfs_repair checks the realtime device only when it is given with -r.",
+                fsck: "xfs_repair takes the realtime section's device with -r rtdev (xfs_repair(8)); this image alone cannot be checked whole.",
                 immutable: "Not applicable: EROFS has no realtime device.",
             },
             Code::RefcountMismatch => Explanation {
