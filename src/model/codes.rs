@@ -373,7 +373,7 @@ impl Code {
     pub fn explanation(self) -> Explanation {
         match self {
             Code::AllocatedButUnclaimed => Explanation {
-                what: "Blocks that the allocation map marks in use (the ext block bitmap; on FAT, clusters the FAT gives a chain) belong to no inode and to no filesystem structure: leaked space. On FAT these are the lost clusters that no directory entry reaches.",
+                what: "Blocks that the allocation map marks in use (the ext block bitmap, the XFS free-space btrees by leaving them out, the FAT by giving them a chain) belong to no inode and to no filesystem structure: leaked space. On FAT these are the lost clusters that no directory entry reaches.",
                 attack: "Nothing through the filesystem: no file maps the blocks. But they keep whatever was written there, by a deleted or hidden file or on purpose, out of reach of every tool that walks files, and out of reach of carvers that look only at free space.",
                 fsck: "e2fsck pass 5: \"Block bitmap differences: -N\" and a wrong free blocks count, which -y frees. fsck.fat: \"Reclaimed N unused clusters (… bytes).\" (with -f it salvages the chains into files instead).",
                 immutable: "Nothing is allocated on an immutable image, so nothing leaks at run time; the bytes are still in the image for anyone who reads it raw.",
@@ -645,7 +645,7 @@ impl Code {
             Code::JournalReplaysOntoJournal => Explanation {
                 what: "A logged block's home location is a block of the journal itself: replay would rewrite the log it is reading, or the journal superblock.",
                 attack: "No legitimate transaction logs the journal: this is a forged or corrupt journal. Replay overwrites log blocks that later transactions (or the next mount) read, so what finally lands on disk depends on replay order, and can be aimed.",
-                fsck: "e2fsck -fn skips recovery and sees nothing; e2fsck replays with the kernel's own recovery code (recovery.c), which writes each block where its tag points.",
+                fsck: "e2fsck -fn skips recovery and sees nothing; e2fsck -fy replays with the kernel's own recovery code (recovery.c), which writes each block where its tag points, and passes the result without a word (\"recovering journal\", then clean: sample journal-onto-journal).",
                 immutable: "EROFS has no journal; a read-only ext mount still replays, unless -o noload.",
             },
             Code::JournalTooLarge => Explanation {
@@ -657,7 +657,7 @@ impl Code {
             Code::JournalUncommitted => Explanation {
                 what: "A journal transaction has descriptor and data blocks but no commit block: the crash came before it committed. It is not replayed, as the kernel would not replay it.",
                 attack: "Nothing by itself: this is what a crash leaves. The logged blocks can still be read from the journal in the raw image.",
-                fsck: "e2fsck's recovery, the kernel's recovery.c, ends the log at the last commit block and ignores the rest; e2fsck says nothing about it.",
+                fsck: "e2fsck's recovery, the kernel's recovery.c, ends the log at the last commit block and ignores the rest: e2fsck -fy says \"recovering journal\" and nothing about the uncommitted transaction (sample journal-uncommitted).",
                 immutable: "EROFS has no journal.",
             },
             Code::ManyNames => Explanation {
