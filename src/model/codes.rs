@@ -380,8 +380,8 @@ impl Code {
             },
             Code::AmbiguousSymlink => Explanation {
                 what: "A symlink inode that the kernel and e2fsprogs read in two ways: the kernel (ext4_inode_is_fast_symlink) keeps the target in i_block when the inode owns no data blocks (i_blocks less its xattr block), e2fsprogs (ext2fs_is_fast_symlink) when 0 < i_size < 60. Here the rules disagree, so the same 60 bytes are a path to one and block pointers to the other.",
-                attack: "The link resolves to one target on the mounted filesystem and shows another (or data blocks) to tools built on libext2fs: debugfs, e2fsck, image extractors. A checker is shown a harmless target while path resolution in the kernel follows the other one; the block pointers one reading sees are claims the other never counts.",
-                fsck: "e2fsck judges the inode by the e2fsprogs rule (e2fsck_pass1_check_symlink) and never compares it with the kernel's; pass 2 says \"Symlink … (inode #N) is invalid.\" only when that reading fails its own checks.",
+                attack: "The link resolves to one target in the kernel and to another for path lookups through libext2fs (ext2fs_namei, so debugfs and the tools built on it): a checker is shown a harmless target while the mounted filesystem follows the other one. Where one reading sees block pointers, those are claims the other never counts.",
+                fsck: "e2fsck applies both rules: its symlink check reads the target inline by size (ext2fs_is_fast_symlink), its block walk follows i_block by i_blocks (ext2fs_inode_has_valid_blocks2), as the kernel does. An 11-byte target given i_blocks 2 made it say \"Inode N has illegal block(s). Clear?\", \"Illegal block #0 (…) in inode N.\" and \"Inode N, i_blocks is 2, should be 0. Fix?\"; were the bytes valid block numbers, the walk would claim those blocks instead.",
                 immutable: "A read-only mount still resolves the link the kernel's way, so the two readings stay: reject the image.",
             },
             Code::AmbivalentFilesystem => Explanation {
@@ -411,7 +411,7 @@ impl Code {
             Code::BadBtreeBlock => Explanation {
                 what: "A block of an XFS per-AG btree (bnobt, cntbt, inobt, finobt, rmapbt, refcountbt) is unusable: wrong magic or level, more records than fit, outside its AG or past the image, reached twice (a loop or a shared subtree), or a tree larger than its AG. The walk of that tree stops or skips the block.",
                 attack: "The allocator, inode lookups and reflink accounting trust these trees: a forged block hides free space or in-use inodes, makes allocations land on blocks in use, and a loop hangs walkers. Whatever sits below a skipped block is not checked here.",
-                fsck: "xfs_repair walks every AG btree and, without -n, rebuilds the free-space, inode, rmap and refcount btrees from its own scan (phase 5); xfs_repair -n reports and changes nothing (\"No modify flag set, skipping phase 5\").",
+                fsck: "xfs_repair walks every AG btree: for a bnobt root without its magic, -n said \"btree block 1/1 is suspect, error -117\", \"bad magic # 0 in btbno block 1/1\" and then \"free space (…) only seen by one free space btree\". Without -n it rebuilds the free-space, inode, rmap and refcount btrees from its own scan (phase 5).",
                 immutable: "The kernel walks the inode btrees on a read-only mount too; the free-space trees matter only once something is written.",
             },
             Code::BadBtreeRecord => Explanation {
@@ -549,7 +549,7 @@ impl Code {
             Code::ExtraDevices => Explanation {
                 what: "The EROFS superblock names extra devices (a device table, as mkfs.erofs --blobdev writes): chunks stored on them are not in this image and are not mapped.",
                 attack: "Nothing by itself. But the files whose chunks live on blob devices get their contents from whatever device is supplied at mount: this image does not pin them down, and their blocks cannot be checked here.",
-                fsck: "fsck.erofs takes the extra devices with --device=X, one per device, to check those files.",
+                fsck: "fsck.erofs takes the extra devices with --device=X, one per device; given none, fsck.erofs 1.5 passed an image whose superblock names one (exit 0).",
                 immutable: "The blob devices are as immutable as the image only if they are supplied from the same trusted source.",
             },
             Code::FatMismatch => Explanation {
@@ -693,7 +693,7 @@ impl Code {
             Code::NoRootDirectory => Explanation {
                 what: "The root inode (ext inode 2, the XFS sb_rootino, the EROFS root nid) is not an in-use directory, or cannot be read: no name can be resolved.",
                 attack: "Every file is reachable only by inode number, so tools that walk paths see an empty filesystem while the blocks are all there; the kernel refuses to mount an ext filesystem without a root directory.",
-                fsck: "e2fsck: \"Root inode is not a directory. Clear?\", entries whose '..' points at inode 2 as deleted, \"Root inode not allocated. Allocate?\", and with -n \"Cannot proceed without a root inode.\" (exit 12).",
+                fsck: "e2fsck: \"Root inode is not a directory. Clear?\", the '..' entries that point at inode 2 as deleted, \"Root inode not allocated. Allocate?\", and with -n \"Cannot proceed without a root inode.\" (exit 12). xfs_repair -n with sb_rootino moved: \"sb root inode value N inconsistent with calculated value M\", \"would reset superblock root inode pointer to M\". fsck.erofs with the root nid past the image: \"I/O error occurred when reading nid(N)\" (exit 1).",
                 immutable: "The mount fails the same way read-only.",
             },
             Code::OrphanCleanupPending => Explanation {
