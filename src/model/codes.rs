@@ -393,7 +393,7 @@ impl Code {
             Code::BadAgHeader => Explanation {
                 what: "An XFS allocation group header is unusable: the superblock copy, AGF, AGI or AGFL has no magic, cannot be read or carries impossible fields, or the AGFL lists a block outside its AG. That AG's btrees are not walked, so claims in it may be missing here.",
                 attack: "The AGF roots the free-space btrees and the AGI the inode btrees: a forged AGF steers the allocator onto blocks in use (a cross-link at the next write), a forged AGI hides inodes from lookups or invents them. A bad AGFL entry hands a block outside the AG to btree growth.",
-                fsck: "xfs_repair checks every AG header in phase 2; one it cannot use in no-modify mode is \"bad uncorrected agheader N, skipping ag...\". Without -n it rebuilds the headers and the AG's btrees (phase 5) from what it scanned.",
+                fsck: "xfs_repair checks every AG header in phase 2: for an AGF without its magic, -n said \"bad magic # 0x0 for agf 2\", \"would reset bad agf for ag 2\" and \"bad uncorrected agheader 2, skipping ag...\", and then miscounted the superblock totals it could not see. Without -n it rebuilds the headers and the AG's btrees (phase 5) from what it scanned.",
                 immutable: "The kernel reads the AG headers on a read-only mount too (every inode lookup goes through the AGI): nothing is allocated, but lookups can still be misled.",
             },
             Code::BadBlockInUse => Explanation {
@@ -417,7 +417,7 @@ impl Code {
             Code::BadBtreeRecord => Explanation {
                 what: "A record in an XFS per-AG btree is impossible: a bnobt free extent or a refcountbt record that runs past its AG, or an inobt inode chunk outside its AG, off its alignment, or listed twice. The record is not used.",
                 attack: "The allocator and inode lookups take records at their word: a free extent past the AG hands out blocks of the next AG (or past the device), a chunk listed twice or misplaced makes one inode number resolve to the wrong slot, and a bad refcount record miscounts sharers.",
-                fsck: "xfs_repair checks each record as it scans the trees (\"invalid start block … in record … of … btree block …\", \"invalid length …\") and, without -n, rebuilds the trees from its own scan (phase 5).",
+                fsck: "xfs_repair checks each record as it scans the trees: a bnobt record past its AG gave \"invalid length 30000 in record 0 of bno btree block 1/1\" (the refcountbt scanner says \"invalid start block …\" and \"invalid reference count …\" likewise). Without -n it rebuilds the trees from its own scan (phase 5).",
                 immutable: "The inode btree is read on a read-only mount too; the free-space and refcount records matter only once something is written.",
             },
             Code::BadClusterChain => Explanation {
