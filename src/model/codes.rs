@@ -393,7 +393,7 @@ impl Code {
             Code::BadAgHeader => Explanation {
                 what: "An XFS allocation group header is unusable: the superblock copy, AGF, AGI or AGFL has no magic, cannot be read or carries impossible fields, or the AGFL lists a block outside its AG. That AG's btrees are not walked, so claims in it may be missing here.",
                 attack: "The AGF roots the free-space btrees and the AGI the inode btrees: a forged AGF steers the allocator onto blocks in use (a cross-link at the next write), a forged AGI hides inodes from lookups or invents them. A bad AGFL entry hands a block outside the AG to btree growth.",
-                fsck: "xfs_repair checks every AG header in phase 2: for an AGF without its magic, -n said \"bad magic # 0x0 for agf 2\", \"would reset bad agf for ag 2\" and \"bad uncorrected agheader 2, skipping ag...\", and then miscounted the superblock totals it could not see. Without -n it rebuilds the headers and the AG's btrees (phase 5) from what it scanned.",
+                fsck: "xfs_repair checks every AG header in phase 2: for an AGF without its magic, -n said \"bad magic # 0x0 for agf 2\", \"would reset bad agf for ag 2\" and \"bad uncorrected agheader 2, skipping ag...\", then counted the superblock totals without that AG (\"sb_icount 512, counted 448\"). Without -n it rebuilds the headers and the AG's btrees (phase 5) from what it scanned.",
                 immutable: "The kernel reads the AG headers on a read-only mount too (every inode lookup goes through the AGI): nothing is allocated, but lookups can still be misled.",
             },
             Code::BadBlockInUse => Explanation {
@@ -831,7 +831,7 @@ impl Code {
             Code::TruncatedImage => Explanation {
                 what: "The filesystem claims more space than the volume holds (blocks or sectors past the end), or a structure it needs (an inode table, a group descriptor, a FAT copy, a directory) lies past the end of the image: it is scanned as far as it goes.",
                 attack: "Whatever lies past the end cannot be checked here. Written to a larger device, or after the image is grown, those blocks hold whatever was there before: unchecked data under the filesystem's own structures.",
-                fsck: "e2fsck: \"The filesystem size (according to the superblock) is N blocks The physical size of the device is M blocks Either the superblock or the partition table is likely to be corrupt! Abort?\"",
+                fsck: "e2fsck: \"The filesystem size (according to the superblock) is N blocks The physical size of the device is M blocks Either the superblock or the partition table is likely to be corrupt! Abort?\" and, answered no, checks what is there. fsck.fat stops at once: \"Failed to read sector N.\" (exit 1). xfs_repair -n on an XFS image cut inside its last AG: \"superblock read failed, offset …, ag 3\" and a fatal error.",
                 immutable: "The kernel fails the reads past the end on a read-only mount too.",
             },
             Code::UnknownFeature => Explanation {
