@@ -854,7 +854,7 @@ impl Code {
             },
             Code::XattrRefcountMismatch => Explanation {
                 what: "An ext extended-attribute block's h_refcount differs from the number of inodes that refer to it.",
-                attack: "The kernel modifies an xattr block in place when h_refcount is 1: with two referrers and a count of 1, setting an attribute on one file changes the other's ACLs, security labels or capabilities, and removing it frees a block the other still uses. A count above the referrers only leaks the block.",
+                attack: "The kernel modifies an xattr block in place when h_refcount is 1: with two referrers and a count of 1, setting an attribute on one file changes the other's ACLs, security labels or capabilities, and removing it frees a block the other still uses. A count above the referrers only leaks the block. More referrers than the count is also reported as a crosslink (critical): the format does not declare that sharing.",
                 fsck: "e2fsck pass 1: \"Extended attribute block B has reference count N, should be M. Fix?\"",
                 immutable: "Nothing is modified on a read-only mount, so the count is never used.",
             },
