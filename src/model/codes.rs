@@ -470,7 +470,7 @@ impl Code {
             },
             Code::BadJournal => Explanation {
                 what: "The ext journal cannot be loaded: the journal inode cannot be read, the journal superblock (journal block 0) cannot be read or has no JBD2 magic, or its geometry is impossible (another block size, s_first 0 or past s_maxlen, more blocks than the journal inode maps).",
-                attack: "The kernel refuses to mount a filesystem whose journal it cannot load, so the image is a denial of service; and if the filesystem needs recovery, what replay would write cannot be known. Tools that ignore the journal (debugfs, mount -o noload) see a filesystem the kernel will not mount as it is.",
+                attack: "The kernel refuses to mount a filesystem whose journal it cannot load, so the image is a denial of service; and if the filesystem needs recovery, what replay would write cannot be known. Tools that ignore the journal (debugfs, or the kernel itself with -o ro,noload) see a filesystem a normal mount refuses.",
                 fsck: "e2fsck: \"Superblock has an invalid journal (inode 8). Clear?\" and \"Journal superblock is corrupt. Fix?\"; with -n it then stops: \"The journal superblock is corrupt while checking journal … Cannot proceed with file system check\" (exit 12).",
                 immutable: "EROFS has no journal; a read-only ext mount still has to load it, and fails.",
             },
@@ -716,7 +716,7 @@ impl Code {
             },
             Code::PartitionOutOfRange => Explanation {
                 what: "A partition runs past the end of the image: its last sectors are not there.",
-                attack: "The filesystem in it is cut (reads past the end fail), or, once the image is written to a larger disk, the partition takes in whatever follows: another partition's data or the backup GPT, which writes to the filesystem then overwrite.",
+                attack: "The filesystem in it is cut (reads past the end fail), or, once the image is written to a larger disk, the partition takes in whatever follows it there (another partition, the backup GPT), and writes to its filesystem overwrite that.",
                 fsck: "sfdisk --verify says \"No errors detected.\" and then \"Total allocated sectors N greater than the maximum M.\" (exit 0); fdisk -l lists the partition at its full size. For a GPT, sgdisk -v: \"Problem: partition N is too big for the disk.\" A checker run on the partition sees a truncated filesystem (truncated_image).",
                 immutable: "A read-only mount writes nothing past the end, but reads there fail or reach other data.",
             },
@@ -746,7 +746,7 @@ impl Code {
             },
             Code::RefcountMismatch => Explanation {
                 what: "An XFS refcount btree record disagrees with the block maps: its count is not the number of files that map the blocks, records overlap, or a record counts a share with nothing shared behind it.",
-                attack: "The count decides when shared blocks are freed: one too low and the kernel frees them while another file still maps them (a cross-link with the next allocation); too high and they are never freed, or a file whose blocks are not shared is copied on write while another is not.",
+                attack: "The count decides when shared blocks are freed: one too low and the kernel frees them while another file still maps them (a cross-link with the next allocation); too high and they are never freed (leaked), and every write to them is copied although nothing else maps them.",
                 fsck: "xfs_repair -n: \"incorrect reference count\" (exit 1; sample xfs-reflink-count-wrong); it does not notice a record with no sharing behind it (sample xfs-rmap-orphan passes). xfs_db blockget checks no refcounts.",
                 immutable: "Nothing is freed or copied on a read-only mount, so the count is never used.",
             },
@@ -842,7 +842,7 @@ impl Code {
             },
             Code::UnreachableInode => Explanation {
                 what: "An ext inode is in use but no directory names it (special inodes excepted).",
-                attack: "A live file hidden from ls, find and everything that walks the tree, yet it keeps its blocks; it can be opened by inode number (debugfs, open_by_handle_at), and e2fsck gives it a name in /lost+found with its owner and mode intact.",
+                attack: "A live file hidden from ls, find and everything that walks the tree, yet it keeps its blocks; it can be opened by inode number (debugfs, or open_by_handle_at with CAP_DAC_READ_SEARCH), and e2fsck gives it a name in /lost+found with its owner and mode intact.",
                 fsck: "e2fsck pass 4: \"Unattached inode N Connect to /lost+found?\"",
                 immutable: "Nothing is hidden from a raw reader, but the file stays unreachable by path on a read-only mount.",
             },
