@@ -99,6 +99,38 @@ impl Units {
         out
     }
 
+    /// A block named in the format's own numbering, as its tools print it:
+    /// "fsblock 32781" (or "fsblock:32781") on a grouped numbering,
+    /// "cluster 5" on a clustered one; the linear block it is, or None when
+    /// the text is not such a name or names no block.
+    pub fn parse_native(&self, text: &str) -> Option<BlockNo> {
+        let word = match self.native {
+            Native::Linear => return None,
+            Native::Grouped { address, .. } => address,
+            Native::Clustered { .. } => "cluster",
+        };
+        let number: u64 = text
+            .trim()
+            .strip_prefix(word)?
+            .trim_start_matches([' ', ':'])
+            .parse()
+            .ok()?;
+        match self.native {
+            Native::Linear => None,
+            Native::Grouped {
+                per_group, shift, ..
+            } => {
+                let group = number.checked_shr(shift).unwrap_or(0);
+                let block = number & 1u64.checked_shl(shift).map_or(u64::MAX, |b| b - 1);
+                (block < per_group).then_some(group.checked_mul(per_group)?.checked_add(block)?)
+            }
+            Native::Clustered {
+                first_sector,
+                per_cluster,
+            } => first_sector.checked_add(number.checked_sub(2)?.checked_mul(per_cluster)?),
+        }
+    }
+
     /// " [fsblock 32781, AG 1 block 13]", " [clusters 5–7]": a run in the
     /// format's own numbering; "" where it has none.
     pub fn native_note(&self, start: BlockNo, len: u64) -> String {
@@ -141,5 +173,69 @@ impl Units {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const XFS_LIKE: Units = Units {
+        block: "block",
+        allocation_map: "free-space btree",
+        native: Native::Grouped {
+            per_group: 16384,
+            shift: 14,
+            address: "fsblock",
+            group: "AG",
+        },
+    };
+
+    #[test]
+    fn a_native_name_is_the_linear_block_the_note_names() {
+        for linear in [0, 13, 16383, 16384 + 13, 3 * 16384 + 99] {
+            let note = XFS_LIKE.native_note(linear, 1);
+            let address: u64 = note
+                .trim_start_matches(" [fsblock ")
+                .split(',')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(
+                XFS_LIKE.parse_native(&format!("fsblock {address}")),
+                Some(linear)
+            );
+            assert_eq!(
+                XFS_LIKE.parse_native(&format!("fsblock:{address}")),
+                Some(linear)
+            );
+        }
+        // An address whose in-AG part is past the AG names no block.
+        let mut odd = XFS_LIKE;
+        odd.native = Native::Grouped {
+            per_group: 10000,
+            shift: 14,
+            address: "fsblock",
+            group: "AG",
+        };
+        assert_eq!(odd.parse_native("fsblock 12000"), None);
+        assert_eq!(XFS_LIKE.parse_native("12"), None);
+        let fat = Units {
+            block: "sector",
+            allocation_map: "FAT",
+            native: Native::Clustered {
+                first_sector: 100,
+                per_cluster: 4,
+            },
+        };
+        assert_eq!(fat.parse_native("cluster 2"), Some(100));
+        assert_eq!(fat.parse_native("cluster 5"), Some(112));
+        assert_eq!(fat.native_note(112, 4), " [cluster 5]");
+        assert_eq!(fat.parse_native("cluster 1"), None);
+        assert_eq!(
+            Units::linear("block bitmap").parse_native("cluster 5"),
+            None
+        );
     }
 }
