@@ -184,6 +184,71 @@ fn nothing_above_fs_names_a_format() {
     );
 }
 
+/// Lines a file may have outside a format's own folder, and a function
+/// anywhere.
+const MAX_FILE_LINES: usize = 600;
+const MAX_FUNCTION_LINES: usize = 150;
+
+/// `(name, first line, lines)` of every function in `code`: from its `fn`
+/// line to the closing brace at the same indentation.
+fn functions(code: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let signature = [
+            "pub fn ",
+            "pub(crate) fn ",
+            "pub(super) fn ",
+            "fn ",
+            "const fn ",
+            "pub const fn ",
+        ]
+        .iter()
+        .find_map(|p| trimmed.strip_prefix(p));
+        let Some(rest) = signature else { continue };
+        if line.trim_end().ends_with(';') {
+            continue; // a trait method without a body
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let closing = format!("{indent}}}");
+        if let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].trim_end() == closing) {
+            out.push((name, i + 1, end - i + 1));
+        }
+    }
+    out
+}
+
+#[test]
+fn files_and_functions_stay_small() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut large = Vec::new();
+    for file in &files {
+        let source = std::fs::read_to_string(file).expect("read");
+        let relative = file.strip_prefix(&src).expect("under src");
+        let in_format_folder = relative.starts_with("fs") && relative.components().count() > 2;
+        let lines = source.lines().count();
+        if !in_format_folder && lines > MAX_FILE_LINES {
+            large.push(format!("{}: {lines} lines", relative.display()));
+        }
+        for (name, at, length) in functions(&code_only(&source)) {
+            if length > MAX_FUNCTION_LINES {
+                large.push(format!(
+                    "{}:{at}: fn {name} is {length} lines",
+                    relative.display()
+                ));
+            }
+        }
+    }
+    assert!(large.is_empty(), "too large:\n{}", large.join("\n"));
+}
+
 #[test]
 fn the_checks_see_what_they_look_for() {
     // A check that cannot fail proves nothing: it must see code, not
@@ -194,4 +259,6 @@ fn the_checks_see_what_they_look_for() {
     assert!(!code.contains("fs::fat"));
     assert!(names("use crate::fs::xfs::sb;", "xfs::"));
     assert!(!names("text::render(&result)", "ext::"));
+    let body = "    fn long() {\n".to_string() + &"        x();\n".repeat(200) + "    }\n";
+    assert_eq!(functions(&body), vec![("long".to_string(), 1, 202)]);
 }

@@ -25,7 +25,7 @@ pub const BTREE: MetaRole = MetaRole {
 /// A block held on an AG's free list (AGFL), reserved for btree growth.
 pub const FREE_LIST: MetaRole = MetaRole {
     kind: MetaKind::Reserved,
-    name: "xfs_agfl",
+    name: "xfs_free_list",
     words: |ag| match ag {
         Some(ag) => format!("the free list (AGFL) of AG {ag}"),
         None => "the free list (AGFL)".into(),
