@@ -1,6 +1,8 @@
 //! The JSON contract of `scan --format json`. Field names are fixed (fields may
 //! be added); docs/json.md documents it. Block numbers are filesystem blocks.
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 
 use crate::analysis::{self, Claimer, Crosslink, ImageInfo, ScanResult};
@@ -87,7 +89,7 @@ struct Counts {
 }
 
 /// The scan result as the JSON contract.
-pub fn render(result: &ScanResult) -> String {
+pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     let volumes = result
         .volumes
         .iter()
@@ -150,11 +152,11 @@ pub fn render(result: &ScanResult) -> String {
         },
         error: None,
     };
-    to_string(&report)
+    write(out, &report)
 }
 
 /// `block --format json`: who claims one block.
-pub fn block(fs: &Filesystem, block: BlockNo) -> String {
+pub fn block(fs: &Filesystem, block: BlockNo, out: &mut dyn Write) -> io::Result<()> {
     #[derive(Serialize)]
     struct BlockReport {
         block: BlockNo,
@@ -165,18 +167,26 @@ pub fn block(fs: &Filesystem, block: BlockNo) -> String {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         xfs: Vec<XfsPlace>,
     }
-    to_string(&BlockReport {
-        block,
-        in_filesystem: block >= fs.first_data_block && block < fs.info.block_count,
-        allocated: analysis::allocated(fs, block),
-        claimers: analysis::claimers_of(fs, block),
-        xfs: fs.units.xfs_places(block, 1),
-    })
+    write(
+        out,
+        &BlockReport {
+            block,
+            in_filesystem: block >= fs.first_data_block && block < fs.info.block_count,
+            allocated: analysis::allocated(fs, block),
+            claimers: analysis::claimers_of(fs, block),
+            xfs: fs.units.xfs_places(block, 1),
+        },
+    )
 }
 
 /// `inode --format json`: the inode as the model holds it, with the shared
 /// runs it takes part in.
-pub fn inode(fs: &Filesystem, crosslinks: &[Crosslink], n: &Inode) -> String {
+pub fn inode(
+    fs: &Filesystem,
+    crosslinks: &[Crosslink],
+    n: &Inode,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     #[derive(Serialize)]
     struct InodeReport<'a> {
         #[serde(flatten)]
@@ -194,29 +204,32 @@ pub fn inode(fs: &Filesystem, crosslinks: &[Crosslink], n: &Inode) -> String {
                 .any(|cl| matches!(cl, Claimer::Inode { inode, .. } if *inode == n.ino))
         })
         .collect();
-    to_string(&InodeReport {
-        inode: n,
-        paths: fs.paths(n),
-        runs: fs
-            .runs_of(n)
-            .iter()
-            .map(|r| Placed {
-                xfs: fs.units.xfs_places(r.start, r.len),
-                item: r,
-            })
-            .collect(),
-        in_use: !n.deleted,
-        crosslinks: involved,
-    })
+    write(
+        out,
+        &InodeReport {
+            inode: n,
+            paths: fs.paths(n),
+            runs: fs
+                .runs_of(n)
+                .iter()
+                .map(|r| Placed {
+                    xfs: fs.units.xfs_places(r.start, r.len),
+                    item: r,
+                })
+                .collect(),
+            in_use: !n.deleted,
+            crosslinks: involved,
+        },
+    )
 }
 
 /// `inode --format json` for an inode that is not in use.
-pub fn inode_not_in_use(ino: u64) -> String {
-    to_string(&serde_json::json!({ "ino": ino, "in_use": false }))
+pub fn inode_not_in_use(ino: u64, out: &mut dyn Write) -> io::Result<()> {
+    write(out, &serde_json::json!({ "ino": ino, "in_use": false }))
 }
 
 /// The JSON for an image that could not be opened at all.
-pub fn render_error(path: &str, error: &str) -> String {
+pub fn render_error(path: &str, error: &str, out: &mut dyn Write) -> io::Result<()> {
     #[derive(Serialize)]
     struct Failed<'a> {
         tool: Tool,
@@ -226,28 +239,31 @@ pub fn render_error(path: &str, error: &str) -> String {
         summary: Summary,
         error: &'a str,
     }
-    to_string(&Failed {
-        tool: tool(),
-        image: ImageInfo {
-            path: path.to_string(),
-            size_bytes: 0,
-            sha256: None,
-        },
-        partition_table: None,
-        volumes: [],
-        summary: Summary {
-            volumes: 0,
-            crosslinked_blocks: 0,
-            findings: Counts {
-                critical: 0,
-                high: 0,
-                medium: 0,
-                low: 0,
-                info: 0,
+    write(
+        out,
+        &Failed {
+            tool: tool(),
+            image: ImageInfo {
+                path: path.to_string(),
+                size_bytes: 0,
+                sha256: None,
             },
+            partition_table: None,
+            volumes: [],
+            summary: Summary {
+                volumes: 0,
+                crosslinked_blocks: 0,
+                findings: Counts {
+                    critical: 0,
+                    high: 0,
+                    medium: 0,
+                    low: 0,
+                    info: 0,
+                },
+            },
+            error,
         },
-        error,
-    })
+    )
 }
 
 fn tool() -> Tool {
@@ -257,7 +273,6 @@ fn tool() -> Tool {
     }
 }
 
-fn to_string<T: Serialize>(value: &T) -> String {
-    // Serialising these plain structs cannot fail (no maps with non-string keys).
-    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+fn write<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(out, value).map_err(io::Error::from)
 }
