@@ -76,7 +76,7 @@ impl<W: Write> LineEnded<W> {
 impl<W: Write> Write for LineEnded<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        if let Some(&byte) = buf[..n].last() {
+        if let Some(&byte) = buf.get(..n).and_then(<[u8]>::last) {
             self.last = Some(byte);
         }
         Ok(n)

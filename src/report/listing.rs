@@ -123,8 +123,9 @@ fn body_name(s: &str) -> String {
 /// The TSK 3 bodyfile of every volume:
 /// `MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime`,
 /// times in epoch seconds, 0 when unknown. Names as `fls -m /` gives them;
-/// on a disk with several volumes each path starts with `/p<N>`. Rows are
-/// written as they are made: a million files never sit in memory as text.
+/// on a disk with several volumes each path starts with `/p<N>`. Each row
+/// is written as soon as it is made: only the sorted paths are held, never
+/// the text of the rows.
 pub fn bodyfile(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     let several = result.volumes.len() > 1;
     for volume in &result.volumes {
