@@ -36,8 +36,8 @@ pub fn whole_scan(data: &[u8]) {
         };
         let result = scan_view("fuzz", &View::from_bytes(data), &options, &NoProgress);
         (
-            crate::report::text::render(&result),
-            crate::report::json::render(&result),
+            crate::report::to_bytes(|out| crate::report::text::render(&result, out)),
+            crate::report::to_bytes(|out| crate::report::json::render(&result, out)),
         )
     };
     let everything = reports(Detail::Everything);

@@ -65,6 +65,7 @@ fn unreadable_inputs_are_8_with_one_clear_line() {
         let out = common::imginspect(&["scan", "--format", "json", path.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(8));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(json["schema_version"], 1, "{json}");
         let why = json["error"]
             .as_str()
             .or_else(|| json["volumes"][0]["error"].as_str())

@@ -1,7 +1,7 @@
 //! The Sleuth Kit's formats against The Sleuth Kit: `ls -r` against
 //! `fls -r -p`, `cat` against `icat`, the bodyfile against `fls -r -m /` and
-//! `mactime`, on every bare ext and FAT sample; and `cat -o` never writes
-//! over the evidence or an existing file.
+//! `mactime`, on every bare ext and FAT sample; `cat -o` never writes
+//! over the evidence or an existing file; the bodyfile is written row by row.
 
 mod common;
 
@@ -765,4 +765,41 @@ fn dfxml_md5_and_sha1_are_fiwalks() {
         }
     }
     assert!(compared >= 30, "only {compared} files compared");
+}
+
+/// A pipe whose reader goes away after the first line (`| head -1`).
+#[derive(Default)]
+struct ClosedAfterOneLine {
+    written: Vec<u8>,
+}
+
+impl std::io::Write for ClosedAfterOneLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.written.contains(&b'\n') {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        self.written.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_bodyfile_is_written_row_by_row_and_stops_at_a_closed_pipe() {
+    use imginspect::analysis::{ScanOptions, scan};
+    let image = imginspect::image::Image::open(&samples_dir().join("deleted-reused.img")).unwrap();
+    let result = scan(&image, &ScanOptions::default(), &imginspect::fs::NoProgress);
+    let whole =
+        imginspect::report::to_bytes(|out| imginspect::report::listing::bodyfile(&result, out));
+    assert!(whole.iter().filter(|&&b| b == b'\n').count() > 2);
+    let mut pipe = ClosedAfterOneLine::default();
+    let error = imginspect::report::listing::bodyfile(&result, &mut pipe).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe);
+    // The first row reached the pipe before the next one was made, and
+    // nothing was written after the pipe closed.
+    let first_row = whole.iter().position(|&b| b == b'\n').unwrap() + 1;
+    assert_eq!(pipe.written, whole[..first_row]);
 }

@@ -230,8 +230,12 @@ fn thousands_of_seeded_mutants_scan_within_budget() {
                     &NoProgress,
                 );
                 reports.push((
-                    imginspect::report::text::render(&result),
-                    imginspect::report::json::render(&result),
+                    imginspect::report::to_bytes(|out| {
+                        imginspect::report::text::render(&result, out)
+                    }),
+                    imginspect::report::to_bytes(|out| {
+                        imginspect::report::json::render(&result, out)
+                    }),
                 ));
                 read = meter.bytes.load(Ordering::Relaxed);
                 assert!(
@@ -432,7 +436,7 @@ fn measured_scan(bytes: &[u8], case: &str, heap_cap: usize) -> Cost {
             ..ScanOptions::default()
         };
         let result = scan_view("sweep", &View::from_bytes(bytes), &options, &NoProgress);
-        imginspect::report::json::render(&result).len()
+        imginspect::report::to_bytes(|out| imginspect::report::json::render(&result, out)).len()
     }));
     let secs = t.elapsed().as_secs_f64();
     CASE_STARTED_MS.store(0, Ordering::Relaxed);

@@ -613,8 +613,8 @@ fn hostile_fields_become_findings() {
         }
         let refs: Vec<(u64, &[u8])> = patches.iter().map(|(a, b)| (*a, b.as_slice())).collect();
         let result = patched(dir.path(), &clean, &refs);
-        let _ = imginspect::report::text::render(&result);
-        let _ = imginspect::report::json::render(&result);
+        let _ = imginspect::report::to_bytes(|out| imginspect::report::text::render(&result, out));
+        let _ = imginspect::report::to_bytes(|out| imginspect::report::json::render(&result, out));
     }
 }
 
@@ -737,8 +737,8 @@ fn truncated_and_corrupted_xfs_stays_bounded() {
         );
         let read = meter.bytes.load(std::sync::atomic::Ordering::Relaxed);
         assert!(read < 64 * bytes.len() as u64 + (1 << 20), "read {read}");
-        let _ = imginspect::report::text::render(&result);
-        let _ = imginspect::report::json::render(&result);
+        let _ = imginspect::report::to_bytes(|out| imginspect::report::text::render(&result, out));
+        let _ = imginspect::report::to_bytes(|out| imginspect::report::json::render(&result, out));
         result
     };
     for len in [0usize, 100, 512, 4096, 8192, 65536, 100_000, 1 << 20] {

@@ -5,7 +5,7 @@
 //! means. No script, no stylesheet or image fetched from anywhere: the page
 //! works offline and runs nothing.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use crate::analysis::{ScanResult, VolumeResult};
 use crate::model::Severity;
@@ -53,13 +53,16 @@ const CELL: u64 = 10;
 
 /// The volume's ownership map as inline SVG: up to 64 × 24 cells, each a
 /// share of the blocks, coloured by its worst owner.
-fn svg(fs: &crate::model::Filesystem, volume: &VolumeResult) -> String {
+fn svg(
+    fs: &crate::model::Filesystem,
+    volume: &VolumeResult,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let own = Ownership::new(fs, volume);
     let per_cell = own.blocks.div_ceil(COLUMNS * ROWS).max(1);
     let cells = own.in_fs_cells(per_cell);
     let rows = cells.div_ceil(COLUMNS).max(1);
-    let mut out = String::new();
-    let _ = write!(
+    write!(
         out,
         "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' role='img' aria-label='ownership map'>\
 <defs><pattern id='crosslink' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>\
@@ -68,11 +71,11 @@ fn svg(fs: &crate::model::Filesystem, volume: &VolumeResult) -> String {
 <rect width='4' height='4' fill='#e0b000'/><rect width='2' height='2' fill='#000'/></pattern></defs>",
         COLUMNS * CELL,
         rows * CELL
-    );
+    )?;
     for cell in 0..cells {
         let a = cell * per_cell;
         let kind = own.cell_kind(cell, per_cell);
-        let _ = write!(
+        write!(
             out,
             "<rect class='{}' x='{}' y='{}' width='{}' height='{}' fill='{}'><title>{} {}–{}: {}</title></rect>",
             kind_class(kind),
@@ -85,26 +88,25 @@ fn svg(fs: &crate::model::Filesystem, volume: &VolumeResult) -> String {
             a,
             (a + per_cell).min(own.blocks).saturating_sub(1),
             kind.label()
-        );
+        )?;
     }
-    out.push_str("</svg>");
-    let _ = write!(
+    out.write_all(b"</svg>")?;
+    write!(
         out,
         "<p class='legend'>{per_cell} {}(s) per cell: ",
         fs.units.block
-    );
+    )?;
     for kind in own.legend() {
-        let _ = write!(
+        write!(
             out,
             "<span><svg width='12' height='12'><rect width='12' height='12' fill='{}'/></svg> {}</span> ",
             // The hatch pattern is defined in the map above (ids are
             // document-wide), so the legend shows it too.
             fill(kind),
             kind.label()
-        );
+        )?;
     }
-    out.push_str("</p>");
-    out
+    out.write_all(b"</p>")
 }
 
 fn kind_class(kind: Kind) -> &'static str {
@@ -121,22 +123,21 @@ fn kind_class(kind: Kind) -> &'static str {
 }
 
 /// The whole report page.
-pub fn render(result: &ScanResult) -> String {
-    let mut out = String::new();
+pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     let title = format!("imginspect report — {}", escape(&result.image.path));
-    let _ = write!(
+    write!(
         out,
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>\
 <style>body{{font-family:sans-serif;max-width:70em;margin:1em auto;color:#222}}\
 table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:.2em .5em;text-align:left;vertical-align:top}}\
 .critical{{color:#b00;font-weight:bold}}.high{{color:#c40}}.medium{{color:#a70}}.low,.info{{color:#555}}\
 code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\n<h1>{title}</h1>\n"
-    );
+    )?;
     let counts: Vec<String> = Severity::ALL_DESCENDING
         .iter()
         .map(|&s| format!("{} {}", result.count(s), s.name()))
         .collect();
-    let _ = writeln!(
+    writeln!(
         out,
         "<p>{} bytes{}. <strong>{} cross-linked block(s)</strong>; findings: {}.</p>",
         result.image.size_bytes,
@@ -148,16 +149,16 @@ code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\
             .unwrap_or_default(),
         result.crosslinked_blocks(),
         counts.join(", ")
-    );
+    )?;
     if let Some(t) = &result.partition_table {
-        let _ = writeln!(
+        writeln!(
             out,
             "<h2>Partition table ({}, {}-byte sectors)</h2>\n<table><tr><th>part</th><th>start</th><th>sectors</th><th>type</th><th>name</th></tr>",
             t.scheme.name(),
             t.sector_size
-        );
+        )?;
         for p in &t.partitions {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "<tr><td>p{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 p.number,
@@ -165,28 +166,28 @@ code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\
                 p.sectors,
                 escape(&p.type_name),
                 escape(&p.name)
-            );
+            )?;
         }
-        out.push_str("</table>\n");
-        findings_table(&mut out, &t.findings);
+        out.write_all(b"</table>\n")?;
+        findings_table(out, &t.findings)?;
     }
     let mut codes: Vec<Code> = Vec::new();
     for v in &result.volumes {
-        let _ = write!(out, "<h2>Volume {}", v.index);
+        write!(out, "<h2>Volume {}", v.index)?;
         if let Some(p) = &v.partition {
-            let _ = write!(out, " — partition {} ({})", p.number, escape(&p.type_name));
+            write!(out, " — partition {} ({})", p.number, escape(&p.type_name))?;
         }
-        out.push_str("</h2>\n");
+        out.write_all(b"</h2>\n")?;
         let Some(fs) = &v.filesystem else {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "<p>{}</p>",
                 escape(v.error.as_deref().unwrap_or("no filesystem"))
-            );
+            )?;
             continue;
         };
         let i = &fs.info;
-        let _ = writeln!(
+        writeln!(
             out,
             "<p>{} label “{}”, uuid <code>{}</code>: {} {}s of {} bytes, {} inodes in use.</p>",
             escape(&i.fs_type),
@@ -196,26 +197,26 @@ code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\
             fs.units.block,
             i.block_size,
             i.inodes_in_use
-        );
-        out.push_str(&svg(fs, v));
+        )?;
+        svg(fs, v, out)?;
         let journal = describe::journal_lines(v);
         if !journal.is_empty() {
-            out.push_str("<h3>Journal</h3>\n<pre>");
+            out.write_all(b"<h3>Journal</h3>\n<pre>")?;
             for line in journal {
-                let _ = writeln!(out, "{}", escape(&line));
+                writeln!(out, "{}", escape(&line))?;
             }
-            out.push_str("</pre>\n");
+            out.write_all(b"</pre>\n")?;
         }
-        findings_table(&mut out, &v.findings);
+        findings_table(out, &v.findings)?;
         if !v.crosslinks.is_empty() {
-            out.push_str("<h3>Shared blocks</h3>\n<table><tr><th>blocks</th><th>verdict</th><th>claimers</th></tr>\n");
+            out.write_all(b"<h3>Shared blocks</h3>\n<table><tr><th>blocks</th><th>verdict</th><th>claimers</th></tr>\n")?;
             for c in &v.crosslinks {
                 let claimers: Vec<String> = c
                     .claimers
                     .iter()
                     .map(|cl| escape(&describe::claimer(cl)))
                     .collect();
-                let _ = writeln!(
+                writeln!(
                     out,
                     "<tr><td>{}–{}</td><td>{}</td><td>{}</td></tr>",
                     c.start_block,
@@ -228,9 +229,9 @@ code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\
                         "<strong>cross-linked</strong>"
                     },
                     claimers.join("<br>")
-                );
+                )?;
             }
-            out.push_str("</table>\n");
+            out.write_all(b"</table>\n")?;
         }
         for f in &v.findings {
             if !codes.contains(&f.code) {
@@ -239,7 +240,7 @@ code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\
         }
     }
     if !codes.is_empty() {
-        out.push_str("<h2>What the findings mean</h2>\n");
+        out.write_all(b"<h2>What the findings mean</h2>\n")?;
         for code in codes {
             let Explanation {
                 what,
@@ -247,34 +248,32 @@ code{{background:#f3f3f3}}.legend span{{margin-right:1em}}</style></head><body>\
                 fsck,
                 immutable,
             } = code.explanation();
-            let _ = writeln!(
+            writeln!(
                 out,
                 "<h3><code>{code}</code></h3>\n<p>{}</p>\n<p><strong>What an attacker can do:</strong> {}</p>\n<p><strong>What fsck does:</strong> {}</p>\n<p><strong>On an immutable image:</strong> {}</p>",
                 escape(what),
                 escape(attacker),
                 escape(fsck),
                 escape(immutable)
-            );
+            )?;
         }
     }
-    out.push_str("</body></html>\n");
-    out
+    out.write_all(b"</body></html>\n")
 }
 
-fn findings_table(out: &mut String, findings: &[crate::model::Finding]) {
+fn findings_table(out: &mut dyn Write, findings: &[crate::model::Finding]) -> io::Result<()> {
     if findings.is_empty() {
-        out.push_str("<p>No findings.</p>\n");
-        return;
+        return out.write_all(b"<p>No findings.</p>\n");
     }
-    out.push_str("<table><tr><th>severity</th><th>code</th><th>finding</th></tr>\n");
+    out.write_all(b"<table><tr><th>severity</th><th>code</th><th>finding</th></tr>\n")?;
     for f in findings {
-        let _ = writeln!(
+        writeln!(
             out,
             "<tr><td class='{0}'>{0}</td><td><code>{1}</code></td><td>{2}</td></tr>",
             f.severity.name(),
             f.code,
             escape(&f.shown_message())
-        );
+        )?;
     }
-    out.push_str("</table>\n");
+    out.write_all(b"</table>\n")
 }

@@ -2,7 +2,7 @@
 //! same workflow: `ls` (as `fls -r -p`) and the TSK 3 bodyfile (as
 //! `fls -r -m /`, read by `mactime`).
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use crate::analysis::{Claimer, ScanResult, VolumeResult};
 use crate::fs::content::Digests;
@@ -54,9 +54,15 @@ fn entries(fs: &Filesystem) -> Vec<(String, &Inode)> {
 /// entries carry `*` before the inode number, as in fls. `under` limits the
 /// listing to a directory (its children, or everything below with
 /// `recursive`); deleted entries are listed only with `deleted`.
-pub fn ls(volume: &VolumeResult, under: &str, recursive: bool, deleted: bool) -> String {
+pub fn ls(
+    volume: &VolumeResult,
+    under: &str,
+    recursive: bool,
+    deleted: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let Some(fs) = &volume.filesystem else {
-        return String::new();
+        return Ok(());
     };
     let shared = crosslinked(volume);
     let prefix = if under.ends_with('/') {
@@ -64,7 +70,6 @@ pub fn ls(volume: &VolumeResult, under: &str, recursive: bool, deleted: bool) ->
     } else {
         format!("{under}/")
     };
-    let mut out = String::new();
     for (path, n) in entries(fs) {
         let Some(rest) = path.strip_prefix(&prefix) else {
             continue;
@@ -73,7 +78,7 @@ pub fn ls(volume: &VolumeResult, under: &str, recursive: bool, deleted: bool) ->
             continue;
         }
         let t = type_letter(n.file_type);
-        let _ = writeln!(
+        writeln!(
             out,
             "{t}/{t} {}{}{}:\t{}\t{}\t{}{}",
             if n.deleted || unlinked(n) { "* " } else { "" },
@@ -87,9 +92,9 @@ pub fn ls(volume: &VolumeResult, under: &str, recursive: bool, deleted: bool) ->
             } else {
                 ""
             }
-        );
+        )?;
     }
-    out
+    Ok(())
 }
 
 /// An unlinked inode that mount deletes (an orphan with no links): the only
@@ -118,9 +123,10 @@ fn body_name(s: &str) -> String {
 /// The TSK 3 bodyfile of every volume:
 /// `MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime`,
 /// times in epoch seconds, 0 when unknown. Names as `fls -m /` gives them;
-/// on a disk with several volumes each path starts with `/p<N>`.
-pub fn bodyfile(result: &ScanResult) -> String {
-    let mut out = String::new();
+/// on a disk with several volumes each path starts with `/p<N>`. Each row
+/// is written as soon as it is made: only the sorted paths are held, never
+/// the text of the rows.
+pub fn bodyfile(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
     let several = result.volumes.len() > 1;
     for volume in &result.volumes {
         let Some(fs) = &volume.filesystem else {
@@ -133,7 +139,7 @@ pub fn bodyfile(result: &ScanResult) -> String {
         for (path, n) in entries(fs) {
             let t = type_letter(n.file_type);
             let mode = mode_string(n.mode);
-            let _ = writeln!(
+            writeln!(
                 out,
                 "0|{}{}{}|{}|{t}/{}|{}|{}|{}|{}|{}|{}|{}",
                 body_name(&root),
@@ -155,10 +161,10 @@ pub fn bodyfile(result: &ScanResult) -> String {
                 n.mtime,
                 n.ctime,
                 n.crtime.unwrap_or(0)
-            );
+            )?;
         }
     }
-    out
+    Ok(())
 }
 
 /// Text for XML character data and attribute values: the five markup
@@ -196,48 +202,47 @@ pub type FileDigests = std::collections::HashMap<(usize, InodeNo), Digests>;
 /// `fileobject` per name with its `byte_runs` (file, filesystem and image
 /// offsets; holes as `fill='0'`) and, where `digests` has them, its md5, sha1
 /// and sha256 `hashdigest`s; then imginspect's findings in their own namespace.
-pub fn dfxml(result: &ScanResult, digests: &FileDigests) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "<?xml version='1.0' encoding='UTF-8'?>");
-    let _ = writeln!(
+pub fn dfxml(result: &ScanResult, digests: &FileDigests, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "<?xml version='1.0' encoding='UTF-8'?>")?;
+    writeln!(
         out,
         "<dfxml xmlns='http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML' xmlns:dc='http://purl.org/dc/elements/1.1/' xmlns:imginspect='urn:imginspect:findings' version='1.2.0'>"
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  <metadata>\n    <dc:type>Disk Image</dc:type>\n  </metadata>"
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  <creator version='1.0'>\n    <program>imginspect</program>\n    <version>{}</version>\n  </creator>",
         env!("CARGO_PKG_VERSION")
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  <source>\n    <image_filename>{}</image_filename>\n    <imagesize>{}</imagesize>\n  </source>",
         xml_text(&result.image.path),
         result.image.size_bytes
-    );
+    )?;
     let mut id = 0u64;
     for volume in &result.volumes {
         let Some(fs) = &volume.filesystem else {
             continue;
         };
         let bs = u64::from(fs.info.block_size);
-        let _ = writeln!(out, "  <volume offset='{}'>", volume.offset_bytes);
-        let _ = writeln!(
+        writeln!(out, "  <volume offset='{}'>", volume.offset_bytes)?;
+        writeln!(
             out,
             "    <partition_offset>{}</partition_offset>\n    <block_size>{bs}</block_size>\n    <ftype_str>{}</ftype_str>\n    <block_count>{}</block_count>",
             volume.offset_bytes,
             xml_text(&fs.info.fs_type),
             fs.info.block_count
-        );
+        )?;
         let partition = volume.partition.as_ref().map_or(1, |p| p.number);
         for (path, n) in entries(fs) {
             id += 1;
             let t = type_letter(n.file_type);
-            let _ = writeln!(out, "    <fileobject>");
-            let _ = writeln!(
+            writeln!(out, "    <fileobject>")?;
+            writeln!(
                 out,
                 "      <filename>{}</filename>\n      <partition>{partition}</partition>\n      <id>{id}</id>\n      <name_type>{t}</name_type>\n      <filesize>{}</filesize>\n      <alloc>{}</alloc>\n      <inode>{}</inode>\n      <mode>{}</mode>\n      <nlink>{}</nlink>\n      <uid>{}</uid>\n      <gid>{}</gid>\n      <mtime>{}</mtime>\n      <ctime>{}</ctime>\n      <atime>{}</atime>",
                 xml_text(path.trim_start_matches('/')),
@@ -251,50 +256,55 @@ pub fn dfxml(result: &ScanResult, digests: &FileDigests) -> String {
                 iso(n.mtime),
                 iso(n.ctime),
                 iso(n.atime)
-            );
+            )?;
             if let Some(c) = n.crtime {
-                let _ = writeln!(out, "      <crtime>{}</crtime>", iso(c));
+                writeln!(out, "      <crtime>{}</crtime>", iso(c))?;
             }
-            byte_runs(&mut out, fs, n, bs, volume.offset_bytes);
+            byte_runs(out, fs, n, bs, volume.offset_bytes)?;
             if let Some(d) = digests.get(&(volume.index, n.ino)) {
                 for (kind, digest) in [("md5", &d.md5), ("sha1", &d.sha1), ("sha256", &d.sha256)] {
-                    let _ = writeln!(out, "      <hashdigest type='{kind}'>{digest}</hashdigest>");
+                    writeln!(out, "      <hashdigest type='{kind}'>{digest}</hashdigest>")?;
                 }
             }
-            let _ = writeln!(out, "    </fileobject>");
+            writeln!(out, "    </fileobject>")?;
         }
         if !volume.findings.is_empty() {
-            let _ = writeln!(out, "    <imginspect:findings>");
+            writeln!(out, "    <imginspect:findings>")?;
             for f in &volume.findings {
-                let _ = writeln!(
+                writeln!(
                     out,
                     "      <imginspect:finding severity='{}' code='{}'>\n        <imginspect:message>{}</imginspect:message>",
                     f.severity.name(),
                     f.code,
                     xml_text(&f.message)
-                );
+                )?;
                 for ino in &f.inodes {
-                    let _ = writeln!(out, "        <imginspect:inode>{ino}</imginspect:inode>");
+                    writeln!(out, "        <imginspect:inode>{ino}</imginspect:inode>")?;
                 }
                 for [start, count] in &f.blocks {
-                    let _ = writeln!(
+                    writeln!(
                         out,
                         "        <imginspect:blocks start='{start}' count='{count}'/>"
-                    );
+                    )?;
                 }
-                let _ = writeln!(out, "      </imginspect:finding>");
+                writeln!(out, "      </imginspect:finding>")?;
             }
-            let _ = writeln!(out, "    </imginspect:findings>");
+            writeln!(out, "    </imginspect:findings>")?;
         }
-        let _ = writeln!(out, "  </volume>");
+        writeln!(out, "  </volume>")?;
     }
-    let _ = writeln!(out, "</dfxml>");
-    out
+    writeln!(out, "</dfxml>")
 }
 
 /// The file's data runs in logical order as `byte_run`s, cut at the size,
 /// holes as `fill='0'`; runs outside the filesystem are left out.
-fn byte_runs(out: &mut String, fs: &Filesystem, n: &Inode, bs: u64, volume_at: u64) {
+fn byte_runs(
+    out: &mut dyn Write,
+    fs: &Filesystem,
+    n: &Inode,
+    bs: u64,
+    volume_at: u64,
+) -> io::Result<()> {
     let mut runs: Vec<_> = fs
         .runs_of(n)
         .iter()
@@ -330,7 +340,7 @@ fn byte_runs(out: &mut String, fs: &Filesystem, n: &Inode, bs: u64, volume_at: u
         at = start + len;
     }
     if lines.is_empty() {
-        return;
+        return Ok(());
     }
     if at < n.size {
         lines.push(format!(
@@ -338,9 +348,9 @@ fn byte_runs(out: &mut String, fs: &Filesystem, n: &Inode, bs: u64, volume_at: u
             n.size - at
         ));
     }
-    let _ = writeln!(out, "      <byte_runs>");
+    writeln!(out, "      <byte_runs>")?;
     for l in lines {
-        let _ = writeln!(out, "{l}");
+        writeln!(out, "{l}")?;
     }
-    let _ = writeln!(out, "      </byte_runs>");
+    writeln!(out, "      </byte_runs>")
 }

@@ -1,6 +1,6 @@
 //! The human-readable reports: `scan`, `block` and `inode`.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use crate::analysis::{self, Claimer, ScanResult, VolumeResult};
 use crate::model::{BlockNo, Filesystem, Finding, Inode, Severity, mode_string};
@@ -9,24 +9,23 @@ use crate::report::sanitize::for_terminal as safe;
 use crate::volume::{Partition, PartitionTable};
 
 /// The `scan` report.
-pub fn render(result: &ScanResult) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
+pub fn render(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
         out,
         "image    {} ({} bytes)",
         safe(&result.image.path),
         result.image.size_bytes
-    );
+    )?;
     if let Some(h) = &result.image.sha256 {
-        let _ = writeln!(out, "sha256   {h}");
+        writeln!(out, "sha256   {h}")?;
     }
     if let Some(t) = &result.partition_table {
-        partition_table(&mut out, t);
+        partition_table(out, t)?;
     }
     for v in &result.volumes {
-        volume(&mut out, v);
+        volume(out, v)?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "\nsummary  {} cross-linked blocks; findings: {}",
         result.crosslinked_blocks(),
@@ -35,12 +34,11 @@ pub fn render(result: &ScanResult) -> String {
             .map(|&s| format!("{} {}", result.count(s), s.name()))
             .collect::<Vec<_>>()
             .join(", ")
-    );
-    out
+    )
 }
 
-fn partition_table(out: &mut String, t: &PartitionTable) {
-    let _ = writeln!(
+fn partition_table(out: &mut dyn Write, t: &PartitionTable) -> io::Result<()> {
+    writeln!(
         out,
         "table    {}, {}-byte sectors, {} partition{}{}",
         t.scheme.name(),
@@ -51,13 +49,14 @@ fn partition_table(out: &mut String, t: &PartitionTable) {
             .as_ref()
             .map(|g| format!(", disk GUID {g}"))
             .unwrap_or_default()
-    );
+    )?;
     for p in &t.partitions {
-        let _ = writeln!(out, "         {}", partition_line(p));
+        writeln!(out, "         {}", partition_line(p))?;
     }
     for f in &t.findings {
-        finding_line(out, f);
+        finding_line(out, f)?;
     }
+    Ok(())
 }
 
 /// "p2  sectors 2048–6143 (4096)  Linux filesystem [0FC6…]  "root"".
@@ -78,32 +77,31 @@ fn partition_line(p: &Partition) -> String {
     )
 }
 
-fn finding_line(out: &mut String, f: &Finding) {
-    let _ = writeln!(
+fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    writeln!(
         out,
         "  {:<8} {:<24} {}",
         f.severity.name().to_uppercase(),
         f.code,
         safe(&f.shown_message())
-    );
+    )
 }
 
-fn volume(out: &mut String, v: &VolumeResult) {
+fn volume(out: &mut dyn Write, v: &VolumeResult) -> io::Result<()> {
     if let Some(p) = &v.partition {
-        let _ = writeln!(out, "\npartition {}", partition_line(p));
+        writeln!(out, "\npartition {}", partition_line(p))?;
     }
     let Some(fs) = &v.filesystem else {
-        let _ = writeln!(
+        return writeln!(
             out,
             "volume {} at byte {}: {}",
             v.index,
             v.offset_bytes,
             safe(v.error.as_deref().unwrap_or("no filesystem"))
         );
-        return;
     };
     let i = &fs.info;
-    let _ = writeln!(
+    writeln!(
         out,
         "volume {}  {} label \"{}\" uuid {}\n         {} {}s of {} bytes, {}{} of {} inodes in use\n         features: {}",
         v.index,
@@ -121,29 +119,28 @@ fn volume(out: &mut String, v: &VolumeResult) {
         i.inodes_in_use,
         i.inode_count,
         i.features.join(" ")
-    );
+    )?;
     let journal = describe::journal_lines(v);
     if !journal.is_empty() {
-        let _ = writeln!(out, "\njournal:");
+        writeln!(out, "\njournal:")?;
         for line in journal {
-            let _ = writeln!(out, "  {}", safe(&line));
+            writeln!(out, "  {}", safe(&line))?;
         }
     }
     if v.findings.is_empty() {
-        let _ = writeln!(
+        return writeln!(
             out,
             "\nno findings: every block has at most one owner and the bitmaps agree"
         );
-        return;
     }
-    let _ = writeln!(out, "\nfindings ({}):", v.findings.len());
+    writeln!(out, "\nfindings ({}):", v.findings.len())?;
     for f in &v.findings {
-        finding_line(out, f);
+        finding_line(out, f)?;
     }
     let real: Vec<_> = v.crosslinks.iter().collect();
     if !real.is_empty() {
         let runs = if real.len() == 1 { "run" } else { "runs" };
-        let _ = writeln!(out, "\nshared blocks ({} {runs}):", real.len());
+        writeln!(out, "\nshared blocks ({} {runs}):", real.len())?;
         for c in real {
             let range = if c.block_count == 1 {
                 format!("{}", c.start_block)
@@ -154,7 +151,7 @@ fn volume(out: &mut String, v: &VolumeResult) {
                     c.start_block.saturating_add(c.block_count - 1)
                 )
             };
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  {range} ({} {}{}){}{}",
                 c.block_count,
@@ -162,12 +159,13 @@ fn volume(out: &mut String, v: &VolumeResult) {
                 if c.block_count == 1 { "" } else { "s" },
                 fs.units.native_note(c.start_block, c.block_count),
                 if c.legitimate { "  [legitimate]" } else { "" }
-            );
+            )?;
             for cl in &c.claimers {
-                let _ = writeln!(out, "      {}", claimer_line(cl));
+                writeln!(out, "      {}", claimer_line(cl))?;
             }
         }
     }
+    Ok(())
 }
 
 fn claimer_line(c: &Claimer) -> String {
@@ -175,8 +173,7 @@ fn claimer_line(c: &Claimer) -> String {
 }
 
 /// The `block` report: who claims one block.
-pub fn block(fs: &Filesystem, block: BlockNo) -> String {
-    let mut out = String::new();
+pub fn block(fs: &Filesystem, block: BlockNo, out: &mut dyn Write) -> io::Result<()> {
     let claimers = analysis::claimers_of(fs, block);
     let state = match analysis::allocated(fs, block) {
         Some(true) => "allocated in the block bitmap",
@@ -191,39 +188,43 @@ pub fn block(fs: &Filesystem, block: BlockNo) -> String {
     } else {
         String::new()
     };
-    let _ = writeln!(out, "block {block}: {state}{range}");
+    writeln!(out, "block {block}: {state}{range}")?;
     if claimers.is_empty() {
-        let _ = writeln!(out, "  claimed by nothing");
+        writeln!(out, "  claimed by nothing")?;
     }
     for c in &claimers {
-        let _ = writeln!(out, "  {}", claimer_line(c));
+        writeln!(out, "  {}", claimer_line(c))?;
     }
     if claimers.len() > 1 {
-        let _ = writeln!(
+        writeln!(
             out,
             "  ({} claimers: see `imginspect scan` for the verdict)",
             claimers.len()
-        );
+        )?;
     }
-    out
+    Ok(())
 }
 
 /// The `inode` report: stat fields, names and the extent map.
-pub fn inode(fs: &Filesystem, crosslinks: &[analysis::Crosslink], n: &Inode) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
+pub fn inode(
+    fs: &Filesystem,
+    crosslinks: &[analysis::Crosslink],
+    n: &Inode,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(
         out,
         "inode {}  {:?}  {}",
         n.ino,
         n.file_type,
         mode_string(n.mode)
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  uid {}  gid {}  size {}  links {}  sectors {}  flags {:#x}",
         n.uid, n.gid, n.size, n.links, n.sectors, n.flags
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  atime {}  mtime {}  ctime {}{}",
         n.atime,
@@ -232,27 +233,27 @@ pub fn inode(fs: &Filesystem, crosslinks: &[analysis::Crosslink], n: &Inode) -> 
         n.crtime
             .map(|c| format!("  crtime {c}"))
             .unwrap_or_default()
-    );
+    )?;
     if n.deleted {
-        let _ = writeln!(out, "  {}", describe::deleted_note(fs));
+        writeln!(out, "  {}", describe::deleted_note(fs))?;
     }
     if let Some(h) = n.hidden.map(|h| h.reason()) {
-        let _ = writeln!(out, "  HIDDEN: {h}");
+        writeln!(out, "  HIDDEN: {h}")?;
     }
     let paths = fs.paths(n);
     if paths.is_empty() {
-        let _ = writeln!(out, "  names: none");
+        writeln!(out, "  names: none")?;
     }
     for p in &paths {
-        let _ = writeln!(out, "  name: {}", safe(p));
+        writeln!(out, "  name: {}", safe(p))?;
     }
     let runs = fs.runs_of(n);
-    let _ = writeln!(out, "  block map ({} runs):", runs.len());
-    let _ = writeln!(
+    writeln!(out, "  block map ({} runs):", runs.len())?;
+    writeln!(
         out,
         "    {:>12}  {:>14}  {:>8}  {:<12} flags",
         "logical", "physical", "length", "role"
-    );
+    )?;
     for r in runs {
         let logical = r
             .logical
@@ -298,14 +299,19 @@ pub fn inode(fs: &Filesystem, crosslinks: &[analysis::Crosslink], n: &Inode) -> 
                 ));
             }
         }
-        let _ = writeln!(
+        writeln!(
             out,
             "    {logical:>12}  {:>14}  {:>8}  {:<12} {}",
             r.start,
             r.len,
             r.role.name(),
             flags.join("; ")
-        );
+        )?;
     }
-    out
+    Ok(())
+}
+
+/// The `inode` report for an inode that is not in use.
+pub fn inode_not_in_use(ino: u64, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "inode {ino} is not in use (or does not exist)")
 }
