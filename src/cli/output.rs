@@ -7,9 +7,9 @@ use std::path::Path;
 use anyhow::anyhow;
 
 /// Writes a report to standard output, ending it with a newline if it does
-/// not end with one (the JSON documents, an empty listing). Write errors are
-/// not reported: the one that matters is a closed pipe (`| head`), and the
-/// printer stops at it.
+/// not end with one (the JSON documents, an empty listing). Write errors
+/// stop the printer and are not reported, as they never were: the common
+/// one is a closed pipe (`| head`); a full disk behind `>` goes unsaid too.
 pub fn to_stdout(print: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
     let mut out = LineEnded {
         inner: BufWriter::new(io::stdout().lock()),
