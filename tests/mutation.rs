@@ -27,7 +27,7 @@ use imginspect::model::Role;
 use imginspect::tui::app::App;
 use imginspect::tui::source::Source;
 use imginspect::tui::theme::Theme;
-use imginspect::tui::views;
+use imginspect::tui::render;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -183,7 +183,7 @@ fn tui_walk(bytes: &[u8], dir: &std::path::Path) {
         "b", "]", "[", "7", "j", "?", "q",
     ] {
         press(&mut app, keys);
-        terminal.draw(|f| views::draw(f, &app)).unwrap();
+        terminal.draw(|f| render::draw(f, &app)).unwrap();
     }
 }
 

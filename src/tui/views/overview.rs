@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::model::Code;
 use crate::model::{Release, Severity};
-use crate::tui::app::{Session, ViewId};
+use crate::tui::action::Action;
+use crate::tui::context::Context;
 use crate::tui::format;
 use crate::tui::theme::Theme;
 use crate::tui::views::safe;
@@ -22,30 +23,23 @@ pub struct State {
 /// Lines above the findings list.
 const HEADER_LINES: u16 = 7;
 
-pub fn key(s: &mut Session, key: KeyEvent) {
-    let n = s.vol.findings.len();
+pub fn key(st: &mut State, cx: &Context, key: KeyEvent) -> Option<Action> {
+    let n = cx.vol.findings.len();
     match key.code {
-        KeyCode::Down | KeyCode::Char('j') if s.overview.selected + 1 < n => {
-            s.overview.selected += 1
-        }
-        KeyCode::Up | KeyCode::Char('k') => {
-            s.overview.selected = s.overview.selected.saturating_sub(1)
-        }
-        KeyCode::Home | KeyCode::Char('g') => s.overview.selected = 0,
-        KeyCode::End | KeyCode::Char('G') => s.overview.selected = n.saturating_sub(1),
-        KeyCode::Enter if n > 0 => {
-            s.push_history();
-            s.explain.scroll = 0;
-            s.view = ViewId::Explain;
-        }
+        KeyCode::Down | KeyCode::Char('j') if st.selected + 1 < n => st.selected += 1,
+        KeyCode::Up | KeyCode::Char('k') => st.selected = st.selected.saturating_sub(1),
+        KeyCode::Home | KeyCode::Char('g') => st.selected = 0,
+        KeyCode::End | KeyCode::Char('G') => st.selected = n.saturating_sub(1),
+        KeyCode::Enter if n > 0 => return Some(Action::Explain),
         _ => {}
     }
+    None
 }
 
 /// What mount changes before anyone can use the filesystem: which view of a
 /// pending journal is on screen, and the orphans that mount deletes or
 /// truncates first (blank when neither).
-fn mount_line(theme: &Theme, s: &Session) -> Line<'static> {
+fn mount_line(theme: &Theme, s: &Context) -> Line<'static> {
     let mut spans = Vec::new();
     if let Some(journal) = s.vol.replay.as_deref() {
         let text = if s.vol.replayed {
@@ -90,7 +84,8 @@ fn mount_line(theme: &Theme, s: &Session) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
+pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
+    let theme = &s.theme;
     let info = &s.fs.info;
     let hash = match (&s.image.sha256, s.hashing) {
         (Some(h), _) => format!("  sha256 {h}"),
@@ -169,10 +164,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     };
     let visible = usize::from(list_area.height.saturating_sub(2));
     let findings = &s.vol.findings;
-    let first = s
-        .overview
-        .selected
-        .saturating_sub(visible.saturating_sub(1));
+    let first = st.selected.saturating_sub(visible.saturating_sub(1));
     let width = usize::from(list_area.width.saturating_sub(2));
     let lines: Vec<Line> = findings
         .iter()
@@ -189,7 +181,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
                 ),
                 width,
             );
-            let style = if i == s.overview.selected {
+            let style = if i == st.selected {
                 theme.severity(f.severity).patch(theme.selected())
             } else {
                 theme.severity(f.severity)
