@@ -25,9 +25,9 @@ use imginspect::image::{Image, ReadMeter, View};
 use imginspect::model::Code;
 use imginspect::model::Role;
 use imginspect::tui::app::App;
+use imginspect::tui::render;
 use imginspect::tui::source::Source;
 use imginspect::tui::theme::Theme;
-use imginspect::tui::render;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

@@ -172,3 +172,37 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
         area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{demo, key, view_screen};
+
+    #[test]
+    fn a_crosslinked_block_shows_its_claimers_and_bytes() {
+        let cx = demo();
+        let mut st = open(&cx, 13);
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("root:$6$"), "{screen}");
+        assert!(screen.contains("block 13 at byte 0xd000"), "{screen}");
+        insta::assert_snapshot!("block", screen);
+        let mut press = |code| super::key(&mut st, &cx, key(code));
+        assert_eq!(press(KeyCode::Char(']')), Some(Action::ShowBlock(14)));
+        assert_eq!(press(KeyCode::Char('[')), Some(Action::ShowBlock(12)));
+        assert_eq!(
+            press(KeyCode::Char('g')),
+            Some(Action::OpenPrompt(PromptKind::Goto))
+        );
+        assert_eq!(press(KeyCode::PageDown), None);
+        assert_eq!(st.scroll, 16);
+    }
+
+    #[test]
+    fn a_block_past_the_image_says_why_it_has_no_bytes() {
+        let cx = demo();
+        let st = open(&cx, 1 << 40);
+        assert!(st.bytes.is_empty());
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("cannot read"), "{screen}");
+    }
+}

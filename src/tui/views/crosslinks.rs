@@ -132,3 +132,23 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
         area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{demo, key, view_screen};
+
+    #[test]
+    fn the_shared_run_lists_its_claimers_and_keys_follow_it() {
+        let cx = demo();
+        let mut st = State::default();
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("X blocks 13–14 (2)"), "{screen}");
+        insta::assert_snapshot!("crosslinks", screen);
+        let mut press = |code| super::key(&mut st, &cx, key(code));
+        assert_eq!(press(KeyCode::Enter), Some(Action::ShowInHeatmap(13)));
+        assert_eq!(press(KeyCode::Char('b')), Some(Action::JumpToBlock(13)));
+        assert_eq!(press(KeyCode::Char('i')), Some(Action::OpenInode(14)));
+        assert_eq!(press(KeyCode::Char('j')), None);
+    }
+}

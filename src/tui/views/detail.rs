@@ -303,3 +303,40 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
         area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{demo, key, view_screen};
+
+    #[test]
+    fn a_crosslinked_run_names_the_other_claimer_and_follows_it() {
+        let cx = demo();
+        let mut st = open(&cx, 14);
+        assert!(matches!(
+            st.rows.as_slice(),
+            [
+                Row::Run {
+                    shared: Some(true),
+                    ..
+                },
+                Row::Other { .. }
+            ]
+        ));
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("Inode 14 (CROSS-LINKED)"), "{screen}");
+        insta::assert_snapshot!("detail", screen);
+        let mut press = |code| super::key(&mut st, &cx, key(code));
+        assert_eq!(press(KeyCode::Enter), Some(Action::JumpToBlock(13)));
+        assert_eq!(press(KeyCode::Char('j')), None);
+        assert_eq!(press(KeyCode::Enter), Some(Action::OpenInode(17)));
+        assert_eq!(press(KeyCode::Char('h')), Some(Action::ShowInHeatmap(13)));
+    }
+
+    #[test]
+    fn no_inode_says_how_to_choose_one() {
+        let cx = demo();
+        let screen = view_screen(|frame, area| render(frame, &State::default(), &cx, area));
+        assert!(screen.contains("No inode selected"), "{screen}");
+    }
+}

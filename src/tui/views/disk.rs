@@ -275,3 +275,33 @@ fn truncate(s: &str, n: usize) -> String {
         s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{full_screen, key, scan};
+
+    const GPT: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample-images/gpt-two-partitions.img"
+    ));
+
+    #[test]
+    fn the_volume_list_maps_the_disk_and_opens_a_volume() {
+        let mut result = scan(GPT, "sample-images/gpt-two-partitions.img");
+        let list = VolumeList {
+            table: result.partition_table.take().expect("a GPT"),
+            volumes: result.volumes.iter().map(VolumeRow::new).collect(),
+            image: result.image,
+        };
+        let mut st = State::default();
+        let theme = Theme { color: true };
+        let screen = full_screen(|frame, _| render(frame, &st, &list, &theme));
+        assert!(screen.contains("GPT disk, 2 partitions"), "{screen}");
+        insta::assert_snapshot!("disk", screen);
+        let mut press = |code| super::key(&mut st, &list, key(code));
+        assert_eq!(press(KeyCode::Char('j')), None);
+        assert_eq!(press(KeyCode::Enter), Some(Action::OpenVolume(1)));
+        assert_eq!(press(KeyCode::Char('q')), Some(Action::Quit));
+    }
+}

@@ -84,3 +84,35 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
         area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{demo, key, view_screen};
+
+    #[test]
+    fn the_selected_finding_is_explained_and_scrolls() {
+        let cx = demo();
+        let mut st = State::default();
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("What an attacker can do"), "{screen}");
+        insta::assert_snapshot!("explain", screen);
+        for code in [KeyCode::Char('j'), KeyCode::Down, KeyCode::PageDown] {
+            assert_eq!(super::key(&mut st, &cx, key(code)), None);
+        }
+        assert_eq!(st.scroll, 12);
+        super::key(&mut st, &cx, key(KeyCode::Char('g')));
+        assert_eq!(st.scroll, 0);
+    }
+
+    #[test]
+    fn no_finding_says_where_to_choose_one() {
+        let cx = demo();
+        let st = State {
+            finding: 99,
+            scroll: 0,
+        };
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("No finding selected"), "{screen}");
+    }
+}

@@ -353,3 +353,49 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
         panel_area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{SIZE, demo, key, view_screen};
+
+    #[test]
+    fn n_puts_the_cursor_on_the_crosslink_and_enter_opens_its_block() {
+        let cx = demo();
+        let mut st = State::default();
+        relayout(&mut st, &cx, SIZE);
+        let press = |st: &mut State, code| {
+            let action = super::key(st, &cx, key(code));
+            relayout(st, &cx, SIZE);
+            action
+        };
+        assert_eq!(press(&mut st, KeyCode::Char('n')), None);
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("block 13"), "{screen}");
+        insta::assert_snapshot!("heatmap", screen);
+        assert_eq!(
+            press(&mut st, KeyCode::Enter),
+            Some(Action::JumpToBlock(13))
+        );
+        assert_eq!(
+            press(&mut st, KeyCode::Char('e')),
+            Some(Action::ExportHeatmap)
+        );
+        assert!(matches!(
+            press(&mut st, KeyCode::Char('n')),
+            Some(Action::Status(_))
+        ));
+    }
+
+    #[test]
+    fn the_picture_is_the_visible_grid() {
+        let cx = demo();
+        let mut st = State::default();
+        relayout(&mut st, &cx, SIZE);
+        let picture = picture(&st, &cx);
+        assert_eq!(picture.grid.first, st.origin);
+        assert_eq!(picture.grid.cols, u32::from(st.cols));
+        assert_eq!(picture.grid.per_cell, st.per_cell);
+        assert!(picture.png().is_ok_and(|png| png.starts_with(b"\x89PNG")));
+    }
+}

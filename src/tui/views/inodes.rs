@@ -300,3 +300,42 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
         area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{SIZE, demo, key, view_screen};
+
+    #[test]
+    fn the_table_filters_to_crosslinked_inodes_and_opens_one() {
+        let cx = demo();
+        let mut st = State::default();
+        refresh_rows(&mut st, &cx);
+        assert_eq!(st.rows.len(), cx.fs.inodes.len());
+        let press = |st: &mut State, code| super::key(st, &cx, key(code));
+        assert!(matches!(
+            press(&mut st, KeyCode::Char('x')),
+            Some(Action::Status(_))
+        ));
+        clamp(&mut st, SIZE);
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("Inodes: 2 of"), "{screen}");
+        insta::assert_snapshot!("inodes", screen);
+        assert_eq!(press(&mut st, KeyCode::Enter), Some(Action::OpenInode(14)));
+        press(&mut st, KeyCode::Char('j'));
+        assert_eq!(press(&mut st, KeyCode::Enter), Some(Action::OpenInode(17)));
+    }
+
+    #[test]
+    fn a_filter_that_matches_nothing_says_so() {
+        let cx = demo();
+        let mut st = State {
+            filter: "no such name".into(),
+            ..State::default()
+        };
+        refresh_rows(&mut st, &cx);
+        assert!(st.rows.is_empty());
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("no inode matches"), "{screen}");
+    }
+}

@@ -114,3 +114,68 @@ impl Views {
         }
     }
 }
+
+/// What the views' snapshot tests share: samples scanned in memory, keys, and
+/// a frame of 80×24 drawn into ratatui's TestBackend, read back as text.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::Arc;
+
+    use crossterm::event::{KeyCode, KeyEvent};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::Rect;
+
+    use crate::analysis::{self, ScanOptions, ScanResult};
+    use crate::fs::NoProgress;
+    use crate::image::View;
+    use crate::tui::context::Context;
+    use crate::tui::source::{DEMO_IMAGE, Source};
+    use crate::tui::theme::Theme;
+
+    pub const SIZE: (u16, u16) = (80, 24);
+
+    /// A sample image scanned from memory, named as the operator would type it.
+    pub fn scan(bytes: &'static [u8], name: &str) -> ScanResult {
+        let options = ScanOptions::default();
+        analysis::scan_view(name, &View::from_bytes(bytes), &options, &NoProgress)
+    }
+
+    /// The built-in teaching image: /etc/shadow (inode 14) and
+    /// /home/user/notes.txt (inode 17) share blocks 13–14.
+    pub fn demo() -> Context {
+        let result = scan(DEMO_IMAGE, "sample-images/shadow-crosslink.img");
+        let vol = result.volumes.into_iter().next().expect("one volume");
+        let source = Arc::new(Source::Embedded {
+            name: "shadow-crosslink.img",
+            bytes: DEMO_IMAGE,
+        });
+        Context::new(result.image, vol, source, Theme { color: true }).expect("a filesystem")
+    }
+
+    pub fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::from(code)
+    }
+
+    /// An 80×24 frame drawn by `render` into `area` of it, as text.
+    fn draw(area: fn(Rect) -> Rect, render: impl FnOnce(&mut ratatui::Frame, Rect)) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("backend");
+        terminal
+            .draw(|frame| {
+                let area = area(frame.area());
+                render(frame, area);
+            })
+            .expect("draw");
+        terminal.backend().to_string()
+    }
+
+    /// A view drawn where the inspector draws it: between the tabs and the footer.
+    pub fn view_screen(render: impl FnOnce(&mut ratatui::Frame, Rect)) -> String {
+        draw(super::body, render)
+    }
+
+    /// Something drawn over the whole screen (the volume list, the help).
+    pub fn full_screen(render: impl FnOnce(&mut ratatui::Frame, Rect)) -> String {
+        draw(|area| area, render)
+    }
+}

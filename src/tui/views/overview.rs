@@ -202,3 +202,26 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
         list_area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{demo, key, view_screen};
+
+    #[test]
+    fn the_crosslink_is_the_worst_finding_and_enter_explains_it() {
+        let cx = demo();
+        let mut st = State::default();
+        // One finding: j stays on it, Enter asks for its explanation.
+        assert_eq!(key_to(&mut st, &cx, KeyCode::Char('j')), None);
+        assert_eq!(st.selected, 0);
+        assert_eq!(key_to(&mut st, &cx, KeyCode::Enter), Some(Action::Explain));
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("CRITICAL crosslink"), "{screen}");
+        insta::assert_snapshot!("overview", screen);
+    }
+
+    fn key_to(st: &mut State, cx: &Context, code: KeyCode) -> Option<Action> {
+        super::key(st, cx, key(code))
+    }
+}
