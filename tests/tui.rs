@@ -349,3 +349,31 @@ fn a_pending_journal_is_shown_replayed_and_j_switches_the_view() {
     press(&mut app, "J");
     assert!(app.take_jobs().is_empty());
 }
+
+/// `e` does not write on the UI thread: it hands the visible map to the
+/// worker (done here by hand) and the footer says where the picture went.
+#[test]
+fn e_hands_the_heatmap_to_the_worker_and_the_footer_says_where_it_went() {
+    let mut app = app_for("shadow-crosslink.img", true, SIZE);
+    press(&mut app, "4e");
+    let jobs = app.take_jobs();
+    let [Job::SaveHeatmap(picture)] = jobs.as_slice() else {
+        panic!("{jobs:?}");
+    };
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(text.contains("saving the heatmap"), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    app.heatmap_saved(picture.save(dir.path()).map_err(|e| e.to_string()));
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(
+        text.contains("heatmap saved to") && text.contains("shadow-crosslink.img-heatmap.png"),
+        "{text}"
+    );
+    assert!(dir.path().join("shadow-crosslink.img-heatmap.png").exists());
+    app.heatmap_saved(Err("No space left on device".into()));
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(
+        text.contains("heatmap not saved: No space left on device"),
+        "{text}"
+    );
+}

@@ -1,7 +1,7 @@
 //! What a key asks for. A view's key handler changes its own state and, when
 //! the key reaches further (another view, the history, the prompt, a file, a
-//! rescan), returns an [`Action`]; the app applies it. Views import this
-//! module, never the app.
+//! rescan), returns an [`Action`]; the session or the app applies it. Views
+//! import this module, never the app or the session.
 
 use crate::model::{BlockNo, InodeNo};
 
@@ -93,5 +93,12 @@ pub enum Action {
     Status(String),
     /// A partitioned disk's list: explore this volume (a row index).
     OpenVolume(usize),
+    /// Back from a volume to the disk's list (`v`).
+    LeaveVolume,
+    /// `J`: scan again in the other view of a journal needing recovery (as
+    /// the kernel will mount it, or as it lies on disk).
+    SwitchJournal,
+    /// `m`: mouse capture on or off.
+    ToggleMouse,
     Quit,
 }

@@ -182,20 +182,28 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
+        if let Some(action) = self.key_action(key) {
+            self.apply(action);
+        }
+        let size = self.size;
+        if let Some(session) = self.session_mut() {
+            session.relayout(size);
+        }
+    }
+
+    /// What a key asks for: the app-wide keys first, then the volume list,
+    /// the prompt, the help overlay or the session on screen.
+    fn key_action(&mut self, key: KeyEvent) -> Option<Action> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
-            self.quit = true;
-            return;
+            return Some(Action::Quit);
         }
         if key.code == KeyCode::Char('J') && self.journal_switchable() {
-            self.switch_journal();
-            return;
+            return Some(Action::SwitchJournal);
         }
         if let Screen::Disk(disk) = &mut self.screen {
             if disk.open.is_none() {
-                let action = disk::key(&mut disk.state, &disk.list, key);
-                self.apply(action);
-                return;
+                return disk::key(&mut disk.state, &disk.list, key);
             }
             // `v`, or Esc with nothing to go back to, returns to the list.
             let leave = disk.session().is_none_or(|s| {
@@ -205,34 +213,24 @@ impl App {
                         || (key.code == KeyCode::Esc && s.at_history_start()))
             });
             if leave {
-                disk.open = None;
-                return;
+                return Some(Action::LeaveVolume);
             }
         }
         let Some(session) = self.session_mut() else {
-            if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
-                self.quit = true;
-            }
-            return;
+            return matches!(key.code, KeyCode::Char('q') | KeyCode::Esc).then_some(Action::Quit);
         };
-        if session.prompt.is_some() {
-            let job = session.prompt_key(key);
-            self.jobs.extend(job);
-        } else if session.help {
+        if let Some(prompt) = &mut session.prompt {
+            return prompt.key(key);
+        }
+        if session.help {
             // Any key closes the help overlay; q still quits.
             session.help = false;
-            self.quit = key.code == KeyCode::Char('q');
-        } else if key.code == KeyCode::Char('q') {
-            self.quit = true;
-        } else if key.code == KeyCode::Char('m') {
-            self.toggle_mouse();
-        } else {
-            let job = session.key(key);
-            self.jobs.extend(job);
+            return (key.code == KeyCode::Char('q')).then_some(Action::Quit);
         }
-        let size = self.size;
-        if let Some(session) = self.session_mut() {
-            session.relayout(size);
+        match key.code {
+            KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Char('m') => Some(Action::ToggleMouse),
+            _ => session.key(key),
         }
     }
 
@@ -250,20 +248,26 @@ impl App {
         }
     }
 
-    /// The actions that reach past a session: quitting, opening a volume.
-    fn apply(&mut self, action: Option<Action>) {
+    /// Applies the actions that reach past a session; the session applies
+    /// the rest, and what it cannot do on the UI thread becomes a job.
+    fn apply(&mut self, action: Action) {
         match action {
-            Some(Action::Quit) => self.quit = true,
-            Some(Action::OpenVolume(i)) => {
-                if let Screen::Disk(disk) = &mut self.screen {
-                    disk.open = Some(i);
-                }
-            }
-            Some(other) => {
+            Action::Quit => self.quit = true,
+            Action::ToggleMouse => self.toggle_mouse(),
+            Action::SwitchJournal => self.switch_journal(),
+            Action::OpenVolume(i) => self.open_volume(Some(i)),
+            Action::LeaveVolume => self.open_volume(None),
+            other => {
                 let job = self.session_mut().and_then(|s| s.apply(other));
                 self.jobs.extend(job);
             }
-            None => {}
+        }
+    }
+
+    /// Explores a volume of a partitioned disk, or (None) shows the list.
+    fn open_volume(&mut self, row: Option<usize>) {
+        if let Screen::Disk(disk) = &mut self.screen {
+            disk.open = row;
         }
     }
 
@@ -300,11 +304,15 @@ impl App {
     }
 
     pub fn on_mouse(&mut self, event: MouseEvent) {
+        let Some(session) = self.session_mut() else {
+            return;
+        };
+        if let Some(action) = session.mouse(event) {
+            self.apply(action);
+        }
         let size = self.size;
         if let Some(session) = self.session_mut() {
-            let job = session.mouse(event);
             session.relayout(size);
-            self.jobs.extend(job);
         }
     }
 }

@@ -88,21 +88,15 @@ impl Session {
         self.history.is_empty()
     }
 
-    /// A key with no prompt or help open.
-    pub fn key(&mut self, key: KeyEvent) -> Option<Job> {
+    /// What a key asks for, with no prompt or help open: the keys every
+    /// view shares, else the view's own (which may change its state).
+    pub fn key(&mut self, key: KeyEvent) -> Option<Action> {
         self.status = None;
-        let action =
-            session_action(self.view, key).or_else(|| self.views.key(self.view, &self.cx, key));
-        action.and_then(|action| self.apply(action))
+        session_action(self.view, key).or_else(|| self.views.key(self.view, &self.cx, key))
     }
 
-    /// A key while the prompt is open.
-    pub fn prompt_key(&mut self, key: KeyEvent) -> Option<Job> {
-        let action = self.prompt.as_mut()?.key(key)?;
-        self.apply(action)
-    }
-
-    pub fn mouse(&mut self, event: MouseEvent) -> Option<Job> {
+    /// The wheel scrolls like ↓ ↑; a click goes to the view on screen.
+    pub fn mouse(&mut self, event: MouseEvent) -> Option<Action> {
         match event.kind {
             MouseEventKind::ScrollDown => self.key(KeyEvent::from(KeyCode::Down)),
             MouseEventKind::ScrollUp => self.key(KeyEvent::from(KeyCode::Up)),
@@ -167,8 +161,12 @@ impl Session {
                 return Some(Job::SaveHeatmap(picture));
             }
             Action::Status(message) => self.status = Some(message),
-            // The volume list's: the app applies them.
-            Action::OpenVolume(_) | Action::Quit => {}
+            // The app's own (see `App::apply`).
+            Action::Quit
+            | Action::ToggleMouse
+            | Action::SwitchJournal
+            | Action::OpenVolume(_)
+            | Action::LeaveVolume => {}
         }
         None
     }
