@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::analysis::{BlockIndex, Claimer, Crosslink, ImageInfo, VolumeResult};
-use crate::model::{Filesystem, Inode, InodeNo};
+use crate::model::{Filesystem, Inode, InodeNo, Release};
 use crate::report::heatmap::Ownership;
 use crate::tui::source::Source;
 use crate::tui::theme::Theme;
@@ -86,6 +86,9 @@ pub struct Index {
     /// The heatmap's runs of each kind; shared with the worker that draws the
     /// PNG picture.
     pub ownership: Arc<Ownership>,
+    /// Orphans the next mount deletes, and truncates, before anyone can use
+    /// the filesystem (counted once: the overview shows them in every frame).
+    pub released_at_mount: (usize, usize),
 }
 
 impl Index {
@@ -120,6 +123,7 @@ impl Index {
             search_text,
             blocks: BlockIndex::new(fs),
             ownership: Arc::new(Ownership::new(fs, vol)),
+            released_at_mount: released_at_mount(fs),
             crosslinked_blocks: crosslinks
                 .iter()
                 .filter(|c| !c.legitimate)
@@ -127,6 +131,16 @@ impl Index {
                 .sum(),
         }
     }
+}
+
+fn released_at_mount(fs: &Filesystem) -> (usize, usize) {
+    fs.inodes
+        .iter()
+        .fold((0, 0), |(d, t), n| match n.released_at_mount {
+            Some(Release::Delete) => (d + 1, t),
+            Some(Release::Truncate) => (d, t + 1),
+            None => (d, t),
+        })
 }
 
 fn crosslinked_inodes(crosslinks: &[Crosslink]) -> HashSet<InodeNo> {

@@ -144,12 +144,14 @@ pub(crate) mod testing {
     /// The built-in teaching image: /etc/shadow (inode 14) and
     /// /home/user/notes.txt (inode 17) share blocks 13–14.
     pub fn demo() -> Context {
-        let result = scan(DEMO_IMAGE, "sample-images/shadow-crosslink.img");
+        context(DEMO_IMAGE, "sample-images/shadow-crosslink.img")
+    }
+
+    /// The context of a sample holding one filesystem.
+    pub fn context(bytes: &'static [u8], name: &'static str) -> Context {
+        let result = scan(bytes, name);
         let vol = result.volumes.into_iter().next().expect("one volume");
-        let source = Arc::new(Source::Embedded {
-            name: "shadow-crosslink.img",
-            bytes: DEMO_IMAGE,
-        });
+        let source = Arc::new(Source::Embedded { name, bytes });
         Context::new(result.image, vol, source, Theme { color: true }).expect("a filesystem")
     }
 

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::model::Code;
-use crate::model::{Release, Severity};
+use crate::model::Severity;
 use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::format;
@@ -53,14 +53,7 @@ fn mount_line(theme: &Theme, s: &Context) -> Line<'static> {
         spans.push(Span::styled("journal ", theme.title()));
         spans.push(Span::styled(text, theme.severity(Severity::High)));
     }
-    let (deleted, truncated) =
-        s.fs.inodes
-            .iter()
-            .fold((0, 0), |(d, t), n| match n.released_at_mount {
-                Some(Release::Delete) => (d + 1, t),
-                Some(Release::Truncate) => (d, t + 1),
-                None => (d, t),
-            });
+    let (deleted, truncated) = s.index.released_at_mount;
     if deleted + truncated > 0 {
         let severity = s
             .vol
@@ -206,7 +199,7 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::views::testing::{demo, key, view_screen};
+    use crate::tui::views::testing::{context, demo, key, view_screen};
 
     #[test]
     fn the_crosslink_is_the_worst_finding_and_enter_explains_it() {
@@ -219,6 +212,18 @@ mod tests {
         let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
         assert!(screen.contains("CRITICAL crosslink"), "{screen}");
         insta::assert_snapshot!("overview", screen);
+    }
+
+    #[test]
+    fn orphans_the_next_mount_releases_are_counted() {
+        const ORPHANS: &[u8] = include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample-images/orphan-shadow-trap.img"
+        ));
+        let cx = context(ORPHANS, "sample-images/orphan-shadow-trap.img");
+        let screen = view_screen(|frame, area| render(frame, &State::default(), &cx, area));
+        assert!(screen.contains("orphans mount deletes"), "{screen}");
+        insta::assert_snapshot!("overview-orphans", screen);
     }
 
     fn key_to(st: &mut State, cx: &Context, code: KeyCode) -> Option<Action> {
