@@ -104,6 +104,12 @@ fn main() {
         ],
     );
     step(&mut app, "cross-links", &[key(KeyCode::Char('5'))]);
+    // A path finds its inode by every name of every inode (the worst case
+    // when no inode has it).
+    let mut goto_path = vec![key(KeyCode::Char(':'))];
+    goto_path.extend("/etc/shadow".chars().map(|c| key(KeyCode::Char(c))));
+    goto_path.push(key(KeyCode::Enter));
+    step(&mut app, "go to path", &goto_path);
 
     println!("image: {path}");
     println!(

@@ -131,6 +131,19 @@ impl Index {
                 .sum(),
         }
     }
+
+    /// The first inode (in table order) with `path` among its names. Only the
+    /// inodes whose lower-cased names contain it lower-cased are asked for
+    /// their paths, in parallel: a path not in the filesystem costs a scan of
+    /// the search text, not a path built for every name of every inode.
+    pub fn inode_named(&self, fs: &Filesystem, path: &str) -> Option<InodeNo> {
+        let lower = path.to_lowercase();
+        fs.inodes
+            .par_iter()
+            .zip(self.search_text.par_iter())
+            .find_first(|(n, text)| text.contains(&lower) && fs.paths(n).iter().any(|p| p == path))
+            .map(|(n, _)| n.ino)
+    }
 }
 
 fn released_at_mount(fs: &Filesystem) -> (usize, usize) {
@@ -190,4 +203,33 @@ fn by_path(first_paths: &[Option<String>]) -> Vec<u32> {
         path(a).cmp(path(b))
     });
     by_path
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::views::testing::demo;
+
+    #[test]
+    fn a_path_names_its_inode_exactly() {
+        let cx = demo();
+        let named = |path| cx.index.inode_named(&cx.fs, path);
+        assert_eq!(named("/etc/shadow"), Some(14));
+        assert_eq!(named("/home/user/notes.txt"), Some(17));
+        // The search text is lower-cased; the match is not.
+        assert_eq!(named("/ETC/SHADOW"), None);
+        // A part of a path names nothing.
+        assert_eq!(named("/etc/sha"), None);
+        assert_eq!(named("/no/such/file"), None);
+    }
+
+    #[test]
+    fn the_crosslinked_inodes_and_blocks_are_counted_once() {
+        let cx = demo();
+        let mut crosslinked: Vec<_> = cx.index.crosslinked.iter().copied().collect();
+        crosslinked.sort_unstable();
+        assert_eq!(crosslinked, [14, 17]);
+        assert_eq!(cx.index.crosslinked_blocks, 2);
+        assert_eq!(cx.index.released_at_mount, (0, 0));
+        assert_eq!(cx.index.by_path.len(), cx.fs.inodes.len());
+    }
 }

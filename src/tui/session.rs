@@ -271,12 +271,7 @@ impl Session {
         let bs = u64::from(fs.info.block_size).max(1);
         let number = |s: &str| s.trim().parse::<u64>().ok();
         if let Some(path) = text.strip_prefix('/').map(|_| text) {
-            let found = fs
-                .inodes
-                .iter()
-                .find(|n| fs.paths(n).iter().any(|p| p == path))
-                .map(|n| n.ino);
-            match found {
+            match self.cx.index.inode_named(fs, path) {
                 Some(ino) => self.jump_to_inode(ino),
                 None => self.status = Some(format!("no inode is named {path}")),
             }
