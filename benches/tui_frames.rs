@@ -15,9 +15,9 @@ use imginspect::analysis::{ScanOptions, scan};
 use imginspect::fs::NoProgress;
 use imginspect::image::Image;
 use imginspect::tui::app::App;
+use imginspect::tui::render;
 use imginspect::tui::source::Source;
 use imginspect::tui::theme::Theme;
-use imginspect::tui::views;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -43,7 +43,7 @@ fn main() {
     let mut app = App::loading(path.clone(), Theme { color: true }, false);
     app.resize(SIZE.0, SIZE.1);
     let mut terminal = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("backend");
-    terminal.draw(|f| views::draw(f, &app)).expect("draw");
+    terminal.draw(|f| render::draw(f, &app)).expect("draw");
     let first_frame = started.elapsed();
     let t = Instant::now();
     let result = scan(&image, &ScanOptions::default(), &NoProgress);
@@ -58,7 +58,7 @@ fn main() {
         for k in keys {
             app.on_key(*k);
         }
-        terminal.draw(|f| views::draw(f, app)).expect("draw");
+        terminal.draw(|f| render::draw(f, app)).expect("draw");
         frames.push((label, t.elapsed()));
     };
     step(&mut app, "overview", &[]);
@@ -104,6 +104,12 @@ fn main() {
         ],
     );
     step(&mut app, "cross-links", &[key(KeyCode::Char('5'))]);
+    // A path finds its inode by every name of every inode (the worst case
+    // when no inode has it).
+    let mut goto_path = vec![key(KeyCode::Char(':'))];
+    goto_path.extend("/etc/shadow".chars().map(|c| key(KeyCode::Char(c))));
+    goto_path.push(key(KeyCode::Enter));
+    step(&mut app, "go to path", &goto_path);
 
     println!("image: {path}");
     println!(

@@ -25,9 +25,9 @@ use imginspect::image::{Image, ReadMeter, View};
 use imginspect::model::Code;
 use imginspect::model::Role;
 use imginspect::tui::app::App;
+use imginspect::tui::render;
 use imginspect::tui::source::Source;
 use imginspect::tui::theme::Theme;
-use imginspect::tui::views;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -183,7 +183,7 @@ fn tui_walk(bytes: &[u8], dir: &std::path::Path) {
         "b", "]", "[", "7", "j", "?", "q",
     ] {
         press(&mut app, keys);
-        terminal.draw(|f| views::draw(f, &app)).unwrap();
+        terminal.draw(|f| render::draw(f, &app)).unwrap();
     }
 }
 

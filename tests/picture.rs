@@ -15,8 +15,9 @@ use imginspect::fs::NoProgress;
 use imginspect::image::Image;
 use imginspect::report::heatmap::{Kind, Ownership};
 use imginspect::report::picture::{CELL_PX, Grid, cell_centre};
-use imginspect::tui::app::Session;
+use imginspect::tui::session::Session;
 use imginspect::tui::source::Source;
+use imginspect::tui::theme::Theme;
 use imginspect::tui::views::heatmap;
 
 struct Decoded {
@@ -166,7 +167,8 @@ fn the_png_is_never_written_over_the_image_or_a_file() {
 fn session(name: &str) -> Session {
     let image = Image::open(&samples_dir().join(name)).unwrap();
     let result = scan(&image, &ScanOptions::default(), &NoProgress);
-    let mut session = Session::new(result, Arc::new(Source::File(image))).unwrap();
+    let mut session =
+        Session::new(result, Arc::new(Source::File(image)), Theme { color: true }).unwrap();
     session.relayout((100, 30));
     session
 }
@@ -175,8 +177,9 @@ fn session(name: &str) -> Session {
 fn the_inspector_saves_the_visible_map_under_a_new_name() {
     let dir = tempfile::tempdir().unwrap();
     let s = session("shadow-crosslink.img");
-    let first = heatmap::export(&s, dir.path()).unwrap();
-    let second = heatmap::export(&s, dir.path()).unwrap();
+    let picture = heatmap::picture(&s.views.heatmap, &s.cx);
+    let first = picture.save(dir.path()).unwrap();
+    let second = picture.save(dir.path()).unwrap();
     assert_eq!(
         first.file_name().unwrap(),
         Path::new("shadow-crosslink.img-heatmap.png")
@@ -187,7 +190,7 @@ fn the_inspector_saves_the_visible_map_under_a_new_name() {
     );
     // The picture shows the grid as it is on screen: the same cells.
     let png = decode(&std::fs::read(&first).unwrap());
-    let st = &s.heatmap;
+    let st = &s.views.heatmap;
     let grid = Grid {
         per_cell: st.per_cell,
         first: st.origin,

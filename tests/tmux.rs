@@ -213,6 +213,30 @@ fn a_tui_session_leaves_the_image_unchanged() {
 }
 
 #[test]
+fn the_heatmap_picture_is_saved_by_the_worker_into_the_current_directory() {
+    if !common::have_tool("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let image = common::samples_dir().join("shadow-crosslink.img");
+    let command = format!(
+        "cd '{}'; {} '{}'; echo EXITED:$?; sleep 30",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_imginspect"),
+        image.display()
+    );
+    let tmux = Tmux::start(&command, 100, 30);
+    tmux.wait_for("Findings, worst first");
+    tmux.keys(&["4", "e"]);
+    tmux.wait_for("heatmap saved to ./shadow-crosslink.img-heatmap.png");
+    let png = std::fs::read(dir.path().join("shadow-crosslink.img-heatmap.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXITED:");
+    assert!(screen.contains("EXITED:0"), "{screen}");
+}
+
+#[test]
 fn a_partitioned_disk_lists_its_volumes_and_explores_each() {
     if !common::have_tool("tmux") {
         return;

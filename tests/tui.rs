@@ -11,10 +11,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imginspect::analysis::{ScanOptions, scan};
 use imginspect::fs::NoProgress;
 use imginspect::image::Image;
-use imginspect::tui::app::{App, Screen, ViewId};
+use imginspect::tui::action::ViewId;
+use imginspect::tui::app::App;
+use imginspect::tui::render;
+use imginspect::tui::screen::Screen;
 use imginspect::tui::source::Source;
 use imginspect::tui::theme::Theme;
-use imginspect::tui::views;
+use imginspect::tui::worker::Job;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -44,7 +47,7 @@ fn press(app: &mut App, keys: &str) {
 
 fn draw(app: &App, size: (u16, u16)) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
-    terminal.draw(|f| views::draw(f, app)).unwrap();
+    terminal.draw(|f| render::draw(f, app)).unwrap();
     terminal
 }
 
@@ -61,7 +64,7 @@ fn session_view(app: &App) -> ViewId {
 
 fn detail_inode(app: &App) -> Option<u64> {
     match &app.screen {
-        Screen::Ready(s) => s.detail.inode,
+        Screen::Ready(s) => s.views.detail.inode,
         _ => None,
     }
 }
@@ -231,16 +234,16 @@ fn typing_a_filter_narrows_and_settings_still_apply() {
     let mut app = app_for("clean-ext4.img", true, SIZE);
     press(&mut app, "2/etc");
     let narrowed = match &app.screen {
-        Screen::Ready(s) => s.inodes.rows.clone(),
+        Screen::Ready(s) => s.views.inodes.rows.clone(),
         _ => panic!(),
     };
     // The same filter typed in one go from a fresh session gives the same rows.
     let mut fresh = app_for("clean-ext4.img", true, SIZE);
     press(&mut fresh, "2");
     if let Screen::Ready(s) = &mut fresh.screen {
-        s.inodes.filter = "etc".into();
-        imginspect::tui::views::inodes::refresh_rows(s);
-        assert_eq!(s.inodes.rows, narrowed);
+        s.views.inodes.filter = "etc".into();
+        imginspect::tui::views::inodes::refresh_rows(&mut s.views.inodes, &s.cx);
+        assert_eq!(s.views.inodes.rows, narrowed);
         assert!(!narrowed.is_empty());
     }
     // Reversing with the filter unchanged re-sorts instead of narrowing.
@@ -250,7 +253,7 @@ fn typing_a_filter_narrows_and_settings_still_apply() {
         Screen::Ready(s) => {
             let mut reversed = narrowed.clone();
             reversed.reverse();
-            assert_eq!(s.inodes.rows, reversed);
+            assert_eq!(s.views.inodes.rows, reversed);
         }
         _ => panic!(),
     }
@@ -298,7 +301,7 @@ fn a_partitioned_disk_opens_on_its_volume_list() {
 
 /// A filesystem whose journal needs recovery opens as the kernel will mount
 /// it, says so, marks the blocks replay writes in the heatmap, and `J` asks
-/// for the other view (the event loop then scans again; done here by hand).
+/// for the other view (the event loop hands the rescan to the worker; done here by hand).
 #[test]
 fn a_pending_journal_is_shown_replayed_and_j_switches_the_view() {
     let size = (120, 30);
@@ -323,7 +326,11 @@ fn a_pending_journal_is_shown_replayed_and_j_switches_the_view() {
     assert!(text.contains("block 62 (transaction 1)"), "{text}");
     // J: rescan as on disk.
     press(&mut app, "J");
-    assert!(app.rescan);
+    let jobs = app.take_jobs();
+    assert!(
+        matches!(jobs.as_slice(), [Job::Scan { journal, hash: false }] if *journal == app.journal),
+        "{jobs:?}"
+    );
     assert_eq!(app.journal, imginspect::analysis::JournalMode::Ignore);
     assert!(matches!(app.screen, Screen::Loading { .. }));
     let image = Image::open(&common::samples_dir().join("journal-crosslink-trap.img")).unwrap();
@@ -340,5 +347,33 @@ fn a_pending_journal_is_shown_replayed_and_j_switches_the_view() {
     // Images without a pending journal ignore J.
     let mut app = app_for("shadow-crosslink.img", false, size);
     press(&mut app, "J");
-    assert!(!app.rescan);
+    assert!(app.take_jobs().is_empty());
+}
+
+/// `e` does not write on the UI thread: it hands the visible map to the
+/// worker (done here by hand) and the footer says where the picture went.
+#[test]
+fn e_hands_the_heatmap_to_the_worker_and_the_footer_says_where_it_went() {
+    let mut app = app_for("shadow-crosslink.img", true, SIZE);
+    press(&mut app, "4e");
+    let jobs = app.take_jobs();
+    let [Job::SaveHeatmap(picture)] = jobs.as_slice() else {
+        panic!("{jobs:?}");
+    };
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(text.contains("saving the heatmap"), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    app.heatmap_saved(picture.save(dir.path()).map_err(|e| e.to_string()));
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(
+        text.contains("heatmap saved to") && text.contains("shadow-crosslink.img-heatmap.png"),
+        "{text}"
+    );
+    assert!(dir.path().join("shadow-crosslink.img-heatmap.png").exists());
+    app.heatmap_saved(Err("No space left on device".into()));
+    let text = screen_text(&draw(&app, SIZE));
+    assert!(
+        text.contains("heatmap not saved: No space left on device"),
+        "{text}"
+    );
 }

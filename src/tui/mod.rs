@@ -1,26 +1,36 @@
-//! The interactive inspector. The scan runs on its own thread and reports
-//! progress over a channel; the UI thread only handles keys and draws. The
+//! The interactive inspector. The scan, the hash and the heatmap picture run
+//! on worker threads and report over a channel; the UI thread only handles
+//! keys and draws. Keys become actions (`action.rs`) that the session and the
+//! app apply; views own their state and read the scan through `context.rs`. The
 //! terminal is restored on every exit path: normal, error, Ctrl-C and panic.
 
+pub mod action;
 pub mod app;
+pub mod context;
+pub mod export;
 pub mod format;
+pub mod prompt;
+pub mod render;
+pub mod screen;
+pub mod session;
 pub mod source;
 pub mod theme;
 pub mod views;
+pub mod worker;
 
 use std::io::stdout;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
 use crossterm::execute;
 
-use crate::analysis::{self, JournalMode, ScanOptions};
-use crate::fs::Progress;
-use app::{App, Opened};
+use crate::analysis::JournalMode;
+use app::App;
 use source::Source;
 use theme::Theme;
+use worker::{Job, Message, Worker};
 
 /// How the TUI was asked to look and behave.
 #[derive(Debug, Clone, Copy)]
@@ -31,72 +41,22 @@ pub struct Options {
     pub journal: JournalMode,
 }
 
-enum Message {
-    Progress(String, u64, u64),
-    /// The scan and the session's indexes, built off the UI thread.
-    Done(Opened),
-    /// Hashing after the scan: MiB done of total, then the digest.
-    HashProgress(u64, u64),
-    Hash(String),
-}
-
-/// Sends progress to the UI thread, at most a few hundred reports a phase so
-/// that a million-inode scan does not flood the channel.
-struct ChannelProgress(Sender<Message>);
-
-impl Progress for ChannelProgress {
-    fn step(&self, phase: &str, done: u64, total: u64) {
-        let reports = if phase == "sha256" { 1000 } else { 200 };
-        let stride = (total / reports).max(1);
-        if done.is_multiple_of(stride) || done == total {
-            let msg = if phase == "sha256" {
-                Message::HashProgress(done, total)
-            } else {
-                Message::Progress(phase.to_string(), done, total)
-            };
-            let _ = self.0.send(msg);
-        }
-    }
-}
-
-/// Scans `source` on a background thread; the first scan then hashes the
-/// image (a full read, so it comes last and the UI never waits for it).
-fn start_scan(
-    source: &Arc<Source>,
-    journal: JournalMode,
-    hash: bool,
-    tx: &Sender<Message>,
-) -> std::io::Result<()> {
-    let source = Arc::clone(source);
-    let tx = tx.clone();
-    std::thread::Builder::new()
-        .name("scan".into())
-        .spawn(move || {
-            let progress = ChannelProgress(tx.clone());
-            let options = ScanOptions {
-                journal,
-                ..ScanOptions::default()
-            };
-            let result = analysis::scan_view(&source.name(), &source.view(), &options, &progress);
-            progress.step("indexing", 0, 1);
-            let opened = Opened::new(result, Arc::clone(&source));
-            let _ = tx.send(Message::Done(opened));
-            if hash {
-                let digest = analysis::sha256(&source.view(), &progress);
-                let _ = tx.send(Message::Hash(digest));
-            }
-        })?;
-    Ok(())
-}
-
 /// Scans `source` on a background thread and runs the UI until the user quits.
 pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
     let source = Arc::new(source);
     let (tx, rx) = mpsc::channel();
-    start_scan(&source, options.journal, true, &tx)?;
     let theme = Theme {
         color: options.color,
     };
+    let worker = Worker {
+        source: Arc::clone(&source),
+        theme,
+        tx,
+    };
+    worker.start(Job::Scan {
+        journal: options.journal,
+        hash: true,
+    })?;
     let mut app = App::loading(source.name(), theme, options.mouse);
     app.journal = options.journal;
     // ratatui::init installs a panic hook that restores the terminal first.
@@ -105,7 +65,7 @@ pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
         if app.mouse {
             execute!(stdout(), EnableMouseCapture)?;
         }
-        event_loop(&mut terminal, &mut app, (&tx, &rx), &source)
+        event_loop(&mut terminal, &mut app, &worker, &rx)
     })();
     if app.mouse {
         let _ = execute!(stdout(), DisableMouseCapture);
@@ -117,14 +77,14 @@ pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    (tx, rx): (&Sender<Message>, &Receiver<Message>),
-    source: &Arc<Source>,
+    worker: &Worker,
+    rx: &Receiver<Message>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     loop {
-        terminal.draw(|frame| views::draw(frame, app))?;
-        // Wait for input briefly, then take whatever the scan has sent.
+        terminal.draw(|frame| render::draw(frame, app))?;
+        // Wait for input briefly, then take whatever the worker has sent.
         if event::poll(Duration::from_millis(50))? {
             match event::read()? {
                 Event::Key(key) if key.kind == KeyEventKind::Press => app.on_key(key),
@@ -136,15 +96,15 @@ fn event_loop(
         while let Ok(msg) = rx.try_recv() {
             match msg {
                 Message::Progress(phase, done, total) => app.progress(phase, done, total),
-                Message::Done(opened) => app.opened(source.name(), opened),
+                Message::Done(opened) => app.opened(worker.source.name(), opened),
                 Message::HashProgress(done, total) => app.hash_progress(done, total),
                 Message::Hash(digest) => app.hash_done(digest),
+                Message::Saved(saved) => app.heatmap_saved(saved),
             }
         }
-        if app.rescan {
-            // `J`: the other view of a filesystem whose journal needs recovery.
-            app.rescan = false;
-            start_scan(source, app.journal, false, tx)?;
+        // `J` (a rescan) and `e` (the heatmap picture) run on the worker.
+        for job in app.take_jobs() {
+            worker.start(job)?;
         }
         if app.mouse_changed {
             app.mouse_changed = false;

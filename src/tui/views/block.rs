@@ -11,8 +11,9 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::analysis::{self, Claimer};
 use crate::model::BlockNo;
 use crate::report::describe;
-use crate::tui::app::{Prompt, PromptKind, Session};
-use crate::tui::theme::{Kind, Theme};
+use crate::tui::action::{Action, PromptKind};
+use crate::tui::context::Context;
+use crate::tui::theme::Kind;
 use crate::tui::views::safe;
 
 const BYTES_PER_LINE: usize = 16;
@@ -29,7 +30,9 @@ pub struct State {
     pub scroll: usize,
 }
 
-pub fn open(s: &mut Session, block: BlockNo) {
+/// The block's bytes (one block, read through the bounds-checked view) and
+/// who claims it.
+pub fn open(s: &Context, block: BlockNo) -> State {
     let bs = u64::from(s.fs.info.block_size);
     // Block numbers are relative to the volume (a partition of a disk).
     let image = s.source.view();
@@ -56,19 +59,18 @@ pub fn open(s: &mut Session, block: BlockNo) {
         Ok(b) => (b, None),
         Err(e) => (Vec::new(), Some(e)),
     };
-    s.block = State {
+    State {
         block: Some(block),
         bytes,
         claimers: s.index.blocks.claimers(&s.fs, block),
         allocated: analysis::allocated(&s.fs, block),
         error,
         scroll: 0,
-    };
+    }
 }
 
-pub fn key(s: &mut Session, key: KeyEvent) {
-    let lines = s.block.bytes.len().div_ceil(BYTES_PER_LINE);
-    let st = &mut s.block;
+pub fn key(st: &mut State, _cx: &Context, key: KeyEvent) -> Option<Action> {
+    let lines = st.bytes.len().div_ceil(BYTES_PER_LINE);
     match key.code {
         KeyCode::Down | KeyCode::Char('j') => {
             st.scroll = (st.scroll + 1).min(lines.saturating_sub(1))
@@ -77,24 +79,12 @@ pub fn key(s: &mut Session, key: KeyEvent) {
         KeyCode::PageDown => st.scroll = (st.scroll + 16).min(lines.saturating_sub(1)),
         KeyCode::PageUp => st.scroll = st.scroll.saturating_sub(16),
         KeyCode::Home => st.scroll = 0,
-        KeyCode::Char(']') => {
-            if let Some(b) = st.block {
-                open(s, b.saturating_add(1));
-            }
-        }
-        KeyCode::Char('[') => {
-            if let Some(b) = st.block {
-                open(s, b.saturating_sub(1));
-            }
-        }
-        KeyCode::Char('g') => {
-            s.prompt = Some(Prompt {
-                kind: PromptKind::Goto,
-                text: String::new(),
-            });
-        }
+        KeyCode::Char(']') => return st.block.map(|b| Action::ShowBlock(b.saturating_add(1))),
+        KeyCode::Char('[') => return st.block.map(|b| Action::ShowBlock(b.saturating_sub(1))),
+        KeyCode::Char('g') => return Some(Action::OpenPrompt(PromptKind::Goto)),
         _ => {}
     }
+    None
 }
 
 fn hex_line(offset: usize, chunk: &[u8]) -> String {
@@ -118,8 +108,8 @@ fn hex_line(offset: usize, chunk: &[u8]) -> String {
     format!("{offset:06x}  {hex:<49} |{ascii}|")
 }
 
-pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
-    let st = &s.block;
+pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
+    let theme = &s.theme;
     let Some(block) = st.block else {
         frame.render_widget(
             Paragraph::new("No block selected: press : and a block number.")
@@ -181,4 +171,38 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         Paragraph::new(lines).block(Block::bordered().title(format!(" Block {block} "))),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{demo, key, view_screen};
+
+    #[test]
+    fn a_crosslinked_block_shows_its_claimers_and_bytes() {
+        let cx = demo();
+        let mut st = open(&cx, 13);
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("root:$6$"), "{screen}");
+        assert!(screen.contains("block 13 at byte 0xd000"), "{screen}");
+        insta::assert_snapshot!("block", screen);
+        let mut press = |code| super::key(&mut st, &cx, key(code));
+        assert_eq!(press(KeyCode::Char(']')), Some(Action::ShowBlock(14)));
+        assert_eq!(press(KeyCode::Char('[')), Some(Action::ShowBlock(12)));
+        assert_eq!(
+            press(KeyCode::Char('g')),
+            Some(Action::OpenPrompt(PromptKind::Goto))
+        );
+        assert_eq!(press(KeyCode::PageDown), None);
+        assert_eq!(st.scroll, 16);
+    }
+
+    #[test]
+    fn a_block_past_the_image_says_why_it_has_no_bytes() {
+        let cx = demo();
+        let st = open(&cx, 1 << 40);
+        assert!(st.bytes.is_empty());
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("cannot read"), "{screen}");
+    }
 }

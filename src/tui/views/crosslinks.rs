@@ -9,9 +9,10 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::analysis::{Claimer, Crosslink};
 use crate::report::describe;
-use crate::tui::app::Session;
+use crate::tui::action::Action;
+use crate::tui::context::Context;
 use crate::tui::format;
-use crate::tui::theme::{Kind, Theme};
+use crate::tui::theme::Kind;
 use crate::tui::views::safe;
 
 #[derive(Debug, Default)]
@@ -20,48 +21,39 @@ pub struct State {
     pub selected: usize,
 }
 
-fn selected(s: &Session) -> Option<&Crosslink> {
-    let i = *s.index.crosslinks_worst_first.get(s.crosslinks.selected)?;
-    s.vol.crosslinks.get(i)
+fn selected<'a>(st: &State, cx: &'a Context) -> Option<&'a Crosslink> {
+    let i = *cx.index.crosslinks_worst_first.get(st.selected)?;
+    cx.vol.crosslinks.get(i)
 }
 
-pub fn key(s: &mut Session, key: KeyEvent) {
-    let n = s.index.crosslinks_worst_first.len();
+pub fn key(st: &mut State, cx: &Context, key: KeyEvent) -> Option<Action> {
+    let last = cx.index.crosslinks_worst_first.len().saturating_sub(1);
     match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
-            s.crosslinks.selected = (s.crosslinks.selected + 1).min(n.saturating_sub(1))
-        }
-        KeyCode::Up | KeyCode::Char('k') => {
-            s.crosslinks.selected = s.crosslinks.selected.saturating_sub(1)
-        }
-        KeyCode::Home | KeyCode::Char('g') => s.crosslinks.selected = 0,
-        KeyCode::End | KeyCode::Char('G') => s.crosslinks.selected = n.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => st.selected = (st.selected + 1).min(last),
+        KeyCode::Up | KeyCode::Char('k') => st.selected = st.selected.saturating_sub(1),
+        KeyCode::Home | KeyCode::Char('g') => st.selected = 0,
+        KeyCode::End | KeyCode::Char('G') => st.selected = last,
         KeyCode::Enter => {
-            if let Some(b) = selected(s).map(|c| c.start_block) {
-                s.jump_to_heatmap(b);
-            }
+            return selected(st, cx).map(|c| Action::ShowInHeatmap(c.start_block));
         }
-        KeyCode::Char('b') => {
-            if let Some(b) = selected(s).map(|c| c.start_block) {
-                s.jump_to_block(b);
-            }
-        }
+        KeyCode::Char('b') => return selected(st, cx).map(|c| Action::JumpToBlock(c.start_block)),
         KeyCode::Char('i') => {
-            let ino = selected(s).and_then(|c| {
-                c.claimers.iter().find_map(|cl| match cl {
-                    Claimer::Inode { inode, .. } => Some(*inode),
-                    Claimer::Metadata { .. } => None,
+            return selected(st, cx)
+                .and_then(|c| {
+                    c.claimers.iter().find_map(|cl| match cl {
+                        Claimer::Inode { inode, .. } => Some(*inode),
+                        Claimer::Metadata { .. } => None,
+                    })
                 })
-            });
-            if let Some(ino) = ino {
-                s.jump_to_inode(ino);
-            }
+                .map(Action::OpenInode);
         }
         _ => {}
     }
+    None
 }
 
-pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
+pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
+    let theme = &s.theme;
     let width = usize::from(area.width.saturating_sub(2));
     let height = usize::from(area.height.saturating_sub(2));
     let order = &s.index.crosslinks_worst_first;
@@ -81,7 +73,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             .and_then(|&i| s.vol.crosslinks.get(i))
             .map_or(1, |c| 1 + c.claimers.len())
     };
-    let mut first = s.crosslinks.selected;
+    let mut first = st.selected;
     let mut used = entry_height(first);
     while first > 0 && used + entry_height(first - 1) <= height {
         first -= 1;
@@ -105,7 +97,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             (false, false) => ("CROSS-LINK", Kind::Crosslink),
         };
         let mut style = theme.kind(kind);
-        if pos == s.crosslinks.selected {
+        if pos == st.selected {
             style = style.patch(theme.selected());
         }
         lines.push(Line::styled(
@@ -139,4 +131,24 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         Paragraph::new(lines).block(Block::bordered().title(title)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{demo, key, view_screen};
+
+    #[test]
+    fn the_shared_run_lists_its_claimers_and_keys_follow_it() {
+        let cx = demo();
+        let mut st = State::default();
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("X blocks 13–14 (2)"), "{screen}");
+        insta::assert_snapshot!("crosslinks", screen);
+        let mut press = |code| super::key(&mut st, &cx, key(code));
+        assert_eq!(press(KeyCode::Enter), Some(Action::ShowInHeatmap(13)));
+        assert_eq!(press(KeyCode::Char('b')), Some(Action::JumpToBlock(13)));
+        assert_eq!(press(KeyCode::Char('i')), Some(Action::OpenInode(14)));
+        assert_eq!(press(KeyCode::Char('j')), None);
+    }
 }

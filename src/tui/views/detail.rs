@@ -5,15 +5,17 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::analysis::Claimer;
-use crate::model::{InodeNo, Release, mode_string};
+use crate::model::{Inode, InodeNo, Release, mode_string};
 use crate::report::describe;
-use crate::tui::app::Session;
+use crate::tui::action::Action;
+use crate::tui::context::Context;
 use crate::tui::format;
-use crate::tui::theme::{Kind, Theme};
+use crate::tui::theme::Kind;
 use crate::tui::views::safe;
 
 /// One line of the block map.
@@ -40,7 +42,7 @@ pub struct State {
 
 /// Builds the rows of an inode's block map. Cross-links are sorted and
 /// disjoint, so the ones overlapping a run are found by binary search.
-pub fn open(s: &mut Session, ino: InodeNo) {
+pub fn open(s: &Context, ino: InodeNo) -> State {
     let mut rows = Vec::new();
     if let Some(n) = s.fs.inode(ino) {
         let links = &s.vol.crosslinks;
@@ -91,75 +93,56 @@ pub fn open(s: &mut Session, ino: InodeNo) {
             rows.extend(others);
         }
     }
-    s.detail = State {
+    State {
         inode: Some(ino),
         rows,
         selected: 0,
-    };
-}
-
-pub fn key(s: &mut Session, key: KeyEvent) {
-    let n = s.detail.rows.len();
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
-            s.detail.selected = (s.detail.selected + 1).min(n.saturating_sub(1))
-        }
-        KeyCode::Up | KeyCode::Char('k') => s.detail.selected = s.detail.selected.saturating_sub(1),
-        KeyCode::Home | KeyCode::Char('g') => s.detail.selected = 0,
-        KeyCode::End | KeyCode::Char('G') => s.detail.selected = n.saturating_sub(1),
-        KeyCode::PageDown => s.detail.selected = (s.detail.selected + 20).min(n.saturating_sub(1)),
-        KeyCode::PageUp => s.detail.selected = s.detail.selected.saturating_sub(20),
-        KeyCode::Enter => match s.detail.rows.get(s.detail.selected).cloned() {
-            Some(Row::Other {
-                claimer: Claimer::Inode { inode, .. },
-                ..
-            }) if Some(inode) != s.detail.inode => s.jump_to_inode(inode),
-            Some(Row::Other { start, .. }) => s.jump_to_block(start),
-            Some(Row::Run { run, .. }) => {
-                let start = s
-                    .detail
-                    .inode
-                    .and_then(|ino| s.fs.inode(ino))
-                    .and_then(|n| s.fs.runs_of(n).get(run))
-                    .map(|r| r.start);
-                if let Some(b) = start {
-                    s.jump_to_block(b);
-                }
-            }
-            None => {}
-        },
-        KeyCode::Char('h') => {
-            let start = s
-                .detail
-                .rows
-                .get(s.detail.selected)
-                .and_then(|row| match row {
-                    Row::Other { start, .. } => Some(*start),
-                    Row::Run { run, .. } => s
-                        .detail
-                        .inode
-                        .and_then(|ino| s.fs.inode(ino))
-                        .and_then(|n| s.fs.runs_of(n).get(*run))
-                        .map(|r| r.start),
-                });
-            if let Some(b) = start {
-                s.jump_to_heatmap(b);
-            }
-        }
-        _ => {}
     }
 }
 
-pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
-    let Some(n) = s.detail.inode.and_then(|ino| s.fs.inode(ino)) else {
-        frame.render_widget(
-            Paragraph::new("No inode selected: pick one in Inodes (2) or go to one with : i12")
-                .block(Block::bordered().title(" Inode ")),
-            area,
-        );
-        return;
-    };
-    let width = usize::from(area.width.saturating_sub(2));
+/// The first block of the row's run, or of the part another claimer shares.
+fn row_start(st: &State, cx: &Context, row: &Row) -> Option<u64> {
+    match row {
+        Row::Other { start, .. } => Some(*start),
+        Row::Run { run, .. } => st
+            .inode
+            .and_then(|ino| cx.fs.inode(ino))
+            .and_then(|n| cx.fs.runs_of(n).get(*run))
+            .map(|r| r.start),
+    }
+}
+
+pub fn key(st: &mut State, cx: &Context, key: KeyEvent) -> Option<Action> {
+    let last = st.rows.len().saturating_sub(1);
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => st.selected = (st.selected + 1).min(last),
+        KeyCode::Up | KeyCode::Char('k') => st.selected = st.selected.saturating_sub(1),
+        KeyCode::Home | KeyCode::Char('g') => st.selected = 0,
+        KeyCode::End | KeyCode::Char('G') => st.selected = last,
+        KeyCode::PageDown => st.selected = (st.selected + 20).min(last),
+        KeyCode::PageUp => st.selected = st.selected.saturating_sub(20),
+        KeyCode::Enter => {
+            let row = st.rows.get(st.selected)?;
+            return match row {
+                Row::Other {
+                    claimer: Claimer::Inode { inode, .. },
+                    ..
+                } if Some(*inode) != st.inode => Some(Action::OpenInode(*inode)),
+                _ => row_start(st, cx, row).map(Action::JumpToBlock),
+            };
+        }
+        KeyCode::Char('h') => {
+            let row = st.rows.get(st.selected)?;
+            return row_start(st, cx, row).map(Action::ShowInHeatmap);
+        }
+        _ => {}
+    }
+    None
+}
+
+/// Stat fields, notes (deleted, orphan, hidden), names and the table header.
+fn header(s: &Context, n: &Inode, width: usize) -> Vec<Line<'static>> {
+    let theme = &s.theme;
     let mut lines = vec![
         Line::raw(format!(
             "{:?}  {}  uid {}  gid {}  size {} ({} bytes)  links {}  flags {:#x}",
@@ -219,72 +202,88 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         ),
         theme.title(),
     ));
-    let fixed = lines.len();
-    let visible = usize::from(area.height.saturating_sub(2)).saturating_sub(fixed);
-    let first = s.detail.selected.saturating_sub(visible.saturating_sub(1));
-    let fs_end = s.fs.info.block_count;
-    for (pos, row) in s.detail.rows.iter().enumerate().skip(first).take(visible) {
-        let (text, mut style) = match row {
-            Row::Run { run, shared } => {
-                let Some(r) = s.fs.runs_of(n).get(*run) else {
-                    continue;
-                };
-                let mut flags = Vec::new();
-                if r.unwritten {
-                    flags.push("unwritten");
-                }
-                if r.start < s.fs.first_data_block || r.end() > fs_end {
-                    flags.push("OUT OF RANGE");
-                }
-                let (kind, mark) = match shared {
-                    Some(true) => (Kind::Crosslink, 'X'),
-                    Some(false) => (Kind::Shared, '='),
-                    None => (Kind::Data, ' '),
-                };
-                if *shared == Some(true) {
-                    flags.push("CROSS-LINKED");
-                }
-                let logical = r
-                    .logical
-                    .map(|l| l.to_string())
-                    .unwrap_or_else(|| "-".into());
-                let text = format!(
-                    "{mark} {logical:>9} {:>13} {:>10}  {:<12} {}",
-                    r.start,
-                    r.len,
-                    r.role.name(),
-                    flags.join(" ")
-                );
-                let style = if *shared == Some(true) || !flags.is_empty() {
-                    theme.kind(kind)
-                } else {
-                    ratatui::style::Style::new()
-                };
-                (text, style)
+    lines
+}
+
+/// One line of the block map, unselected (None for a run the inode lacks).
+fn row_line(s: &Context, n: &Inode, row: &Row) -> Option<(String, Style)> {
+    let theme = &s.theme;
+    match row {
+        Row::Run { run, shared } => {
+            let r = s.fs.runs_of(n).get(*run)?;
+            let mut flags = Vec::new();
+            if r.unwritten {
+                flags.push("unwritten");
             }
-            Row::Other {
-                start,
-                len,
-                claimer,
-                legitimate,
-            } => {
-                let kind = if *legitimate {
-                    Kind::Shared
-                } else {
-                    Kind::Crosslink
-                };
-                (
-                    format!(
-                        "    ↳ shared with {} — blocks {}",
-                        describe::claimer(claimer),
-                        format::range(*start, *len)
-                    ),
-                    theme.kind(kind),
-                )
+            if r.start < s.fs.first_data_block || r.end() > s.fs.info.block_count {
+                flags.push("OUT OF RANGE");
             }
+            let (kind, mark) = match shared {
+                Some(true) => (Kind::Crosslink, 'X'),
+                Some(false) => (Kind::Shared, '='),
+                None => (Kind::Data, ' '),
+            };
+            if *shared == Some(true) {
+                flags.push("CROSS-LINKED");
+            }
+            let logical = r
+                .logical
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "-".into());
+            let text = format!(
+                "{mark} {logical:>9} {:>13} {:>10}  {:<12} {}",
+                r.start,
+                r.len,
+                r.role.name(),
+                flags.join(" ")
+            );
+            let style = if *shared == Some(true) || !flags.is_empty() {
+                theme.kind(kind)
+            } else {
+                Style::new()
+            };
+            Some((text, style))
+        }
+        Row::Other {
+            start,
+            len,
+            claimer,
+            legitimate,
+        } => {
+            let kind = if *legitimate {
+                Kind::Shared
+            } else {
+                Kind::Crosslink
+            };
+            let text = format!(
+                "    ↳ shared with {} — blocks {}",
+                describe::claimer(claimer),
+                format::range(*start, *len)
+            );
+            Some((text, theme.kind(kind)))
+        }
+    }
+}
+
+pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
+    let Some(n) = st.inode.and_then(|ino| s.fs.inode(ino)) else {
+        frame.render_widget(
+            Paragraph::new("No inode selected: pick one in Inodes (2) or go to one with : i12")
+                .block(Block::bordered().title(" Inode ")),
+            area,
+        );
+        return;
+    };
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines = header(s, n, width);
+    let visible = usize::from(area.height.saturating_sub(2)).saturating_sub(lines.len());
+    let first = st.selected.saturating_sub(visible.saturating_sub(1));
+    for (pos, row) in st.rows.iter().enumerate().skip(first).take(visible) {
+        let Some((text, mut style)) = row_line(s, n, row) else {
+            continue;
         };
-        if pos == s.detail.selected {
-            style = style.patch(theme.selected());
+        if pos == st.selected {
+            style = style.patch(s.theme.selected());
         }
         lines.push(Line::styled(format::fit(&text, width), style));
     }
@@ -303,4 +302,41 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         Paragraph::new(lines).block(Block::bordered().title(title)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{demo, key, view_screen};
+
+    #[test]
+    fn a_crosslinked_run_names_the_other_claimer_and_follows_it() {
+        let cx = demo();
+        let mut st = open(&cx, 14);
+        assert!(matches!(
+            st.rows.as_slice(),
+            [
+                Row::Run {
+                    shared: Some(true),
+                    ..
+                },
+                Row::Other { .. }
+            ]
+        ));
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("Inode 14 (CROSS-LINKED)"), "{screen}");
+        insta::assert_snapshot!("detail", screen);
+        let mut press = |code| super::key(&mut st, &cx, key(code));
+        assert_eq!(press(KeyCode::Enter), Some(Action::JumpToBlock(13)));
+        assert_eq!(press(KeyCode::Char('j')), None);
+        assert_eq!(press(KeyCode::Enter), Some(Action::OpenInode(17)));
+        assert_eq!(press(KeyCode::Char('h')), Some(Action::ShowInHeatmap(13)));
+    }
+
+    #[test]
+    fn no_inode_says_how_to_choose_one() {
+        let cx = demo();
+        let screen = view_screen(|frame, area| render(frame, &State::default(), &cx, area));
+        assert!(screen.contains("No inode selected"), "{screen}");
+    }
 }

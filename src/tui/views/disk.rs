@@ -2,16 +2,84 @@
 //! (partitions by number, table structures, gaps, overlaps), one row per
 //! partition, and the partition table's own findings.
 
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::app::Disk;
+use crate::analysis::{ImageInfo, VolumeResult};
+use crate::model::Severity;
+use crate::tui::action::Action;
 use crate::tui::theme::{Kind, Theme};
 use crate::tui::views::safe;
-use crate::volume::Partition;
+use crate::volume::{Partition, PartitionTable};
+
+/// What the volume list reads: the disk, its table and one row a partition.
+pub struct VolumeList {
+    pub image: ImageInfo,
+    pub table: PartitionTable,
+    pub volumes: Vec<VolumeRow>,
+}
+
+/// One partition of the disk.
+pub struct VolumeRow {
+    pub partition: Option<Partition>,
+    /// "ext4", "fat16", or why nothing could be read.
+    pub what: String,
+    pub findings: usize,
+    pub worst: Option<Severity>,
+    pub crosslinked_blocks: u64,
+    /// Whether it holds a filesystem to explore.
+    pub explorable: bool,
+}
+
+impl VolumeRow {
+    /// The row of a scanned volume (before its filesystem moves to a session).
+    pub fn new(v: &VolumeResult) -> VolumeRow {
+        let what = match (&v.filesystem, &v.error) {
+            (Some(fs), _) => fs.info.fs_type.clone(),
+            (None, Some(e)) => e.clone(),
+            (None, None) => "no filesystem".into(),
+        };
+        VolumeRow {
+            partition: v.partition.clone(),
+            what,
+            findings: v.findings.len(),
+            worst: v.findings.iter().map(|f| f.severity).max(),
+            crosslinked_blocks: v
+                .crosslinks
+                .iter()
+                .filter(|c| !c.legitimate)
+                .map(|c| c.block_count)
+                .sum(),
+            explorable: v.filesystem.is_some(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    /// The row under the cursor.
+    pub selected: usize,
+}
+
+pub fn key(st: &mut State, list: &VolumeList, key: KeyEvent) -> Option<Action> {
+    let last = list.volumes.len().saturating_sub(1);
+    match key.code {
+        KeyCode::Char('q') => return Some(Action::Quit),
+        KeyCode::Down | KeyCode::Char('j') => st.selected = (st.selected + 1).min(last),
+        KeyCode::Up | KeyCode::Char('k') => st.selected = st.selected.saturating_sub(1),
+        KeyCode::Home | KeyCode::Char('g') => st.selected = 0,
+        KeyCode::End | KeyCode::Char('G') => st.selected = last,
+        KeyCode::Enter if list.volumes.get(st.selected).is_some_and(|v| v.explorable) => {
+            return Some(Action::OpenVolume(st.selected));
+        }
+        _ => {}
+    }
+    None
+}
 
 /// What one cell of the disk map shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +104,7 @@ impl Cell {
 /// The disk in `width` cells, each covering an equal share of the sectors:
 /// two partitions in one cell's sectors is an overlap only if they overlap
 /// there, not merely meet.
-pub fn map(disk: &Disk, width: usize) -> Vec<Cell> {
+pub fn map(disk: &VolumeList, width: usize) -> Vec<Cell> {
     let ss = u64::from(disk.table.sector_size).max(1);
     let parts: Vec<&Partition> = disk.table.partitions.iter().collect();
     let total = parts
@@ -76,7 +144,7 @@ pub fn map(disk: &Disk, width: usize) -> Vec<Cell> {
         .collect()
 }
 
-pub fn render(frame: &mut Frame, theme: &Theme, disk: &Disk) {
+pub fn render(frame: &mut Frame, st: &State, disk: &VolumeList, theme: &Theme) {
     let area = frame.area();
     let t = &disk.table;
     let mut lines = vec![
@@ -143,7 +211,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, disk: &Disk) {
         // X marks a volume with cross-linked blocks, as in the inode table.
         let row = format!(
             "{} {} {:<4} {:>10} {:>10}  {:<22} {:<10} {:<12} {}",
-            if i == disk.selected { '>' } else { ' ' },
+            if i == st.selected { '>' } else { ' ' },
             if v.crosslinked_blocks > 0 { 'X' } else { ' ' },
             number,
             start,
@@ -153,7 +221,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, disk: &Disk) {
             findings,
             name
         );
-        let style = if i == disk.selected {
+        let style = if i == st.selected {
             theme.selected()
         } else if v.crosslinked_blocks > 0 {
             theme.kind(Kind::Crosslink)
@@ -205,5 +273,35 @@ fn truncate(s: &str, n: usize) -> String {
         s.to_string()
     } else {
         s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{full_screen, key, scan};
+
+    const GPT: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample-images/gpt-two-partitions.img"
+    ));
+
+    #[test]
+    fn the_volume_list_maps_the_disk_and_opens_a_volume() {
+        let mut result = scan(GPT, "sample-images/gpt-two-partitions.img");
+        let list = VolumeList {
+            table: result.partition_table.take().expect("a GPT"),
+            volumes: result.volumes.iter().map(VolumeRow::new).collect(),
+            image: result.image,
+        };
+        let mut st = State::default();
+        let theme = Theme { color: true };
+        let screen = full_screen(|frame, _| render(frame, &st, &list, &theme));
+        assert!(screen.contains("GPT disk, 2 partitions"), "{screen}");
+        insta::assert_snapshot!("disk", screen);
+        let mut press = |code| super::key(&mut st, &list, key(code));
+        assert_eq!(press(KeyCode::Char('j')), None);
+        assert_eq!(press(KeyCode::Enter), Some(Action::OpenVolume(1)));
+        assert_eq!(press(KeyCode::Char('q')), Some(Action::Quit));
     }
 }

@@ -8,20 +8,21 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::tui::app::Session;
-use crate::tui::theme::Theme;
+use crate::model::Explanation;
+use crate::tui::action::Action;
+use crate::tui::context::Context;
 use crate::tui::views::safe;
 
-use crate::model::Explanation;
-
-/// Lines scrolled off the top.
 #[derive(Debug, Default)]
 pub struct State {
+    /// The finding explained (index into the volume's findings): the one
+    /// selected in the overview when this view was shown.
+    pub finding: usize,
+    /// Lines scrolled off the top.
     pub scroll: u16,
 }
 
-pub fn key(s: &mut Session, key: KeyEvent) {
-    let st = &mut s.explain;
+pub fn key(st: &mut State, _cx: &Context, key: KeyEvent) -> Option<Action> {
     match key.code {
         KeyCode::Down | KeyCode::Char('j') => st.scroll = st.scroll.saturating_add(1).min(200),
         KeyCode::Up | KeyCode::Char('k') => st.scroll = st.scroll.saturating_sub(1),
@@ -30,10 +31,12 @@ pub fn key(s: &mut Session, key: KeyEvent) {
         KeyCode::Home | KeyCode::Char('g') => st.scroll = 0,
         _ => {}
     }
+    None
 }
 
-pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
-    let Some(f) = s.vol.findings.get(s.overview.selected) else {
+pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
+    let theme = &s.theme;
+    let Some(f) = s.vol.findings.get(st.finding) else {
         frame.render_widget(
             Paragraph::new("No finding selected: choose one in the Overview (1) and press Enter.")
                 .block(Block::bordered().title(" Explain ")),
@@ -76,8 +79,40 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((s.explain.scroll, 0))
+            .scroll((st.scroll, 0))
             .block(Block::bordered().title(" Explain ")),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{demo, key, view_screen};
+
+    #[test]
+    fn the_selected_finding_is_explained_and_scrolls() {
+        let cx = demo();
+        let mut st = State::default();
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("What an attacker can do"), "{screen}");
+        insta::assert_snapshot!("explain", screen);
+        for code in [KeyCode::Char('j'), KeyCode::Down, KeyCode::PageDown] {
+            assert_eq!(super::key(&mut st, &cx, key(code)), None);
+        }
+        assert_eq!(st.scroll, 12);
+        super::key(&mut st, &cx, key(KeyCode::Char('g')));
+        assert_eq!(st.scroll, 0);
+    }
+
+    #[test]
+    fn no_finding_says_where_to_choose_one() {
+        let cx = demo();
+        let st = State {
+            finding: 99,
+            scroll: 0,
+        };
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("No finding selected"), "{screen}");
+    }
 }

@@ -4,9 +4,6 @@
 //! lists with binary search: cost follows the number of cells, never the
 //! number of blocks.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -17,9 +14,11 @@ use crate::model::BlockNo;
 use crate::report::describe;
 use crate::report::heatmap::Ownership;
 use crate::report::picture;
-use crate::tui::app::Session;
+use crate::tui::action::Action;
+use crate::tui::context::Context;
+use crate::tui::export::HeatmapPicture;
 use crate::tui::format;
-use crate::tui::theme::{Kind, Theme};
+use crate::tui::theme::Kind;
 use crate::tui::views::body;
 
 /// Width of the side panel; the legend sits under the grid.
@@ -28,9 +27,10 @@ const LEGEND_LINES: u16 = 2;
 /// Each zoom step divides or multiplies the blocks per cell by this.
 const ZOOM_STEP: u64 = 4;
 
+/// The grid's geometry and cursor; what each block is comes from
+/// [`Index::ownership`](crate::tui::context::Index::ownership).
 #[derive(Debug, Default)]
 pub struct State {
-    pub ownership: Ownership,
     /// Blocks per cell; 0 until the first layout fits the whole filesystem.
     pub per_cell: u64,
     /// The cell under the cursor (absolute index).
@@ -56,30 +56,23 @@ fn grid_area(size: (u16, u16)) -> Rect {
     }
 }
 
-pub fn init(s: &mut Session) {
-    s.heatmap.ownership = Ownership::new(&s.fs, &s.vol);
-}
-
 /// Blocks per cell that fit the whole filesystem on screen.
-fn fit(st: &State) -> u64 {
+fn fit(st: &State, own: &Ownership) -> u64 {
     let cells = u64::from(st.cols) * u64::from(st.rows);
-    st.ownership
-        .blocks
-        .div_ceil(cells.saturating_sub(1).max(1))
-        .max(1)
+    own.blocks.div_ceil(cells.saturating_sub(1).max(1)).max(1)
 }
 
 /// Recomputes grid geometry, visible cells and the side panel.
-pub fn relayout(s: &mut Session, size: (u16, u16)) {
+pub fn relayout(st: &mut State, cx: &Context, size: (u16, u16)) {
+    let own = &cx.index.ownership;
     let area = grid_area(size);
-    let st = &mut s.heatmap;
     st.cols = area.width.max(1);
     st.rows = area.height.max(1);
-    let fitted = fit(st);
+    let fitted = fit(st, own);
     if st.per_cell == 0 || st.per_cell > fitted {
         st.per_cell = fitted;
     }
-    let total = st.ownership.cells(st.per_cell);
+    let total = own.cells(st.per_cell);
     st.cursor = st.cursor.min(total.saturating_sub(1));
     let cols = u64::from(st.cols);
     let page = cols * u64::from(st.rows);
@@ -90,24 +83,24 @@ pub fn relayout(s: &mut Session, size: (u16, u16)) {
         st.origin = (cursor_row_start + cols).saturating_sub(page);
     }
     st.cells = (st.origin..(st.origin + page).min(total))
-        .map(|cell| st.ownership.cell_kind(cell, st.per_cell))
+        .map(|cell| own.cell_kind(cell, st.per_cell))
         .collect();
-    s.heatmap.panel = panel(s);
+    st.panel = panel(st, cx);
 }
 
 /// The block range of a cell, or None for the out-of-range cell.
-fn cell_range(st: &State, cell: u64) -> Option<(BlockNo, BlockNo)> {
-    (cell < st.ownership.in_fs_cells(st.per_cell)).then(|| {
+fn cell_range(st: &State, own: &Ownership, cell: u64) -> Option<(BlockNo, BlockNo)> {
+    (cell < own.in_fs_cells(st.per_cell)).then(|| {
         let a = cell * st.per_cell;
-        (a, (a + st.per_cell).min(st.ownership.blocks))
+        (a, (a + st.per_cell).min(own.blocks))
     })
 }
 
-fn panel(s: &Session) -> Vec<String> {
-    let st = &s.heatmap;
-    let Some((a, b)) = cell_range(st, st.cursor) else {
+fn panel(st: &State, s: &Context) -> Vec<String> {
+    let own = &s.index.ownership;
+    let Some((a, b)) = cell_range(st, own, st.cursor) else {
         let mut lines = vec!["beyond the filesystem".to_string(), String::new()];
-        for r in st.ownership.out_of_range.iter().take(12) {
+        for r in own.out_of_range.iter().take(12) {
             lines.push(format!("out of range: {}", format::range(r[0], r[1])));
         }
         return lines;
@@ -119,7 +112,7 @@ fn panel(s: &Session) -> Vec<String> {
             format!("blocks {}", format::range(a, b - a))
         },
         format!("{} per cell", st.per_cell),
-        st.ownership.kind(a, b).label().to_string(),
+        own.kind(a, b).label().to_string(),
         String::new(),
     ];
     if let Some(journal) = s.vol.replay.as_deref() {
@@ -188,27 +181,47 @@ fn panel(s: &Session) -> Vec<String> {
 }
 
 /// Puts the cursor on `block`, one block per cell.
-pub fn focus(s: &mut Session, block: BlockNo) {
-    s.heatmap.per_cell = 1;
-    s.heatmap.cursor = block.min(s.heatmap.ownership.blocks.saturating_sub(1));
+pub fn focus(st: &mut State, cx: &Context, block: BlockNo) {
+    st.per_cell = 1;
+    st.cursor = block.min(cx.index.ownership.blocks.saturating_sub(1));
 }
 
-fn zoom(st: &mut State, inward: bool) {
-    let block = cell_range(st, st.cursor).map_or(st.ownership.blocks, |(a, _)| a);
+fn zoom(st: &mut State, own: &Ownership, inward: bool) {
+    let block = cell_range(st, own, st.cursor).map_or(own.blocks, |(a, _)| a);
     st.per_cell = if inward {
         (st.per_cell / ZOOM_STEP).max(1)
     } else {
-        st.per_cell.saturating_mul(ZOOM_STEP).min(fit(st))
+        st.per_cell.saturating_mul(ZOOM_STEP).min(fit(st, own))
     };
     st.cursor = block / st.per_cell.max(1);
 }
 
-pub fn key(s: &mut Session, key: KeyEvent) {
-    let st = &mut s.heatmap;
+/// `n`, `N`: the cursor to the next or previous cross-linked block.
+fn next_crosslink(st: &mut State, own: &Ownership, forward: bool) -> Option<Action> {
+    let here = cell_range(st, own, st.cursor).map_or(own.blocks, |(a, b)| {
+        if forward { b.saturating_sub(1) } else { a }
+    });
+    let target = if forward {
+        own.next_crosslink(here)
+    } else {
+        own.prev_crosslink(here)
+    };
+    match target {
+        Some(b) => {
+            st.cursor = b / st.per_cell.max(1);
+            None
+        }
+        None => Some(Action::Status(
+            "no further cross-link in that direction".into(),
+        )),
+    }
+}
+
+pub fn key(st: &mut State, cx: &Context, key: KeyEvent) -> Option<Action> {
+    let own = &cx.index.ownership;
     let cols = u64::from(st.cols.max(1));
     let page = cols * u64::from(st.rows.max(1));
-    let total = st.ownership.cells(st.per_cell);
-    let last = total.saturating_sub(1);
+    let last = own.cells(st.per_cell).saturating_sub(1);
     match key.code {
         KeyCode::Left | KeyCode::Char('h') => st.cursor = st.cursor.saturating_sub(1),
         KeyCode::Right | KeyCode::Char('l') => st.cursor = (st.cursor + 1).min(last),
@@ -218,117 +231,50 @@ pub fn key(s: &mut Session, key: KeyEvent) {
         KeyCode::PageUp => st.cursor = st.cursor.saturating_sub(page),
         KeyCode::Home | KeyCode::Char('g') => st.cursor = 0,
         KeyCode::End | KeyCode::Char('G') => st.cursor = last,
-        KeyCode::Char('+') | KeyCode::Char('=') => zoom(st, true),
-        KeyCode::Char('-') => zoom(st, false),
+        KeyCode::Char('+') | KeyCode::Char('=') => zoom(st, own, true),
+        KeyCode::Char('-') => zoom(st, own, false),
+        KeyCode::Enter if st.per_cell > 1 => zoom(st, own, true),
         KeyCode::Enter => {
-            if st.per_cell > 1 {
-                zoom(st, true);
-            } else if let Some((a, _)) = cell_range(st, st.cursor) {
-                s.jump_to_block(a);
-            }
+            return cell_range(st, own, st.cursor).map(|(a, _)| Action::JumpToBlock(a));
         }
-        KeyCode::Char('e') => {
-            s.status = Some(match export(s, Path::new(".")) {
-                Ok(path) => format!("heatmap saved to {}", path.display()),
-                Err(e) => format!("heatmap not saved: {e}"),
-            });
-        }
-        KeyCode::Char('n') | KeyCode::Char('N') => {
-            let here = cell_range(st, st.cursor).map_or(st.ownership.blocks, |(a, b)| {
-                if key.code == KeyCode::Char('n') {
-                    b.saturating_sub(1)
-                } else {
-                    a
-                }
-            });
-            let target = if key.code == KeyCode::Char('n') {
-                st.ownership.next_crosslink(here)
-            } else {
-                st.ownership.prev_crosslink(here)
-            };
-            match target {
-                Some(b) => st.cursor = b / st.per_cell.max(1),
-                None => s.status = Some("no further cross-link in that direction".into()),
-            }
-        }
+        KeyCode::Char('e') => return Some(Action::ExportHeatmap),
+        KeyCode::Char('n') => return next_crosslink(st, own, true),
+        KeyCode::Char('N') => return next_crosslink(st, own, false),
         _ => {}
     }
+    None
 }
 
-/// The visible part of the heatmap as a PNG picture (see
-/// [`picture::heatmap_png`]), titled with the image and the volume.
-pub fn picture(s: &Session) -> Result<Vec<u8>, png::EncodingError> {
-    let st = &s.heatmap;
-    let grid = picture::Grid {
-        per_cell: st.per_cell.max(1),
-        first: st.origin,
-        cols: u32::from(st.cols.max(1)),
-        rows: u32::from(st.rows.max(1)),
-    };
-    let title = format!("{}: {}", file_name(&s.image.path), s.fs.info.fs_type);
-    picture::heatmap_png(&st.ownership, grid, &title, s.fs.units.block)
-}
-
-/// The last component of a path, as typed by the operator.
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-/// Writes [`picture`] to a new file in `dir`, named after the image
-/// (`<image>-heatmap.png`, then `-2`, `-3`…): never over an existing file.
-pub fn export(s: &Session, dir: &Path) -> std::io::Result<PathBuf> {
-    let bytes = picture(s).map_err(std::io::Error::other)?;
-    // Only plain characters from the image's file name reach the new name.
-    let stem: String = file_name(&s.image.path)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    for n in 1..=99 {
-        let name = if n == 1 {
-            format!("{stem}-heatmap.png")
-        } else {
-            format!("{stem}-heatmap-{n}.png")
-        };
-        let path = dir.join(name);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut file) => {
-                file.write_all(&bytes)?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
+/// What `e` saves: the visible part of the heatmap.
+pub fn picture(st: &State, cx: &Context) -> HeatmapPicture {
+    HeatmapPicture {
+        ownership: cx.index.ownership.clone(),
+        grid: picture::Grid {
+            per_cell: st.per_cell.max(1),
+            first: st.origin,
+            cols: u32::from(st.cols.max(1)),
+            rows: u32::from(st.rows.max(1)),
+        },
+        image_path: cx.image.path.clone(),
+        fs_type: cx.fs.info.fs_type.clone(),
+        unit: cx.fs.units.block,
     }
-    Err(std::io::Error::other(
-        "99 heatmap pictures of this image are already there",
-    ))
 }
 
 /// A click puts the cursor on the cell under the mouse.
-pub fn click(s: &mut Session, column: u16, row: u16) {
-    let st = &mut s.heatmap;
+pub fn click(st: &mut State, cx: &Context, column: u16, row: u16) {
     // The grid starts one cell inside the body's border (see `grid_area`).
     let (x0, y0) = (1u16, 2u16);
     if column >= x0 && row >= y0 && column - x0 < st.cols && row - y0 < st.rows {
         let cell = st.origin + u64::from(row - y0) * u64::from(st.cols) + u64::from(column - x0);
-        if cell < st.ownership.cells(st.per_cell) {
+        if cell < cx.index.ownership.cells(st.per_cell) {
             st.cursor = cell;
         }
     }
 }
 
-pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
-    let st = &s.heatmap;
+pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
+    let theme = &s.theme;
     let grid_width = area.width.saturating_sub(PANEL_WIDTH);
     let grid_box = Rect {
         width: grid_width,
@@ -336,7 +282,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     };
     let title = format!(
         " Heatmap: {} {}s, {} per cell ",
-        st.ownership.blocks, s.fs.units.block, st.per_cell
+        s.index.ownership.blocks, s.fs.units.block, st.per_cell
     );
     frame.render_widget(Block::bordered().title(title), grid_box);
     let cols = usize::from(st.cols.max(1));
@@ -370,7 +316,8 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         height: st.rows,
     };
     frame.render_widget(Paragraph::new(lines), inner);
-    let legend: Vec<Span> = st
+    let legend: Vec<Span> = s
+        .index
         .ownership
         .legend()
         .flat_map(|k| {
@@ -405,4 +352,50 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         Paragraph::new(panel).block(Block::bordered().title(" Cell ")),
         panel_area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{SIZE, demo, key, view_screen};
+
+    #[test]
+    fn n_puts_the_cursor_on_the_crosslink_and_enter_opens_its_block() {
+        let cx = demo();
+        let mut st = State::default();
+        relayout(&mut st, &cx, SIZE);
+        let press = |st: &mut State, code| {
+            let action = super::key(st, &cx, key(code));
+            relayout(st, &cx, SIZE);
+            action
+        };
+        assert_eq!(press(&mut st, KeyCode::Char('n')), None);
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("block 13"), "{screen}");
+        insta::assert_snapshot!("heatmap", screen);
+        assert_eq!(
+            press(&mut st, KeyCode::Enter),
+            Some(Action::JumpToBlock(13))
+        );
+        assert_eq!(
+            press(&mut st, KeyCode::Char('e')),
+            Some(Action::ExportHeatmap)
+        );
+        assert!(matches!(
+            press(&mut st, KeyCode::Char('n')),
+            Some(Action::Status(_))
+        ));
+    }
+
+    #[test]
+    fn the_picture_is_the_visible_grid() {
+        let cx = demo();
+        let mut st = State::default();
+        relayout(&mut st, &cx, SIZE);
+        let picture = picture(&st, &cx);
+        assert_eq!(picture.grid.first, st.origin);
+        assert_eq!(picture.grid.cols, u32::from(st.cols));
+        assert_eq!(picture.grid.per_cell, st.per_cell);
+        assert!(picture.png().is_ok_and(|png| png.starts_with(b"\x89PNG")));
+    }
 }

@@ -67,3 +67,17 @@ pub fn render(frame: &mut Frame, theme: &Theme, area: Rect) {
         rect,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::full_screen;
+
+    #[test]
+    fn every_key_is_listed() {
+        let theme = Theme { color: true };
+        let screen = full_screen(|frame, area| render(frame, &theme, area));
+        assert!(screen.contains("any key closes this help"), "{screen}");
+        insta::assert_snapshot!("help", screen);
+    }
+}

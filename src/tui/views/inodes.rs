@@ -10,9 +10,10 @@ use ratatui::widgets::{Block, Paragraph};
 use rayon::prelude::*;
 
 use crate::model::{Release, mode_string};
-use crate::tui::app::Session;
+use crate::tui::action::Action;
+use crate::tui::context::Context;
 use crate::tui::format;
-use crate::tui::theme::{Kind, Theme};
+use crate::tui::theme::Kind;
 use crate::tui::views::{body, safe};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,20 +72,20 @@ fn visible_rows(size: (u16, u16)) -> usize {
 }
 
 /// Rebuilds the row index after a sort or filter change.
-pub fn refresh_rows(s: &mut Session) {
-    let filter = s.inodes.filter.to_lowercase();
+pub fn refresh_rows(st: &mut State, cx: &Context) {
+    let filter = st.filter.to_lowercase();
     let number = filter.parse::<u64>().ok();
     // Typing one more character narrows the match: filter the rows already
     // shown (already sorted) instead of all of them. A number can also match an
     // inode number, which the narrower rows may lack, so it refreshes fully.
     let narrows = number.is_none()
-        && !s.inodes.applied_filter.is_empty()
-        && filter != s.inodes.applied_filter
-        && filter.contains(&s.inodes.applied_filter);
+        && !st.applied_filter.is_empty()
+        && filter != st.applied_filter
+        && filter.contains(&st.applied_filter);
+    let index = &cx.index;
     if narrows {
-        let index = &s.index;
-        let old = std::mem::take(&mut s.inodes.rows);
-        s.inodes.rows = old
+        let old = std::mem::take(&mut st.rows);
+        st.rows = old
             .into_par_iter()
             .filter(|&i| {
                 index
@@ -93,19 +94,18 @@ pub fn refresh_rows(s: &mut Session) {
                     .is_some_and(|t| t.contains(&filter))
             })
             .collect();
-        s.inodes.applied_filter = filter;
-        s.inodes.selected = 0;
-        s.inodes.offset = 0;
+        st.applied_filter = filter;
+        st.selected = 0;
+        st.offset = 0;
         return;
     }
-    let index = &s.index;
-    let only_crosslinked = s.inodes.only_crosslinked;
-    let inodes = &s.fs.inodes;
+    let only_crosslinked = st.only_crosslinked;
+    let inodes = &cx.fs.inodes;
     // Filtering and sorting a million rows: both in parallel.
     // Start from the order of the sort column (computed once, off the UI
     // thread, when the session was built) and keep the rows that match:
     // a parallel filter that preserves order, so no key costs a sort.
-    let order: &[u32] = match s.inodes.sort {
+    let order: &[u32] = match st.sort {
         Column::Inode => &[],
         Column::Size => &index.by_size,
         Column::Mtime => &index.by_mtime,
@@ -122,7 +122,7 @@ pub fn refresh_rows(s: &mut Session) {
                     .get(i)
                     .is_some_and(|t| t.contains(&filter)))
     };
-    let mut rows: Vec<usize> = if s.inodes.sort == Column::Inode {
+    let mut rows: Vec<usize> = if st.sort == Column::Inode {
         (0..inodes.len())
             .into_par_iter()
             .filter(|&i| keep(i))
@@ -134,18 +134,17 @@ pub fn refresh_rows(s: &mut Session) {
             .filter(|&i| keep(i))
             .collect()
     };
-    if s.inodes.descending {
+    if st.descending {
         rows.reverse();
     }
-    s.inodes.rows = rows;
-    s.inodes.applied_filter = filter;
-    s.inodes.selected = 0;
-    s.inodes.offset = 0;
+    st.rows = rows;
+    st.applied_filter = filter;
+    st.selected = 0;
+    st.offset = 0;
 }
 
 /// Keeps the selection inside the rows and on screen.
-pub fn clamp(s: &mut Session, size: (u16, u16)) {
-    let st = &mut s.inodes;
+pub fn clamp(st: &mut State, size: (u16, u16)) {
     let n = st.rows.len();
     st.selected = st.selected.min(n.saturating_sub(1));
     let visible = visible_rows(size).max(1);
@@ -156,69 +155,59 @@ pub fn clamp(s: &mut Session, size: (u16, u16)) {
     }
 }
 
-pub fn key(s: &mut Session, key: KeyEvent) {
-    let n = s.inodes.rows.len();
+pub fn key(st: &mut State, cx: &Context, key: KeyEvent) -> Option<Action> {
+    let last = st.rows.len().saturating_sub(1);
     let page = 20;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let st = &mut s.inodes;
     match key.code {
-        KeyCode::Down | KeyCode::Char('j') => {
-            st.selected = (st.selected + 1).min(n.saturating_sub(1))
-        }
+        KeyCode::Down | KeyCode::Char('j') => st.selected = (st.selected + 1).min(last),
         KeyCode::Up | KeyCode::Char('k') => st.selected = st.selected.saturating_sub(1),
-        KeyCode::PageDown => st.selected = (st.selected + page).min(n.saturating_sub(1)),
-        KeyCode::Char('d') if ctrl => {
-            st.selected = (st.selected + page / 2).min(n.saturating_sub(1))
-        }
+        KeyCode::PageDown => st.selected = (st.selected + page).min(last),
+        KeyCode::Char('d') if ctrl => st.selected = (st.selected + page / 2).min(last),
         KeyCode::PageUp => st.selected = st.selected.saturating_sub(page),
         KeyCode::Char('u') if ctrl => st.selected = st.selected.saturating_sub(page / 2),
         KeyCode::Home | KeyCode::Char('g') => st.selected = 0,
-        KeyCode::End | KeyCode::Char('G') => st.selected = n.saturating_sub(1),
+        KeyCode::End | KeyCode::Char('G') => st.selected = last,
         KeyCode::Char('s') => {
             st.sort = st.sort.next();
-            refresh_rows(s);
-            s.status = Some(format!("sorted by {}", s.inodes.sort.name()));
+            refresh_rows(st, cx);
+            return Some(Action::Status(format!("sorted by {}", st.sort.name())));
         }
         KeyCode::Char('r') => {
             st.descending = !st.descending;
-            refresh_rows(s);
+            refresh_rows(st, cx);
         }
         KeyCode::Char('x') => {
             st.only_crosslinked = !st.only_crosslinked;
-            refresh_rows(s);
-            s.status = Some(if s.inodes.only_crosslinked {
+            refresh_rows(st, cx);
+            return Some(Action::Status(if st.only_crosslinked {
                 "showing cross-linked inodes only (x shows all)".into()
             } else {
                 "showing all inodes".into()
-            });
+            }));
         }
         KeyCode::Enter => {
-            let ino = st
-                .rows
-                .get(st.selected)
-                .and_then(|&i| s.fs.inodes.get(i))
-                .map(|n| n.ino);
-            if let Some(ino) = ino {
-                s.jump_to_inode(ino);
-            }
+            let n = st.rows.get(st.selected).and_then(|&i| cx.fs.inodes.get(i));
+            return n.map(|n| Action::OpenInode(n.ino));
         }
         _ => {}
     }
+    None
 }
 
 /// A click on a row selects it (the body's first two lines are border and header).
-pub fn click(s: &mut Session, row: u16) {
+pub fn click(st: &mut State, row: u16) {
     let first_row = 1 + 2;
     if row >= first_row {
-        let target = s.inodes.offset + usize::from(row - first_row);
-        if target < s.inodes.rows.len() {
-            s.inodes.selected = target;
+        let target = st.offset + usize::from(row - first_row);
+        if target < st.rows.len() {
+            st.selected = target;
         }
     }
 }
 
-pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
-    let st = &s.inodes;
+pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
+    let theme = &s.theme;
     let width = usize::from(area.width.saturating_sub(2));
     let visible = usize::from(area.height.saturating_sub(3));
     // Narrow terminals drop mtime, then blocks and links, so that the path
@@ -310,4 +299,43 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
         Paragraph::new(lines).block(Block::bordered().title(title)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{SIZE, demo, key, view_screen};
+
+    #[test]
+    fn the_table_filters_to_crosslinked_inodes_and_opens_one() {
+        let cx = demo();
+        let mut st = State::default();
+        refresh_rows(&mut st, &cx);
+        assert_eq!(st.rows.len(), cx.fs.inodes.len());
+        let press = |st: &mut State, code| super::key(st, &cx, key(code));
+        assert!(matches!(
+            press(&mut st, KeyCode::Char('x')),
+            Some(Action::Status(_))
+        ));
+        clamp(&mut st, SIZE);
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("Inodes: 2 of"), "{screen}");
+        insta::assert_snapshot!("inodes", screen);
+        assert_eq!(press(&mut st, KeyCode::Enter), Some(Action::OpenInode(14)));
+        press(&mut st, KeyCode::Char('j'));
+        assert_eq!(press(&mut st, KeyCode::Enter), Some(Action::OpenInode(17)));
+    }
+
+    #[test]
+    fn a_filter_that_matches_nothing_says_so() {
+        let cx = demo();
+        let mut st = State {
+            filter: "no such name".into(),
+            ..State::default()
+        };
+        refresh_rows(&mut st, &cx);
+        assert!(st.rows.is_empty());
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("no inode matches"), "{screen}");
+    }
 }

@@ -1,6 +1,8 @@
-//! Drawing: every view is a pure function of the [`App`] state. Nothing here
-//! reads the image, sorts, bins or mutates; what depends on the screen size was
-//! computed before the frame by [`Session::relayout`](crate::tui::app::Session::relayout).
+//! The views. Each module owns a small `State`; its `key` changes that state
+//! only and returns an [`Action`] for anything further, and its `render` reads
+//! its state and the [`Context`] only: nothing here reads the image (but
+//! `block::open`, one block), sorts, bins or writes. What depends on the
+//! screen size is computed before the frame by [`Views::relayout`].
 
 pub mod block;
 pub mod crosslinks;
@@ -12,15 +14,13 @@ pub mod help;
 pub mod inodes;
 pub mod overview;
 
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Gauge, Paragraph, Wrap};
 
 use crate::report::sanitize::for_terminal;
-use crate::tui::app::{App, PromptKind, Screen, Session, ViewId};
-use crate::tui::theme::Theme;
+use crate::tui::action::{Action, ViewId};
+use crate::tui::context::Context;
 
 /// Below this the views cannot be drawn usefully.
 pub const MIN_WIDTH: u16 = 60;
@@ -41,181 +41,143 @@ pub fn body(size: Rect) -> Rect {
     }
 }
 
-pub fn draw(frame: &mut Frame, app: &App) {
-    let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = format!(
-            "terminal too small: {}×{} (needs {MIN_WIDTH}×{MIN_HEIGHT}); q quits",
-            area.width, area.height
-        );
-        frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
-        return;
-    }
-    match &app.screen {
-        Screen::Loading {
-            name,
-            phase,
-            done,
-            total,
-        } => loading(frame, &app.theme, name, phase, *done, *total),
-        Screen::Failed { name, error } => failed(frame, &app.theme, name, error),
-        Screen::Ready(session) => ready(frame, &app.theme, session),
-        Screen::Disk(d) => match d.session() {
-            Some(session) => ready(frame, &app.theme, session),
-            None => disk::render(frame, &app.theme, d),
-        },
-    }
+/// The state of every view of one session.
+#[derive(Debug, Default)]
+pub struct Views {
+    pub overview: overview::State,
+    pub inodes: inodes::State,
+    pub detail: detail::State,
+    pub heatmap: heatmap::State,
+    pub crosslinks: crosslinks::State,
+    pub block: block::State,
+    pub explain: explain::State,
 }
 
-fn loading(frame: &mut Frame, theme: &Theme, name: &str, phase: &str, done: u64, total: u64) {
-    let area = frame.area();
-    let ratio = if total == 0 {
-        0.0
-    } else {
-        (done as f64 / total as f64).clamp(0.0, 1.0)
-    };
-    let label = if total == 0 {
-        phase.to_string()
-    } else {
-        format!("{phase}: {done} of {total}")
-    };
-    let title = Paragraph::new(vec![
-        Line::styled(
-            format!("imginspect — scanning {}", safe(name)),
-            theme.title(),
-        ),
-        Line::raw(""),
-        Line::raw("q or Ctrl-C quits at any time"),
-    ]);
-    let centre = Rect {
-        x: area.x + 2,
-        y: area.y + area.height / 3,
-        width: area.width.saturating_sub(4),
-        height: 3,
-    };
-    frame.render_widget(
-        title,
-        Rect {
-            height: 3,
-            ..centre
-        },
-    );
-    let gauge = Gauge::default()
-        .block(Block::bordered())
-        .ratio(ratio)
-        .label(label);
-    frame.render_widget(
-        gauge,
-        Rect {
-            y: centre.y + 4,
-            ..centre
-        },
-    );
-}
-
-fn failed(frame: &mut Frame, theme: &Theme, name: &str, error: &str) {
-    let text = vec![
-        Line::styled(format!("imginspect — {}", safe(name)), theme.title()),
-        Line::raw(""),
-        Line::raw(format!("Nothing to inspect: {}", safe(error))),
-        Line::raw(""),
-        Line::raw("q quits"),
-    ];
-    frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered()),
-        frame.area(),
-    );
-}
-
-fn ready(frame: &mut Frame, theme: &Theme, s: &Session) {
-    let area = frame.area();
-    tabs(frame, theme, s, Rect { height: 1, ..area });
-    let body = body(area);
-    match s.view {
-        ViewId::Overview => overview::render(frame, theme, s, body),
-        ViewId::Inodes => inodes::render(frame, theme, s, body),
-        ViewId::Detail => detail::render(frame, theme, s, body),
-        ViewId::Heatmap => heatmap::render(frame, theme, s, body),
-        ViewId::Crosslinks => crosslinks::render(frame, theme, s, body),
-        ViewId::Block => block::render(frame, theme, s, body),
-        ViewId::Explain => explain::render(frame, theme, s, body),
+impl Views {
+    /// The views of a freshly opened volume: every inode in the table.
+    pub fn new(cx: &Context) -> Views {
+        let mut views = Views::default();
+        inodes::refresh_rows(&mut views.inodes, cx);
+        views
     }
-    footer(frame, theme, s, area);
-    if s.help {
-        help::render(frame, theme, area);
-    }
-}
 
-fn tabs(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
-    let mut spans = Vec::new();
-    if area.width >= 90 {
-        spans.push(Span::styled(" imginspect ", theme.title()));
-    }
-    for (i, v) in ViewId::ALL.iter().enumerate() {
-        let style = if *v == s.view {
-            theme.active_tab()
-        } else {
-            Style::new()
-        };
-        spans.push(Span::styled(format!(" {}:{} ", i + 1, v.title()), style));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn footer(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
-    let y = area.y + area.height.saturating_sub(2);
-    let status = match &s.prompt {
-        Some(p) => {
-            let lead = match p.kind {
-                PromptKind::Search => "/",
-                PromptKind::Goto => ":",
-            };
-            Line::raw(format!("{lead}{}█", p.text))
+    /// A key for the view on screen; it changes that view's state only.
+    pub fn key(&mut self, view: ViewId, cx: &Context, key: KeyEvent) -> Option<Action> {
+        match view {
+            ViewId::Overview => overview::key(&mut self.overview, cx, key),
+            ViewId::Inodes => inodes::key(&mut self.inodes, cx, key),
+            ViewId::Detail => detail::key(&mut self.detail, cx, key),
+            ViewId::Heatmap => heatmap::key(&mut self.heatmap, cx, key),
+            ViewId::Crosslinks => crosslinks::key(&mut self.crosslinks, cx, key),
+            ViewId::Block => block::key(&mut self.block, cx, key),
+            ViewId::Explain => explain::key(&mut self.explain, cx, key),
         }
-        None => match &s.status {
-            Some(msg) => Line::raw(safe(msg)),
-            None => Line::styled(
-                format!("{}  {}", safe(&s.image.path), status_summary(s)),
-                theme.dim(),
-            ),
-        },
-    };
-    frame.render_widget(
-        Paragraph::new(status),
-        Rect {
-            y,
-            height: 1,
-            ..area
-        },
-    );
-    let keys = match s.view {
-        ViewId::Overview => "j/k finding  Enter explain",
-        ViewId::Inodes => "Enter open s sort r rev x X-only",
-        ViewId::Detail => "j/k move  Enter follow  h heatmap",
-        ViewId::Heatmap => "hjkl move  +/- zoom  n/N X-link  e PNG",
-        ViewId::Crosslinks => "Enter heatmap  i inode  b block",
-        ViewId::Block => "j/k scroll  [ ] prev/next  g go to",
-        ViewId::Explain => "j/k scroll",
-    };
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            format!("{keys} │ Tab view  : go to  ? help  q quit"),
-            theme.title(),
-        )),
-        Rect {
-            y: y + 1,
-            height: 1,
-            ..area
-        },
-    );
+    }
+
+    /// A click at a screen position, in the view on screen.
+    pub fn click(&mut self, view: ViewId, cx: &Context, column: u16, row: u16) {
+        match view {
+            ViewId::Inodes => inodes::click(&mut self.inodes, row),
+            ViewId::Heatmap => heatmap::click(&mut self.heatmap, cx, column, row),
+            _ => {}
+        }
+    }
+
+    /// Recomputes what depends on the screen size (heatmap cells, scrolling).
+    pub fn relayout(&mut self, cx: &Context, size: (u16, u16)) {
+        heatmap::relayout(&mut self.heatmap, cx, size);
+        inodes::clamp(&mut self.inodes, size);
+    }
+
+    pub fn render(&self, view: ViewId, frame: &mut Frame, cx: &Context, area: Rect) {
+        match view {
+            ViewId::Overview => overview::render(frame, &self.overview, cx, area),
+            ViewId::Inodes => inodes::render(frame, &self.inodes, cx, area),
+            ViewId::Detail => detail::render(frame, &self.detail, cx, area),
+            ViewId::Heatmap => heatmap::render(frame, &self.heatmap, cx, area),
+            ViewId::Crosslinks => crosslinks::render(frame, &self.crosslinks, cx, area),
+            ViewId::Block => block::render(frame, &self.block, cx, area),
+            ViewId::Explain => explain::render(frame, &self.explain, cx, area),
+        }
+    }
+
+    /// The line of keys in the footer for a view.
+    pub fn keys(view: ViewId) -> &'static str {
+        match view {
+            ViewId::Overview => "j/k finding  Enter explain",
+            ViewId::Inodes => "Enter open s sort r rev x X-only",
+            ViewId::Detail => "j/k move  Enter follow  h heatmap",
+            ViewId::Heatmap => "hjkl move  +/- zoom  n/N X-link  e PNG",
+            ViewId::Crosslinks => "Enter heatmap  i inode  b block",
+            ViewId::Block => "j/k scroll  [ ] prev/next  g go to",
+            ViewId::Explain => "j/k scroll",
+        }
+    }
 }
 
-fn status_summary(s: &Session) -> String {
-    format!(
-        "{} findings, {} cross-linked blocks",
-        s.vol.findings.len(),
-        s.index.crosslinked_blocks
-    )
+/// What the views' snapshot tests share: samples scanned in memory, keys, and
+/// a frame of 80×24 drawn into ratatui's TestBackend, read back as text.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::Arc;
+
+    use crossterm::event::{KeyCode, KeyEvent};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::Rect;
+
+    use crate::analysis::{self, ScanOptions, ScanResult};
+    use crate::fs::NoProgress;
+    use crate::image::View;
+    use crate::tui::context::Context;
+    use crate::tui::source::{DEMO_IMAGE, Source};
+    use crate::tui::theme::Theme;
+
+    pub const SIZE: (u16, u16) = (80, 24);
+
+    /// A sample image scanned from memory, named as the operator would type it.
+    pub fn scan(bytes: &'static [u8], name: &str) -> ScanResult {
+        let options = ScanOptions::default();
+        analysis::scan_view(name, &View::from_bytes(bytes), &options, &NoProgress)
+    }
+
+    /// The built-in teaching image: /etc/shadow (inode 14) and
+    /// /home/user/notes.txt (inode 17) share blocks 13–14.
+    pub fn demo() -> Context {
+        context(DEMO_IMAGE, "sample-images/shadow-crosslink.img")
+    }
+
+    /// The context of a sample holding one filesystem.
+    pub fn context(bytes: &'static [u8], name: &'static str) -> Context {
+        let result = scan(bytes, name);
+        let vol = result.volumes.into_iter().next().expect("one volume");
+        let source = Arc::new(Source::Embedded { name, bytes });
+        Context::new(result.image, vol, source, Theme { color: true }).expect("a filesystem")
+    }
+
+    pub fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::from(code)
+    }
+
+    /// An 80×24 frame drawn by `render` into `area` of it, as text.
+    fn draw(area: fn(Rect) -> Rect, render: impl FnOnce(&mut ratatui::Frame, Rect)) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("backend");
+        terminal
+            .draw(|frame| {
+                let area = area(frame.area());
+                render(frame, area);
+            })
+            .expect("draw");
+        terminal.backend().to_string()
+    }
+
+    /// A view drawn where the inspector draws it: between the tabs and the footer.
+    pub fn view_screen(render: impl FnOnce(&mut ratatui::Frame, Rect)) -> String {
+        draw(super::body, render)
+    }
+
+    /// Something drawn over the whole screen (the volume list, the help).
+    pub fn full_screen(render: impl FnOnce(&mut ratatui::Frame, Rect)) -> String {
+        draw(|area| area, render)
+    }
 }

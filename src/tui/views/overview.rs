@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::model::Code;
-use crate::model::{Release, Severity};
-use crate::tui::app::{Session, ViewId};
+use crate::model::Severity;
+use crate::tui::action::Action;
+use crate::tui::context::Context;
 use crate::tui::format;
 use crate::tui::theme::Theme;
 use crate::tui::views::safe;
@@ -22,30 +23,23 @@ pub struct State {
 /// Lines above the findings list.
 const HEADER_LINES: u16 = 7;
 
-pub fn key(s: &mut Session, key: KeyEvent) {
-    let n = s.vol.findings.len();
+pub fn key(st: &mut State, cx: &Context, key: KeyEvent) -> Option<Action> {
+    let n = cx.vol.findings.len();
     match key.code {
-        KeyCode::Down | KeyCode::Char('j') if s.overview.selected + 1 < n => {
-            s.overview.selected += 1
-        }
-        KeyCode::Up | KeyCode::Char('k') => {
-            s.overview.selected = s.overview.selected.saturating_sub(1)
-        }
-        KeyCode::Home | KeyCode::Char('g') => s.overview.selected = 0,
-        KeyCode::End | KeyCode::Char('G') => s.overview.selected = n.saturating_sub(1),
-        KeyCode::Enter if n > 0 => {
-            s.push_history();
-            s.explain.scroll = 0;
-            s.view = ViewId::Explain;
-        }
+        KeyCode::Down | KeyCode::Char('j') if st.selected + 1 < n => st.selected += 1,
+        KeyCode::Up | KeyCode::Char('k') => st.selected = st.selected.saturating_sub(1),
+        KeyCode::Home | KeyCode::Char('g') => st.selected = 0,
+        KeyCode::End | KeyCode::Char('G') => st.selected = n.saturating_sub(1),
+        KeyCode::Enter if n > 0 => return Some(Action::Explain),
         _ => {}
     }
+    None
 }
 
 /// What mount changes before anyone can use the filesystem: which view of a
 /// pending journal is on screen, and the orphans that mount deletes or
 /// truncates first (blank when neither).
-fn mount_line(theme: &Theme, s: &Session) -> Line<'static> {
+fn mount_line(theme: &Theme, s: &Context) -> Line<'static> {
     let mut spans = Vec::new();
     if let Some(journal) = s.vol.replay.as_deref() {
         let text = if s.vol.replayed {
@@ -59,14 +53,7 @@ fn mount_line(theme: &Theme, s: &Session) -> Line<'static> {
         spans.push(Span::styled("journal ", theme.title()));
         spans.push(Span::styled(text, theme.severity(Severity::High)));
     }
-    let (deleted, truncated) =
-        s.fs.inodes
-            .iter()
-            .fold((0, 0), |(d, t), n| match n.released_at_mount {
-                Some(Release::Delete) => (d + 1, t),
-                Some(Release::Truncate) => (d, t + 1),
-                None => (d, t),
-            });
+    let (deleted, truncated) = s.index.released_at_mount;
     if deleted + truncated > 0 {
         let severity = s
             .vol
@@ -90,7 +77,8 @@ fn mount_line(theme: &Theme, s: &Session) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
+pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
+    let theme = &s.theme;
     let info = &s.fs.info;
     let hash = match (&s.image.sha256, s.hashing) {
         (Some(h), _) => format!("  sha256 {h}"),
@@ -169,10 +157,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
     };
     let visible = usize::from(list_area.height.saturating_sub(2));
     let findings = &s.vol.findings;
-    let first = s
-        .overview
-        .selected
-        .saturating_sub(visible.saturating_sub(1));
+    let first = st.selected.saturating_sub(visible.saturating_sub(1));
     let width = usize::from(list_area.width.saturating_sub(2));
     let lines: Vec<Line> = findings
         .iter()
@@ -189,7 +174,7 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
                 ),
                 width,
             );
-            let style = if i == s.overview.selected {
+            let style = if i == st.selected {
                 theme.severity(f.severity).patch(theme.selected())
             } else {
                 theme.severity(f.severity)
@@ -209,4 +194,39 @@ pub fn render(frame: &mut Frame, theme: &Theme, s: &Session, area: Rect) {
             .block(Block::bordered().title(" Findings, worst first (Enter explains) ")),
         list_area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::views::testing::{context, demo, key, view_screen};
+
+    #[test]
+    fn the_crosslink_is_the_worst_finding_and_enter_explains_it() {
+        let cx = demo();
+        let mut st = State::default();
+        // One finding: j stays on it, Enter asks for its explanation.
+        assert_eq!(key_to(&mut st, &cx, KeyCode::Char('j')), None);
+        assert_eq!(st.selected, 0);
+        assert_eq!(key_to(&mut st, &cx, KeyCode::Enter), Some(Action::Explain));
+        let screen = view_screen(|frame, area| render(frame, &st, &cx, area));
+        assert!(screen.contains("CRITICAL crosslink"), "{screen}");
+        insta::assert_snapshot!("overview", screen);
+    }
+
+    #[test]
+    fn orphans_the_next_mount_releases_are_counted() {
+        const ORPHANS: &[u8] = include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample-images/orphan-shadow-trap.img"
+        ));
+        let cx = context(ORPHANS, "sample-images/orphan-shadow-trap.img");
+        let screen = view_screen(|frame, area| render(frame, &State::default(), &cx, area));
+        assert!(screen.contains("orphans mount deletes"), "{screen}");
+        insta::assert_snapshot!("overview-orphans", screen);
+    }
+
+    fn key_to(st: &mut State, cx: &Context, code: KeyCode) -> Option<Action> {
+        super::key(st, cx, key(code))
+    }
 }
