@@ -203,3 +203,50 @@ fn hostile_names_are_escaped_in_the_text_report() {
     let text = String::from_utf8(out.stdout).expect("valid UTF-8");
     assert!(text.contains("invoice\\u{202e}fdp.exe"), "{text}");
 }
+
+#[test]
+fn block_takes_the_formats_own_numbering_too() {
+    // xfs_db's fsblock (AG << sb_agblklog | AG block) and fsck.fat's
+    // cluster name the same block as the linear number reports give.
+    let dir = tempfile::tempdir().unwrap();
+    let Some(xfs) = common::unpack_xz(dir.path(), "xfs-clean") else {
+        return;
+    };
+    let xfs = xfs.to_str().unwrap();
+    let json = |args: &[&str]| {
+        let out = common::imginspect(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            common::describe("block", &out)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let linear = json(&["block", "--format", "json", xfs, "20000"]);
+    let fsblock = linear["xfs"][0]["fsblock"].as_u64().unwrap();
+    assert_ne!(fsblock, 20000, "the block must lie past AG 0: {linear}");
+    let native = json(&[
+        "block",
+        "--format",
+        "json",
+        xfs,
+        &format!("fsblock {fsblock}"),
+    ]);
+    assert_eq!(native, linear);
+
+    let fat = common::sample_path("fat16-clean.img");
+    let by_cluster = common::imginspect(&["block", &fat, "cluster 3"]);
+    let text = String::from_utf8_lossy(&by_cluster.stdout).into_owned();
+    let sector: u64 = text
+        .strip_prefix("block ")
+        .and_then(|t| t.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    let by_sector = common::imginspect(&["block", &fat, &sector.to_string()]);
+    assert_eq!(by_sector.stdout, by_cluster.stdout);
+
+    // A name from another format's numbering is a usage error (16).
+    let wrong = common::imginspect(&["block", &fat, "fsblock 3"]);
+    assert_eq!(wrong.status.code(), Some(16));
+}

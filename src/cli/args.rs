@@ -126,10 +126,20 @@ impl ScanArgs {
     }
 }
 
+impl BlockArgs {
+    /// The block, when it is given as a plain (linear) number.
+    pub fn linear_block(&self) -> Option<u64> {
+        self.block.trim().parse().ok()
+    }
+}
+
 #[derive(Args)]
 pub struct BlockArgs {
     pub image: PathBuf,
-    pub block: u64,
+    /// A filesystem block number, or the block in the format's own
+    /// numbering as its tools print it: "fsblock 32781" (XFS), "cluster 5"
+    /// (FAT; the cluster's first sector).
+    pub block: String,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// On a partitioned disk, the partition (as numbered in `scan`);
@@ -289,7 +299,7 @@ impl Invocation {
         let inspect = |image| {
             if !stdout_is_terminal {
                 return Err(UsageError(
-                    "the inspector needs a terminal (use `imginspect scan` in pipelines)",
+                    "the inspector needs a terminal (use `imginspect scan` in pipelines)".into(),
                 ));
             }
             Ok(Invocation::Inspect(Inspector {
@@ -310,7 +320,9 @@ impl Invocation {
             (None, Some(image)) if stdout_is_terminal => return inspect(Some(image)),
             (None, Some(image)) => Task::Scan(ScanArgs::plain(image)),
             (None, None) => {
-                return Err(UsageError("no image given (try `imginspect --help`)"));
+                return Err(UsageError(
+                    "no image given (try `imginspect --help`)".into(),
+                ));
             }
         };
         Ok(Invocation::Run(Config { journal, task }))
@@ -330,7 +342,13 @@ impl Config {
             Task::Scan(args) => (args.hash, false, Detail::FindingsOnly),
             // Who claims one block needs the model alone, and of it only
             // the names and the inodes that claim the block.
-            Task::Block(args) => (false, true, Detail::Claiming(args.block)),
+            // A block in the format's own numbering is resolved through the
+            // model, which then has to be whole (it always is where such
+            // numbering exists: XFS and FAT are modelled whole).
+            Task::Block(args) => match args.linear_block() {
+                Some(block) => (false, true, Detail::Claiming(block)),
+                None => (false, true, Detail::Everything),
+            },
             // The cross-links mark the inodes that take part in one.
             Task::Inode(_) | Task::Ls(_) => (false, false, Detail::Everything),
             // The bytes are read through the model's block map alone.

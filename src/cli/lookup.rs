@@ -5,23 +5,39 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use imginspect::analysis::{ScanOptions, VolumeResult};
-use imginspect::model::Filesystem;
+use imginspect::model::{Filesystem, Native};
 use imginspect::report::{json, listing, text};
 
 use super::args::{BlockArgs, Format, InodeArgs, LsArgs};
-use super::{Outcome, load, output};
+use super::{Outcome, UsageError, load, output};
 
 pub fn block(args: &BlockArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
-    let block = args.block;
-    with_volume(
-        &args.image,
-        args.partition,
-        options,
-        |_, fs, out| match args.format {
-            Format::Text => text::block(fs, block, out),
-            Format::Json => json::block(fs, block, out),
-        },
-    )
+    let (_, result) = load::scan(&args.image, options)?;
+    let Some((_, fs)) = load::chosen_volume(&result, args.partition) else {
+        return Err(load::no_filesystem(&args.image, &result));
+    };
+    let Some(block) = args
+        .linear_block()
+        .or_else(|| fs.units.parse_native(&args.block))
+    else {
+        return Err(UsageError(format!(
+            "not a block of this filesystem: {:?} (give a number{})",
+            args.block,
+            match fs.units.native {
+                Native::Linear => String::new(),
+                Native::Grouped { address, .. } => format!(", or \"{address} N\""),
+                Native::Clustered { .. } => ", or \"cluster N\"".into(),
+            }
+        ))
+        .into());
+    };
+    output::to_stdout(|out| match args.format {
+        Format::Text => text::block(fs, block, out),
+        Format::Json => json::block(fs, block, out),
+    });
+    // Exit without freeing the model, as `scan` does.
+    std::mem::forget(result);
+    Ok(Outcome::Clean)
 }
 
 pub fn inode(args: &InodeArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {

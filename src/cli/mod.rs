@@ -37,11 +37,11 @@ pub enum Outcome {
 /// The command line asks for something that cannot be done (exit status
 /// 16), as opposed to an image or file that cannot be used (8).
 #[derive(Debug)]
-pub struct UsageError(pub &'static str);
+pub struct UsageError(pub String);
 
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
+        f.write_str(&self.0)
     }
 }
 

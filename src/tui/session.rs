@@ -263,8 +263,9 @@ impl Session {
         self.show(ViewId::Block);
     }
 
-    /// `:` targets: `123` or `b123` a block, `i12` an inode, `0x1f400` a byte
-    /// offset in the volume, `/etc/shadow` a path.
+    /// `:` targets: `123` or `b123` a block, `fsblock 32781` or `cluster 5`
+    /// a block in the format's own numbering, `i12` an inode, `0x1f400` a
+    /// byte offset in the volume, `/etc/shadow` a path.
     fn goto(&mut self, text: &str) {
         let text = text.trim();
         let fs = &self.cx.fs;
@@ -280,6 +281,8 @@ impl Session {
                 Ok(offset) => self.jump_to_block(offset / bs),
                 Err(_) => self.status = Some(format!("not a hex offset: {text}")),
             }
+        } else if let Some(block) = fs.units.parse_native(text) {
+            self.jump_to_block(block);
         } else if let Some(ino) = text
             .strip_prefix("inode")
             .or_else(|| text.strip_prefix('i'))
