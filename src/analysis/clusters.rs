@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use rayon::prelude::*;
 
 use crate::model::Code;
-use crate::model::{BlockNo, BlockRun, Filesystem, Finding, Inode, Role, Severity};
+use crate::model::{BlockNo, BlockRun, Filesystem, Finding, Inode, MetadataRegion, Role, Severity};
 
 use super::sweep::{self, Span};
 use super::{Claim, Claimer, Crosslink, Owner, claimer, describe, join_and, runs_text};
@@ -211,8 +211,6 @@ pub fn shared_clusters(
     crosslinks: &mut Vec<Crosslink>,
     findings: &mut Vec<Finding>,
 ) {
-    let per = fs.cluster_blocks;
-    let fs_end = fs.info.block_count;
     // The filesystem's own inodes over their own metadata are the metadata.
     let skip: HashSet<usize> = fs
         .inodes
@@ -225,29 +223,115 @@ pub fn shared_clusters(
     marks
         .spans
         .par_sort_unstable_by_key(|s| (s.start, s.end, s.id));
-    let shared = sweep::overlaps_sorted(&marks.spans);
-    // xattr blocks in block order, for a range lookup per shared segment.
-    let mut xattrs: Vec<(BlockNo, &Vec<usize>)> =
-        marks.xattr_referrers.iter().map(|(&b, r)| (b, r)).collect();
-    xattrs.sort_unstable_by_key(|&(b, _)| b);
-    let mut by_inode: HashMap<usize, SortedRuns> = HashMap::new();
-    let mut metadata: Vec<_> = fs.metadata.iter().collect();
-    metadata.sort_unstable_by_key(|r| r.start);
-    // Findings by (inodes, metadata involved): block ranges.
-    let mut groups: BTreeMap<(Vec<usize>, bool), Vec<[u64; 2]>> = BTreeMap::new();
-    let mut cluster_links: Vec<Crosslink> = Vec::new();
-    for seg in shared {
-        let (start, end) = (
-            seg.start.saturating_mul(per),
-            seg.end.saturating_mul(per).min(fs_end),
-        );
-        if start >= end {
+    let (cluster_links, groups) = ClusterScan::new(fs, &marks).crosslinks();
+    if cluster_links.is_empty() {
+        return;
+    }
+    let said = Said::new(crosslinks);
+    // The cluster-level crosslinks replace the block-level ones inside them.
+    let inside = |c: &Crosslink| {
+        let k = cluster_links.partition_point(|k| k.start_block + k.block_count <= c.start_block);
+        cluster_links.get(k).is_some_and(|k| {
+            k.start_block <= c.start_block
+                && c.start_block.saturating_add(c.block_count) <= k.start_block + k.block_count
+        })
+    };
+    crosslinks.retain(|c| c.legitimate || !inside(c));
+    for ((owners, has_meta), runs) in groups {
+        let inodes: Vec<&Inode> = owners.iter().filter_map(|&i| fs.inodes.get(i)).collect();
+        let covered = runs.iter().all(|&[s, l]| {
+            inodes.iter().all(|n| {
+                said.meeting(s, s + l)
+                    .any(|(_, _, inos)| inos.contains(&n.ino))
+            })
+        });
+        if covered || inodes.is_empty() {
             continue;
         }
+        findings.push(cluster_finding(fs, &inodes, has_meta, runs));
+    }
+    crosslinks.extend(cluster_links);
+    crosslinks.sort_by_key(|c| c.start_block);
+}
+
+/// Cluster runs by who shares them (inodes, metadata involved): block ranges.
+type Groups = BTreeMap<(Vec<usize>, bool), Vec<[u64; 2]>>;
+
+/// The sweep over the marked clusters, with the lookups it needs.
+struct ClusterScan<'a> {
+    fs: &'a Filesystem,
+    marks: &'a Marks,
+    /// Blocks per cluster, and the filesystem's end.
+    per: u64,
+    fs_end: u64,
+    /// xattr blocks in block order, for a range lookup per shared segment.
+    xattrs: Vec<(BlockNo, &'a Vec<usize>)>,
+    /// Metadata regions in block order.
+    metadata: Vec<&'a MetadataRegion>,
+    /// Each owner's runs, sorted once when first needed.
+    by_inode: HashMap<usize, SortedRuns>,
+}
+
+impl<'a> ClusterScan<'a> {
+    fn new(fs: &'a Filesystem, marks: &'a Marks) -> Self {
+        let mut xattrs: Vec<(BlockNo, &Vec<usize>)> =
+            marks.xattr_referrers.iter().map(|(&b, r)| (b, r)).collect();
+        xattrs.sort_unstable_by_key(|&(b, _)| b);
+        let mut metadata: Vec<_> = fs.metadata.iter().collect();
+        metadata.sort_unstable_by_key(|r| r.start);
+        ClusterScan {
+            fs,
+            marks,
+            per: fs.cluster_blocks,
+            fs_end: fs.info.block_count,
+            xattrs,
+            metadata,
+            by_inode: HashMap::new(),
+        }
+    }
+
+    /// One crosslink per multiply-marked cluster run, and the runs grouped
+    /// by who shares them.
+    fn crosslinks(mut self) -> (Vec<Crosslink>, Groups) {
+        let mut groups: Groups = BTreeMap::new();
+        let mut cluster_links: Vec<Crosslink> = Vec::new();
+        for seg in sweep::overlaps_sorted(&self.marks.spans) {
+            let (start, end) = (
+                seg.start.saturating_mul(self.per),
+                seg.end.saturating_mul(self.per).min(self.fs_end),
+            );
+            if start >= end {
+                continue;
+            }
+            let (owners, has_meta) = self.owners(&seg.ids, start, end);
+            let mut claimers = self.inode_claimers(&owners, start, end);
+            if has_meta {
+                claimers.extend(self.metadata_claimers(start, end));
+            }
+            cluster_links.push(Crosslink {
+                start_block: start,
+                block_count: end - start,
+                claimer_count: claimers.len(),
+                claimers,
+                legitimate: false,
+                reason: cluster_reason(owners.len(), has_meta),
+            });
+            groups
+                .entry((owners.into_iter().collect(), has_meta))
+                .or_default()
+                .push([start, end - start]);
+        }
+        (cluster_links, groups)
+    }
+
+    /// The inodes that mark the segment's clusters, and whether metadata
+    /// does. Every referrer of an xattr block in these clusters maps it,
+    /// though only the first marked it.
+    fn owners(&self, ids: &[usize], start: u64, end: u64) -> (BTreeSet<usize>, bool) {
         let mut owners: BTreeSet<usize> = BTreeSet::new();
         let mut has_meta = false;
-        for &id in &seg.ids {
-            match marks.markers.get(id) {
+        for &id in ids {
+            match self.marks.markers.get(id) {
                 Some(Marker::Inode(i)) => {
                     owners.insert(*i);
                 }
@@ -255,9 +339,9 @@ pub fn shared_clusters(
                 None => {}
             }
         }
-        // Every referrer of an xattr block in these clusters maps it.
-        let first_xattr = xattrs.partition_point(|&(b, _)| b < start);
-        for &(_, referrers) in xattrs
+        let first_xattr = self.xattrs.partition_point(|&(b, _)| b < start);
+        for &(_, referrers) in self
+            .xattrs
             .iter()
             .skip(first_xattr)
             .take_while(|&&(b, _)| b < end)
@@ -266,12 +350,22 @@ pub fn shared_clusters(
                 owners.extend(referrers.iter().copied());
             }
         }
+        (owners, has_meta)
+    }
+
+    /// Each owner as a claimer at its first run in `[start, end)`, with
+    /// the blocks it maps there.
+    fn inode_claimers(&mut self, owners: &BTreeSet<usize>, start: u64, end: u64) -> Vec<Claimer> {
+        let fs = self.fs;
         let mut claimers: Vec<Claimer> = Vec::new();
-        for &i in &owners {
+        for &i in owners {
             let Some(inode) = fs.inodes.get(i) else {
                 continue;
             };
-            let runs = by_inode.entry(i).or_insert_with(|| sorted_runs(fs, inode));
+            let runs = self
+                .by_inode
+                .entry(i)
+                .or_insert_with(|| sorted_runs(fs, inode));
             let blocks = runs.blocks_within(start, end);
             let Some(first) = runs.meeting(start, end).next() else {
                 continue;
@@ -287,131 +381,123 @@ pub fn shared_clusters(
             }
             claimers.push(cl);
         }
-        if has_meta {
-            let k = metadata.partition_point(|r| r.end() <= start);
-            for r in metadata.iter().skip(k).take_while(|r| r.start < end) {
-                if r.end() > start {
-                    claimers.push(Claimer::Metadata {
-                        role: r.role,
-                        group: r.group,
-                    });
-                }
-            }
-        }
-        let inodes = owners.len();
-        cluster_links.push(Crosslink {
-            start_block: start,
-            block_count: end - start,
-            claimer_count: claimers.len(),
-            claimers,
-            legitimate: false,
-            reason: match (inodes, has_meta) {
-                (0, _) => "filesystem structures share a cluster".to_string(),
-                (1, false) => "one inode maps this cluster out of bigalloc's rules (a block at a logical offset other than its physical one, or one cluster at two logical positions)".to_string(),
-                (_, true) => "an inode allocates blocks in a cluster that holds filesystem metadata (one owner per cluster)".to_string(),
-                (n, false) => format!("{n} inodes allocate blocks in the same bigalloc cluster (one owner per cluster)"),
-            },
-        });
-        groups
-            .entry((owners.into_iter().collect(), has_meta))
-            .or_default()
-            .push([start, end - start]);
+        claimers
     }
-    if cluster_links.is_empty() {
-        return;
+
+    /// The metadata regions that meet `[start, end)`.
+    fn metadata_claimers(&self, start: u64, end: u64) -> impl Iterator<Item = Claimer> + '_ {
+        let k = self.metadata.partition_point(|r| r.end() <= start);
+        self.metadata
+            .iter()
+            .skip(k)
+            .take_while(move |r| r.start < end)
+            .filter(move |r| r.end() > start)
+            .map(|r| Claimer::Metadata {
+                role: r.role,
+                group: r.group,
+            })
     }
-    // What the block-level findings already say: illegitimate block-level
-    // crosslinks inside the shared clusters, and their inodes.
-    let mut said: Vec<(u64, u64, BTreeSet<u64>)> = crosslinks
-        .iter()
-        .filter(|c| !c.legitimate)
-        .map(|c| {
-            let inos = c
-                .claimers
-                .iter()
-                .filter_map(|cl| match cl {
-                    Claimer::Inode { inode, .. } => Some(*inode),
-                    Claimer::Metadata { .. } => None,
-                })
-                .collect();
-            (
-                c.start_block,
-                c.start_block.saturating_add(c.block_count),
-                inos,
-            )
-        })
-        .collect();
-    said.sort_unstable_by_key(|&(start, _, _)| start);
-    // Both lists hold disjoint runs in block order: lookups by binary search.
-    let said_meeting = |s: u64, e: u64| {
-        let k = said.partition_point(|(_, end, _)| *end <= s);
-        said.iter()
+}
+
+/// A shared cluster run's reason, by how many inodes share it and whether
+/// metadata does.
+fn cluster_reason(inodes: usize, has_meta: bool) -> String {
+    match (inodes, has_meta) {
+        (0, _) => "filesystem structures share a cluster".to_string(),
+        (1, false) => "one inode maps this cluster out of bigalloc's rules (a block at a logical offset other than its physical one, or one cluster at two logical positions)".to_string(),
+        (_, true) => "an inode allocates blocks in a cluster that holds filesystem metadata (one owner per cluster)".to_string(),
+        (n, false) => format!("{n} inodes allocate blocks in the same bigalloc cluster (one owner per cluster)"),
+    }
+}
+
+/// What the block-level findings already say: illegitimate block-level
+/// crosslinks, as (start, end, their inodes), in block order.
+struct Said(Vec<(u64, u64, BTreeSet<u64>)>);
+
+impl Said {
+    fn new(crosslinks: &[Crosslink]) -> Said {
+        let mut said: Vec<(u64, u64, BTreeSet<u64>)> = crosslinks
+            .iter()
+            .filter(|c| !c.legitimate)
+            .map(|c| {
+                let inos = c
+                    .claimers
+                    .iter()
+                    .filter_map(|cl| match cl {
+                        Claimer::Inode { inode, .. } => Some(*inode),
+                        Claimer::Metadata { .. } => None,
+                    })
+                    .collect();
+                (
+                    c.start_block,
+                    c.start_block.saturating_add(c.block_count),
+                    inos,
+                )
+            })
+            .collect();
+        said.sort_unstable_by_key(|&(start, _, _)| start);
+        Said(said)
+    }
+
+    /// The crosslinks that meet `[s, e)`. Both lists hold disjoint runs in
+    /// block order: lookups by binary search.
+    fn meeting(&self, s: u64, e: u64) -> impl Iterator<Item = &(u64, u64, BTreeSet<u64>)> {
+        let k = self.0.partition_point(|(_, end, _)| *end <= s);
+        self.0
+            .iter()
             .skip(k)
             .take_while(move |(start, _, _)| *start < e)
-    };
-    // The cluster-level crosslinks replace the block-level ones inside them.
-    let inside = |c: &Crosslink| {
-        let k = cluster_links.partition_point(|k| k.start_block + k.block_count <= c.start_block);
-        cluster_links.get(k).is_some_and(|k| {
-            k.start_block <= c.start_block
-                && c.start_block.saturating_add(c.block_count) <= k.start_block + k.block_count
-        })
-    };
-    crosslinks.retain(|c| c.legitimate || !inside(c));
-    for ((owners, has_meta), runs) in groups {
-        let inodes: Vec<&Inode> = owners.iter().filter_map(|&i| fs.inodes.get(i)).collect();
-        let covered = runs.iter().all(|&[s, l]| {
-            inodes
-                .iter()
-                .all(|n| said_meeting(s, s + l).any(|(_, _, inos)| inos.contains(&n.ino)))
-        });
-        if covered || inodes.is_empty() {
-            continue;
-        }
-        let who: Vec<String> = inodes.iter().map(|n| describe(fs, n)).collect();
-        let total: u64 = runs.iter().map(|r| r[1]).sum();
-        let clusters = total.div_ceil(per);
-        let (severity, code, what) = match (inodes.len(), has_meta) {
-            (1, false) => (
-                Severity::High,
-                Code::ClusterMisaligned,
-                format!(
-                    "{} maps blocks in {} against bigalloc's rules: a block's offset in its logical cluster differs from its offset in the physical cluster, or one physical cluster serves two logical ones. The kernel maps a later write into that logical cluster onto the block at the same offset (get_implied_cluster_alloc), which the file may already use for other data; e2fsck reports \"violates cluster allocation rules\"",
-                    join_and(&who),
-                    runs_text(&fs.units, &runs)
-                ),
-            ),
-            (_, true) => (
-                Severity::Critical,
-                Code::MetadataOverlap,
-                format!(
-                    "{} allocate(s) blocks in {} that hold filesystem metadata: with bigalloc a cluster has one owner, so freeing the file frees the metadata's cluster and the next allocation overwrites it",
-                    join_and(&who),
-                    runs_text(&fs.units, &runs)
-                ),
-            ),
-            _ => (
-                Severity::Critical,
-                Code::Crosslink,
-                format!(
-                    "{} allocate blocks in the same {} of {per} blocks ({}): with bigalloc a cluster has one owner, so deleting or truncating one frees blocks the other still uses (double free)",
-                    join_and(&who),
-                    if clusters == 1 {
-                        "cluster".to_string()
-                    } else {
-                        format!("{clusters} clusters")
-                    },
-                    runs_text(&fs.units, &runs)
-                ),
-            ),
-        };
-        findings.push(
-            Finding::new(code, format!("{what}."))
-                .with_severity(severity)
-                .with_inodes(inodes.iter().map(|n| n.ino))
-                .with_blocks(runs),
-        );
     }
-    crosslinks.extend(cluster_links);
-    crosslinks.sort_by_key(|c| c.start_block);
+}
+
+/// The finding for the cluster runs `runs` shared by `inodes` (and the
+/// metadata, with `has_meta`).
+fn cluster_finding(
+    fs: &Filesystem,
+    inodes: &[&Inode],
+    has_meta: bool,
+    runs: Vec<[u64; 2]>,
+) -> Finding {
+    let per = fs.cluster_blocks;
+    let who: Vec<String> = inodes.iter().map(|n| describe(fs, n)).collect();
+    let total: u64 = runs.iter().map(|r| r[1]).sum();
+    let clusters = total.div_ceil(per);
+    let (severity, code, what) = match (inodes.len(), has_meta) {
+        (1, false) => (
+            Severity::High,
+            Code::ClusterMisaligned,
+            format!(
+                "{} maps blocks in {} against bigalloc's rules: a block's offset in its logical cluster differs from its offset in the physical cluster, or one physical cluster serves two logical ones. The kernel maps a later write into that logical cluster onto the block at the same offset (get_implied_cluster_alloc), which the file may already use for other data; e2fsck reports \"violates cluster allocation rules\"",
+                join_and(&who),
+                runs_text(&fs.units, &runs)
+            ),
+        ),
+        (_, true) => (
+            Severity::Critical,
+            Code::MetadataOverlap,
+            format!(
+                "{} allocate(s) blocks in {} that hold filesystem metadata: with bigalloc a cluster has one owner, so freeing the file frees the metadata's cluster and the next allocation overwrites it",
+                join_and(&who),
+                runs_text(&fs.units, &runs)
+            ),
+        ),
+        _ => (
+            Severity::Critical,
+            Code::Crosslink,
+            format!(
+                "{} allocate blocks in the same {} of {per} blocks ({}): with bigalloc a cluster has one owner, so deleting or truncating one frees blocks the other still uses (double free)",
+                join_and(&who),
+                if clusters == 1 {
+                    "cluster".to_string()
+                } else {
+                    format!("{clusters} clusters")
+                },
+                runs_text(&fs.units, &runs)
+            ),
+        ),
+    };
+    Finding::new(code, format!("{what}."))
+        .with_severity(severity)
+        .with_inodes(inodes.iter().map(|n| n.ino))
+        .with_blocks(runs)
 }

@@ -33,6 +33,23 @@ const ADVISE_FRAGMENT_PCLUSTER: u16 = 0x0020;
 /// delta[0] of a NONHEAD lcluster holding the pcluster's block count.
 const D0_CBLKCNT: u32 = 1 << 11;
 
+/// Why a compressed file's clusters cannot all be placed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ZmapError {
+    /// The `z_erofs_map_header` at byte `at` is not in the image.
+    #[error("its compression map header lies past the end of the image")]
+    HeaderPastImage { at: u64 },
+    /// `h_clusterbits` gives an lcluster of more than 1 GiB.
+    #[error("its lcluster size 2^{bits} is impossible")]
+    LclusterSize { bits: u32 },
+    /// The index of `total` records does not end inside the image.
+    #[error("its compressed index ({total} logical clusters) would run past the end of the image")]
+    IndexPastImage { total: u64 },
+    /// The record of lcluster `lcn` cannot be decoded.
+    #[error("its compressed index cannot be read at logical cluster {lcn} of {total}")]
+    Unreadable { lcn: u64, total: u64 },
+}
+
 /// One lcluster record, as far as block claims need it.
 struct Lcluster {
     kind: u8,
@@ -75,11 +92,11 @@ impl<'v> Index<'v> {
         size: u64,
         blkszbits: u32,
         big_pcluster_feature: bool,
-    ) -> Result<Index<'v>, String> {
+    ) -> Result<Index<'v>, ZmapError> {
         let header_at = body_end.next_multiple_of(8);
         let header = view
             .read(header_at, 8)
-            .map_err(|_| "its compression map header lies past the end of the image".to_string())?;
+            .map_err(|_| ZmapError::HeaderPastImage { at: header_at })?;
         let (advise, lclusterbits) = if !compact && !big_pcluster_feature {
             (0, blkszbits)
         } else {
@@ -89,7 +106,7 @@ impl<'v> Index<'v> {
             )
         };
         if lclusterbits > 30 {
-            return Err(format!("its lcluster size 2^{lclusterbits} is impossible"));
+            return Err(ZmapError::LclusterSize { bits: lclusterbits });
         }
         let (base, total) = if compact {
             // The kernel counts compact records in blocks.
@@ -221,24 +238,21 @@ impl<'v> Index<'v> {
     /// Every pcluster the file stores in blocks, in logical order (the
     /// ztailpacking tail and a fragment are not in blocks). Err when the
     /// index cannot be read to its end.
-    pub fn pclusters(&self, size: u64) -> Result<Vec<Pcluster>, String> {
+    pub fn pclusters(&self, size: u64) -> Result<Vec<Pcluster>, ZmapError> {
         // A forged size cannot make the walk longer than the image: the
         // whole index must lie inside it.
         if self.end() > self.view.len() {
-            return Err(format!(
-                "its compressed index ({} logical clusters) would run past the end of the image",
-                self.total
-            ));
+            return Err(ZmapError::IndexPastImage { total: self.total });
         }
         let bigpcl1 = self.advise & ADVISE_BIG_PCLUSTER_1 != 0;
         let bigpcl2 = self.advise & ADVISE_BIG_PCLUSTER_2 != 0;
         let mut heads: Vec<Pcluster> = Vec::new();
         for lcn in 0..self.total {
             let Some(l) = self.load(lcn) else {
-                return Err(format!(
-                    "its compressed index cannot be read at logical cluster {lcn} of {}",
-                    self.total
-                ));
+                return Err(ZmapError::Unreadable {
+                    lcn,
+                    total: self.total,
+                });
             };
             let logical = (lcn << self.lclusterbits) | l.clusterofs;
             // A HEAD whose extent would start at or past the end of the

@@ -10,6 +10,8 @@
 
 use crate::bytes::{le16, le32};
 
+use super::{BootSectorProblem, FatError};
+
 /// The FAT width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FatKind {
@@ -139,13 +141,16 @@ pub fn probe(sector: &[u8]) -> bool {
     bpb.root_entries % per_sector == 0 && bpb.clusters >= 1 && bpb.clusters <= max_clusters
 }
 
+/// A BPB the parser refuses: the field's byte and what is wrong.
+fn corrupt(offset: u64, problem: BootSectorProblem) -> FatError {
+    FatError::BootSector { offset, problem }
+}
+
 /// Parses and checks the BPB; `volume_sectors` is how many sectors of the
 /// volume the image holds (for the sanity of the geometry, not a limit).
-pub fn parse(sector: &[u8]) -> Result<Bpb, String> {
+pub fn parse(sector: &[u8]) -> Result<Bpb, FatError> {
     if !fields_possible(sector) {
-        return Err(
-            "no FAT boot sector (BytsPerSec, SecPerClus, RsvdSecCnt, NumFATs, Media)".into(),
-        );
+        return Err(corrupt(11, BootSectorProblem::NotFat));
     }
     let bytes_per_sector = u32::from(le16(sector, 11));
     let sectors_per_cluster = u32::from(sector.get(13).copied().unwrap_or(0));
@@ -163,24 +168,32 @@ pub fn parse(sector: &[u8]) -> Result<Bpb, String> {
     let fat32_size = u64::from(le32(sector, 36));
     // Linux: FAT32 when the 16-bit FAT size is 0 and the 32-bit one is not.
     let is_fat32 = fat16_size == 0 && fat32_size != 0;
-    let fat_sectors = if is_fat32 { fat32_size } else { fat16_size };
+    let (fat_sectors, fat_size_at) = if is_fat32 {
+        (fat32_size, 36)
+    } else {
+        (fat16_size, 22)
+    };
     if fat_sectors == 0 {
-        return Err("the FAT size (FATSz16/FATSz32) is 0".into());
+        return Err(corrupt(22, BootSectorProblem::NoFatSize));
     }
     let root_dir_sectors = (u64::from(root_entries) * 32).div_ceil(u64::from(bytes_per_sector));
     let first_after_fats = reserved_sectors
         .checked_add(
             fat_sectors
                 .checked_mul(u64::from(fat_count))
-                .ok_or("FAT size overflows")?,
+                .ok_or_else(|| corrupt(fat_size_at, BootSectorProblem::FatSizeOverflow))?,
         )
-        .ok_or("FAT region overflows")?;
+        .ok_or_else(|| corrupt(14, BootSectorProblem::FatRegionOverflow))?;
     let first_data_sector = first_after_fats
         .checked_add(if is_fat32 { 0 } else { root_dir_sectors })
-        .ok_or("root directory overflows")?;
+        .ok_or_else(|| corrupt(17, BootSectorProblem::RootDirectoryOverflow))?;
     if first_data_sector >= total_sectors {
-        return Err(format!(
-            "the data area would start at sector {first_data_sector}, past the {total_sectors} sectors of the volume"
+        return Err(corrupt(
+            if total16 != 0 { 19 } else { 32 },
+            BootSectorProblem::DataPastEnd {
+                first_data_sector,
+                total_sectors,
+            },
         ));
     }
     let mut clusters = (total_sectors - first_data_sector) / u64::from(sectors_per_cluster);
@@ -286,6 +299,15 @@ mod tests {
         // The same sector with a jump is FAT, and its geometry an error.
         past_end[0] = 0xEB;
         assert!(probe(&past_end));
-        assert!(parse(&past_end).is_err());
+        assert!(matches!(
+            parse(&past_end),
+            Err(FatError::BootSector {
+                offset: 19,
+                problem: BootSectorProblem::DataPastEnd {
+                    first_data_sector: 65,
+                    total_sectors: 40
+                }
+            })
+        ));
     }
 }

@@ -65,7 +65,24 @@ pub struct Reader {
 }
 
 /// Why a slot's long name was not used.
-pub type Problem = String;
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// An LFN entry whose order number (bits 0–4 of byte 0) or checksum
+    /// (13) does not continue the long name before it.
+    #[error("long-name part {seq} is out of sequence")]
+    OutOfSequence { seq: u8 },
+    /// LFN entries followed by no short entry: by what came instead.
+    #[error("long-name parts without their short entry, before {before}")]
+    Orphaned { before: &'static str },
+    /// The short entry came before the part numbered 1.
+    #[error("a long name is missing parts")]
+    MissingParts,
+    /// The LFN checksum (13) is not the short name's.
+    #[error(
+        "the long name's checksum is {stored:#04x} but its short name sums to {sum:#04x} (orphaned or forged long name)"
+    )]
+    Checksum { stored: u8, sum: u8 },
+}
 
 impl Reader {
     /// Reads one 32-byte slot (shorter input is an end of directory).
@@ -151,7 +168,7 @@ impl Reader {
         if seq == 0 || seq != self.expect || checksum != self.checksum || self.parts.len() >= 20 {
             self.parts.clear();
             self.expect = 0;
-            return problem.or_else(|| Some(format!("long-name part {seq} is out of sequence")));
+            return problem.or(Some(Problem::OutOfSequence { seq }));
         }
         self.parts.push(chars);
         self.expect = seq - 1;
@@ -159,15 +176,13 @@ impl Reader {
     }
 
     /// Long-name parts left without their short entry.
-    fn orphans(&mut self, before: &str) -> Option<Problem> {
+    fn orphans(&mut self, before: &'static str) -> Option<Problem> {
         if self.parts.is_empty() {
             return None;
         }
         self.parts.clear();
         self.expect = 0;
-        Some(format!(
-            "long-name parts without their short entry, before {before}"
-        ))
+        Some(Problem::Orphaned { before })
     }
 
     /// The long name assembled for the short name `short`, if any.
@@ -179,14 +194,14 @@ impl Reader {
         let complete = self.expect == 0;
         self.expect = 0;
         if !complete {
-            return Err("a long name is missing parts".into());
+            return Err(Problem::MissingParts);
         }
         let sum = lfn_checksum(short);
         if sum != self.checksum {
-            return Err(format!(
-                "the long name's checksum is {:#04x} but its short name sums to {sum:#04x} (orphaned or forged long name)",
-                self.checksum
-            ));
+            return Err(Problem::Checksum {
+                stored: self.checksum,
+                sum,
+            });
         }
         let units: Vec<u16> = parts
             .iter()
@@ -333,7 +348,13 @@ mod tests {
         let mut r = Reader::default();
         r.slot(&lfn_entry(0x41, "forged.txt", sum ^ 1), false);
         let (slot, problem) = r.slot(&short_entry(&short, 0x20, 5, 100), false);
-        assert!(problem.unwrap().contains("checksum"));
+        assert_eq!(
+            problem,
+            Some(Problem::Checksum {
+                stored: sum ^ 1,
+                sum
+            })
+        );
         assert!(matches!(slot, Slot::Entry(e) if e.name == "ALONGF~1.TXT"));
     }
 

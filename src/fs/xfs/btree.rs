@@ -89,31 +89,18 @@ pub(super) fn walk(
     findings: &mut Vec<Finding>,
     mut record: impl FnMut(&[u8]),
 ) {
-    let hdr: usize = if geo.v5 { 56 } else { 16 };
-    let bs = geo.bs as usize;
-    let maxrecs_leaf = bs.saturating_sub(hdr) / kind.rec_len;
-    let maxrecs_node = bs.saturating_sub(hdr) / (kind.key_len + 4);
+    let tree = Tree::new(view, geo, agno, kind);
     let first_finding = findings.len();
     let mut visited: HashSet<u32> = HashSet::new();
     let mut stack: Vec<(u32, u16)> = vec![(root, levels.saturating_sub(1))];
     // Each block is visited once, so the walk is bounded by the AG's size.
     let budget = geo.ag_len(agno);
-    let problem = |findings: &mut Vec<Finding>, agbno: u32, linear: Option<u64>, why: String| {
-        let mut f = Finding::new(
-            Code::BadBtreeBlock,
-            format!("AG {agno} {} block {agbno}: {why}", kind.name),
-        );
-        if let Some(b) = linear {
-            f = f.with_blocks([[b, 1]]);
-        }
-        findings.push(f);
-    };
     // Problems per tree are capped: a hostile tree of shared subtrees would
     // otherwise give one finding per pointer.
     while let Some((agbno, level)) = stack.pop() {
         let problems = findings.len().saturating_sub(first_finding);
         if problems >= MAX_PROBLEMS {
-            problem(
+            tree.problem(
                 findings,
                 agbno,
                 None,
@@ -122,7 +109,7 @@ pub(super) fn walk(
             break;
         }
         if visited.len() as u64 >= budget || stack.len() as u64 >= budget {
-            problem(
+            tree.problem(
                 findings,
                 agbno,
                 None,
@@ -131,7 +118,7 @@ pub(super) fn walk(
             break;
         }
         if !visited.insert(agbno) {
-            problem(
+            tree.problem(
                 findings,
                 agbno,
                 None,
@@ -139,40 +126,131 @@ pub(super) fn walk(
             );
             continue;
         }
-        let Some(linear) = geo.linear(agno, u64::from(agbno)) else {
-            problem(findings, agbno, None, "lies outside its AG".into());
+        let Some((linear, block)) = tree.read(agbno, findings) else {
             continue;
         };
-        let Ok(block) = view.read(linear.saturating_mul(geo.bs), bs) else {
-            problem(
+        blocks.push(agbno);
+        let Some(numrecs) = tree.check(block, agbno, linear, level, findings) else {
+            continue;
+        };
+        if level == 0 {
+            for k in 0..numrecs {
+                let at = tree.hdr.saturating_add(k.saturating_mul(kind.rec_len));
+                if let Some(r) = block.get(at..at.saturating_add(kind.rec_len)) {
+                    record(r);
+                }
+            }
+        } else {
+            // The pointers follow as many keys as a node could hold, not
+            // `numrecs` of them.
+            let ptrs = tree
+                .hdr
+                .saturating_add(tree.maxrecs_node.saturating_mul(kind.key_len));
+            for k in (0..numrecs).rev() {
+                let child = be32(block, ptrs.saturating_add(4 * k));
+                if !visited.contains(&child) {
+                    stack.push((child, level - 1));
+                }
+            }
+        }
+    }
+}
+
+/// One tree's walk: where its blocks lie and how many entries fit in one.
+struct Tree<'a, 'v> {
+    view: &'a View<'v>,
+    geo: &'a Geo,
+    agno: u32,
+    kind: Kind,
+    /// Bytes of the short-form block header (`xfs_btree_block`): 56 with
+    /// the v5 CRC fields, 16 without.
+    hdr: usize,
+    maxrecs_leaf: usize,
+    maxrecs_node: usize,
+}
+
+impl<'a, 'v> Tree<'a, 'v> {
+    fn new(view: &'a View<'v>, geo: &'a Geo, agno: u32, kind: Kind) -> Self {
+        let hdr: usize = if geo.v5 { 56 } else { 16 };
+        let room = (geo.bs as usize).saturating_sub(hdr);
+        Tree {
+            view,
+            geo,
+            agno,
+            kind,
+            hdr,
+            maxrecs_leaf: room / kind.rec_len,
+            maxrecs_node: room / (kind.key_len + 4),
+        }
+    }
+
+    fn problem(&self, findings: &mut Vec<Finding>, agbno: u32, linear: Option<u64>, why: String) {
+        let mut f = Finding::new(
+            Code::BadBtreeBlock,
+            format!("AG {} {} block {agbno}: {why}", self.agno, self.kind.name),
+        );
+        if let Some(b) = linear {
+            f = f.with_blocks([[b, 1]]);
+        }
+        findings.push(f);
+    }
+
+    /// The block at `agbno` and its linear number, if it lies in the AG
+    /// and the image.
+    fn read(&self, agbno: u32, findings: &mut Vec<Finding>) -> Option<(u64, &'a [u8])> {
+        let geo = self.geo;
+        let Some(linear) = geo.linear(self.agno, u64::from(agbno)) else {
+            self.problem(findings, agbno, None, "lies outside its AG".into());
+            return None;
+        };
+        let Ok(block) = self
+            .view
+            .read(linear.saturating_mul(geo.bs), geo.bs as usize)
+        else {
+            self.problem(
                 findings,
                 agbno,
                 Some(linear),
                 "lies past the end of the image".into(),
             );
-            continue;
+            return None;
         };
-        blocks.push(agbno);
+        Some((linear, block))
+    }
+
+    /// Checks a block's header against where the walk found it:
+    /// bb_magic (0), bb_level (4), bb_numrecs (6); v5 adds bb_blkno (16,
+    /// the daddr), bb_owner (48, the AG) and bb_crc (52). Its record or
+    /// pointer count, None when the block cannot be read as this tree's.
+    fn check(
+        &self,
+        block: &[u8],
+        agbno: u32,
+        linear: u64,
+        level: u16,
+        findings: &mut Vec<Finding>,
+    ) -> Option<usize> {
+        let (geo, agno, kind) = (self.geo, self.agno, self.kind);
         let magic = be32(block, 0);
         let want = if geo.v5 { kind.magic_v5 } else { kind.magic_v4 };
         if magic != want {
-            problem(
+            self.problem(
                 findings,
                 agbno,
                 Some(linear),
                 format!("magic {magic:#010x}, not {want:#010x}"),
             );
-            continue;
+            return None;
         }
         let (got_level, numrecs) = (be16(block, 4), usize::from(be16(block, 6)));
         if got_level != level || got_level >= MAX_LEVELS {
-            problem(
+            self.problem(
                 findings,
                 agbno,
                 Some(linear),
                 format!("level {got_level} where the tree expects {level}"),
             );
-            continue;
+            return None;
         }
         if geo.v5 {
             let (ok, stored, computed) = crc_ok(block, 52);
@@ -189,7 +267,7 @@ pub(super) fn walk(
             }
             let daddr = linear.saturating_mul(geo.bs / 512);
             if be64(block, 16) != daddr || be32(block, 48) != agno {
-                problem(
+                self.problem(
                     findings,
                     agbno,
                     Some(linear),
@@ -202,34 +280,19 @@ pub(super) fn walk(
             }
         }
         let max = if level == 0 {
-            maxrecs_leaf
+            self.maxrecs_leaf
         } else {
-            maxrecs_node
+            self.maxrecs_node
         };
         if numrecs > max {
-            problem(
+            self.problem(
                 findings,
                 agbno,
                 Some(linear),
                 format!("{numrecs} records where at most {max} fit"),
             );
-            continue;
+            return None;
         }
-        if level == 0 {
-            for k in 0..numrecs {
-                let at = hdr.saturating_add(k.saturating_mul(kind.rec_len));
-                if let Some(r) = block.get(at..at.saturating_add(kind.rec_len)) {
-                    record(r);
-                }
-            }
-        } else {
-            let ptrs = hdr.saturating_add(maxrecs_node.saturating_mul(kind.key_len));
-            for k in (0..numrecs).rev() {
-                let child = be32(block, ptrs.saturating_add(4 * k));
-                if !visited.contains(&child) {
-                    stack.push((child, level - 1));
-                }
-            }
-        }
+        Some(numrecs)
     }
 }

@@ -18,13 +18,36 @@ const DATA_V4: u32 = 0x5844_3244; // "XD2D"
 /// blocks lie below it.
 pub(super) const LEAF_OFFSET: u64 = 32 << 30;
 
+/// Why a directory's entries cannot all be read: which entry (by number in
+/// a short-form directory, by byte in a data block) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum DirError {
+    #[error("short-form entry {entry} runs past the inode's data fork")]
+    ShortformPastFork { entry: usize },
+    #[error("short-form entry {entry} has an empty name")]
+    ShortformEmptyName { entry: usize },
+    /// The block's magic is no data or single-block directory's.
+    #[error("magic {magic:#010x} is no directory data block")]
+    NotDataBlock { magic: u32 },
+    /// `xfs_dir2_block_tail`'s count leaves no room for the entries.
+    #[error("its block tail counts {count} leaf entries, more than fit")]
+    TailCount { count: usize },
+    /// An `xfs_dir2_data_unused` whose length cannot be.
+    #[error("free space at byte {at} has length {len}")]
+    FreeLength { at: usize, len: usize },
+    #[error("entry at byte {at} runs past the data")]
+    EntryPastData { at: usize },
+    #[error("entry at byte {at} has an empty name")]
+    EmptyName { at: usize },
+}
+
 /// The entries of a short-form directory (the inode's data fork), as
 /// (inode, name); "." and ".." are not stored.
 pub(super) fn shortform(
     fork: &[u8],
     geo: &Geo,
     out: &mut Vec<(u64, Vec<u8>)>,
-) -> Result<(), String> {
+) -> Result<(), DirError> {
     let count = usize::from(u8_at(fork, 0));
     let i8count = u8_at(fork, 1);
     let ino_len: usize = if i8count > 0 { 8 } else { 4 };
@@ -36,12 +59,10 @@ pub(super) fn shortform(
         let ino_at = name_at + namelen + ftype;
         let end = ino_at + ino_len;
         let (Some(name), true) = (fork.get(name_at..name_at + namelen), end <= fork.len()) else {
-            return Err(format!(
-                "short-form entry {k} runs past the inode's data fork"
-            ));
+            return Err(DirError::ShortformPastFork { entry: k });
         };
         if namelen == 0 {
-            return Err(format!("short-form entry {k} has an empty name"));
+            return Err(DirError::ShortformEmptyName { entry: k });
         }
         let ino = if ino_len == 8 {
             be64(fork, ino_at)
@@ -74,14 +95,14 @@ pub(super) fn data_block(
     block: &[u8],
     geo: &Geo,
     out: &mut Vec<(u64, Vec<u8>)>,
-) -> Result<(), String> {
+) -> Result<(), DirError> {
     let magic = be32(block, 0);
     let (hdr, is_block): (usize, bool) = match magic {
         BLOCK_V5 if geo.v5 => (64, true),
         DATA_V5 if geo.v5 => (64, false),
         BLOCK_V4 if !geo.v5 => (16, true),
         DATA_V4 if !geo.v5 => (16, false),
-        _ => return Err(format!("magic {magic:#010x} is no directory data block")),
+        _ => return Err(DirError::NotDataBlock { magic }),
     };
     let mut end = block.len();
     if is_block {
@@ -91,7 +112,7 @@ pub(super) fn data_block(
             .checked_sub(8)
             .and_then(|e| e.checked_sub(count.checked_mul(8)?))
             .filter(|&e| e >= hdr)
-            .ok_or_else(|| format!("its block tail counts {count} leaf entries, more than fit"))?;
+            .ok_or(DirError::TailCount { count })?;
     }
     let ftype = usize::from(geo.ftype);
     let mut at = hdr;
@@ -100,7 +121,7 @@ pub(super) fn data_block(
         if be16(block, at) == 0xFFFF {
             let len = usize::from(be16(block, at + 2));
             if len < 8 || len % 8 != 0 {
-                return Err(format!("free space at byte {at} has length {len}"));
+                return Err(DirError::FreeLength { at, len });
             }
             at += len;
             continue;
@@ -111,10 +132,10 @@ pub(super) fn data_block(
             .get(at + 9..at + 9 + namelen)
             .filter(|_| at + size <= end)
         else {
-            return Err(format!("entry at byte {at} runs past the data"));
+            return Err(DirError::EntryPastData { at });
         };
         if namelen == 0 {
-            return Err(format!("entry at byte {at} has an empty name"));
+            return Err(DirError::EmptyName { at });
         }
         out.push((be64(block, at), name.to_vec()));
         at += size;

@@ -5,8 +5,6 @@ use crate::fs::{Detail, FsError, Progress};
 use crate::image::View;
 use crate::model::Filesystem;
 
-use super::XfsError;
-
 pub struct Xfs;
 
 /// XFS in the registry.
@@ -41,7 +39,6 @@ impl Format for Xfs {
 
     /// An external log device (`mkfs.xfs -l logdev=`), and whose log it is.
     fn device_of(&self, view: &View<'_>) -> Option<FsError> {
-        super::external_log_device(view)
-            .map(|what| FsError::format(self.name(), XfsError::ExternalLogDevice(what)))
+        super::external_log_device(view).map(|e| FsError::format(self.name(), e))
     }
 }

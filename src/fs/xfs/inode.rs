@@ -85,26 +85,46 @@ fn timestamp(raw: &[u8], at: usize, bigtime: bool) -> i64 {
     }
 }
 
+/// Why an inode cannot be read: which inode, at which byte, and what is
+/// wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum InodeError {
+    /// Its number names no AG of the filesystem.
+    #[error("inode {ino} lies outside every AG")]
+    OutsideAgs { ino: u64 },
+    #[error("inode {ino} (byte {at:#x}) lies past the end of the image")]
+    PastImage { ino: u64, at: u64 },
+    /// di_magic is not "IN".
+    #[error("inode {ino} (byte {at:#x}) has no IN magic")]
+    NoMagic { ino: u64, at: u64 },
+    /// di_version: 3 on v5 filesystems, 1 or 2 on v4.
+    #[error("inode {ino} has version {version}, not one this filesystem uses")]
+    Version { ino: u64, version: u8 },
+    /// di_ino of a v3 inode names another inode.
+    #[error("inode {ino} (byte {at:#x}) says it is inode {own} (moved or forged)")]
+    Forged { ino: u64, at: u64, own: u64 },
+    /// di_forkoff puts the attribute fork past the inode.
+    #[error("inode {ino}: attribute fork offset {forkoff} lies past the inode")]
+    ForkOffset { ino: u64, forkoff: usize },
+    /// Named by a directory but di_mode 0: no inode lives there.
+    #[error("inode {ino} is unused (mode 0)")]
+    Unused { ino: u64 },
+}
+
 /// Reads the inode `ino` from where its number says it lives.
-pub(super) fn read(view: &View<'_>, geo: &Geo, ino: u64) -> Result<Dinode, String> {
-    let at = geo
-        .inode_at(ino)
-        .ok_or_else(|| format!("inode {ino} lies outside every AG"))?;
+pub(super) fn read(view: &View<'_>, geo: &Geo, ino: u64) -> Result<Dinode, InodeError> {
+    let at = geo.inode_at(ino).ok_or(InodeError::OutsideAgs { ino })?;
     let raw = view
         .read(at, geo.inodesize as usize)
-        .map_err(|_| format!("inode {ino} (byte {at:#x}) lies past the end of the image"))?;
+        .map_err(|_| InodeError::PastImage { ino, at })?;
     if be16(raw, 0) != DI_MAGIC {
-        return Err(format!("inode {ino} (byte {at:#x}) has no IN magic"));
+        return Err(InodeError::NoMagic { ino, at });
     }
     let version = u8_at(raw, 4);
     let core: usize = match version {
         3 if geo.v5 => 176,
         1 | 2 if !geo.v5 => 100,
-        v => {
-            return Err(format!(
-                "inode {ino} has version {v}, not one this filesystem uses"
-            ));
-        }
+        version => return Err(InodeError::Version { ino, version }),
     };
     let mut bad_crc = None;
     if version == 3 {
@@ -114,9 +134,7 @@ pub(super) fn read(view: &View<'_>, geo: &Geo, ino: u64) -> Result<Dinode, Strin
         }
         let own = be64(raw, 152);
         if own != ino {
-            return Err(format!(
-                "inode {ino} (byte {at:#x}) says it is inode {own} (moved or forged)"
-            ));
+            return Err(InodeError::Forged { ino, at, own });
         }
     }
     let flags2 = if version == 3 { be64(raw, 120) } else { 0 };
@@ -133,9 +151,7 @@ pub(super) fn read(view: &View<'_>, geo: &Geo, ino: u64) -> Result<Dinode, Strin
     } else {
         let split = core.saturating_add(forkoff);
         if split >= isize {
-            return Err(format!(
-                "inode {ino}: attribute fork offset {forkoff} lies past the inode"
-            ));
+            return Err(InodeError::ForkOffset { ino, forkoff });
         }
         ((core, split), Some((split, isize)))
     };

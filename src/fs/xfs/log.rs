@@ -9,9 +9,14 @@
 //! starts with the cycle number instead of its data, so only record headers
 //! start with the magic.
 
-use crate::image::View;
-
 use crate::bytes::{be32, u8_at};
+use crate::image::View;
+use crate::model::{Code, Finding, MetadataRegion, Severity};
+
+use super::ag::Gathered;
+use super::reflink;
+use super::roles;
+use super::sb::Geo;
 
 const LOG_MAGIC: u32 = 0xFEED_BABE;
 const UNMOUNT_TRANS: u8 = 0x20;
@@ -76,5 +81,55 @@ pub(super) fn state(view: &View<'_>, at: u64, len: u64) -> State {
         State::Clean
     } else {
         State::Dirty { sector, cycle, ops }
+    }
+}
+
+/// The internal log (`sb_logstart`, `sb_logblocks`): claimed as metadata
+/// and as `OWN_LOG`, and judged clean or dirty unless the image cuts it off.
+pub(super) fn internal(
+    view: &View<'_>,
+    geo: &Geo,
+    image_blocks: u64,
+    g: &mut Gathered,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(start) = geo.fsb_to_linear(geo.logstart) else {
+        findings.push(Finding::new(
+            Code::BadSuperblock,
+            format!(
+                "the internal log starts at fsblock {}, outside every AG",
+                geo.logstart
+            ),
+        ));
+        return;
+    };
+    g.metadata.push(MetadataRegion {
+        start,
+        len: geo.logblocks,
+        role: roles::LOG,
+        group: u32::try_from(geo.where_is(start).0).ok(),
+    });
+    g.owned.push((reflink::OWN_LOG, start, geo.logblocks));
+    // A log cut off by the end of the image is not judged.
+    if start.saturating_add(geo.logblocks) > image_blocks {
+        return;
+    }
+    let bytes = geo.logblocks.saturating_mul(geo.bs);
+    match state(view, start.saturating_mul(geo.bs), bytes) {
+        State::Clean => {}
+        State::Dirty { sector, cycle, ops } => findings.push(
+            Finding::new(Code::DirtyLog,
+                format!(
+                    "the log's newest record (cycle {cycle}, log sector {sector}, {ops} operations) is not an unmount record: the filesystem was not unmounted cleanly, and mounting it replays transactions this scan does not model (the metadata on disk may change)"
+                ),
+            )
+            .with_blocks([[start.saturating_add(sector * 512 / geo.bs), 1]]),
+        ),
+        State::Empty => findings.push(
+            Finding::new(Code::DirtyLog,
+                "the internal log holds no record header (zeroed, e.g. by xfs_repair -L, or overwritten)",
+            ).with_severity(Severity::Low)
+            .with_blocks([[start, geo.logblocks]]),
+        ),
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! Sources: Linux `fs/xfs/libxfs/xfs_format.h`, `xfs_da_format.h`;
 //! xfs-documentation `design/XFS_Filesystem_Structure/`. The modules:
-//! [`sb`] (superblock, AGF/AGI/AGFL, the geometry), [`btree`] (the per-AG
-//! btrees), [`inode`] (inode cores and fork maps), [`dir`] (names),
+//! [`sb`] (superblock, AGF/AGI/AGFL, the geometry), [`ag`] (one AG's walk:
+//! its trees, inode chunks and AGFL), [`btree`] (the per-AG btrees),
+//! [`inode`] (inode cores and fork maps), [`modelled`] (inodes into the
+//! model), [`names`] (the directory tree) and [`dir`] (its entries),
 //! [`reflink`] (the verdict on every block two files share), [`log`]
 //! (clean or dirty).
 //!
@@ -37,47 +39,94 @@
 //! parsed), and the METADIR,
 //! rtgroups, exchange-range and parent-pointer features (refused).
 
+mod ag;
 mod btree;
 mod dir;
 mod format;
 mod inode;
 mod log;
+mod modelled;
+mod names;
 mod reflink;
 pub mod roles;
 pub use format::FORMAT;
 mod sb;
 
-use std::collections::{HashMap, HashSet, VecDeque};
-
 use crate::fs::Progress;
 use crate::image::{ReadError, View};
 use crate::model::{
-    BlockRun, FileType, Filesystem, Finding, FsInfo, Hidden, Inode, InodeNo, MetadataRegion,
-    NO_NAME, Names, Role, RunSpan, Severity, Units, coalesce_runs, name_from_bytes, subtract_runs,
+    Code, DeclaredSharing, Filesystem, Finding, FsInfo, InodeNo, Native, RunSpan, Units,
+    coalesce_runs, subtract_runs,
 };
-use crate::model::{Code, Native};
 
-use crate::bytes::{be16, be32, be64};
-use inode::{DIFLAG_REALTIME, DIFLAG2_REFLINK, Dinode, FMT_BTREE, FMT_EXTENTS, FMT_LOCAL};
-use reflink::{DataClaim, Fork, Refcount, Rmap};
+use crate::bytes::be32;
+use ag::Gathered;
+use modelled::Modelled;
 use sb::Geo;
 
 /// Why a volume could not be read as XFS at all.
 #[derive(Debug, thiserror::Error)]
 pub enum XfsError {
-    #[error("corrupt superblock: {0}")]
-    Superblock(String),
-    /// A log record header and no superblock: an external log device.
-    #[error("{0}")]
-    ExternalLogDevice(String),
+    /// The primary superblock describes no filesystem this parser reads;
+    /// `offset` is the byte (in the volume) of the `xfs_dsb` field at fault.
+    #[error("corrupt superblock: {problem}")]
+    Superblock {
+        offset: u64,
+        problem: SuperblockProblem,
+    },
+    /// A log record header and no superblock: an external log device, whose
+    /// header at `sector` names the filesystem it belongs to.
+    #[error(
+        "an XFS external log device (mkfs.xfs -l logdev=…): no filesystem on it; its log belongs to the XFS filesystem with UUID {uuid}, which is not in this image: check that filesystem with xfs_repair -n -l pointing at this device"
+    )]
+    ExternalLogDevice { sector: u64, uuid: String },
     #[error(transparent)]
     Read(#[from] ReadError),
 }
 
-/// Directory blocks read per directory at most, and names kept per inode.
-const MAX_DIR_BLOCKS: u64 = 1 << 20;
-const MAX_NAMES_PER_INODE: usize = 64;
-const INODES_PER_CHUNK: u64 = 64;
+/// What is wrong with a primary superblock (`struct xfs_dsb`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SuperblockProblem {
+    /// sb_magicnum is not "XFSB".
+    #[error("no XFSB magic")]
+    NoMagic,
+    /// sb_blocksize and sb_blocklog disagree or are out of range.
+    #[error("block size {size} (log {log}) is not a power of two from 512 B to 64 KiB")]
+    BlockSize { size: u64, log: u8 },
+    /// sb_sectsize.
+    #[error("sector size {size} is not a power of two from 512 to the block size")]
+    SectorSize { size: u64 },
+    /// sb_inodesize with sb_inopblog.
+    #[error(
+        "inode size {size} with {per_block} inodes per block does not fill a {block_size}-byte block"
+    )]
+    InodeSize {
+        size: u64,
+        per_block: u64,
+        block_size: u64,
+    },
+    /// sb_agblocks, sb_agcount, sb_agblklog.
+    #[error("AG geometry {count} AGs of {blocks} blocks (agblklog {log}) is impossible")]
+    AgGeometry { count: u32, blocks: u64, log: u32 },
+    /// sb_dblocks against the AGs.
+    #[error("dblocks {dblocks} does not fit {ag_count} AGs of {ag_blocks} blocks")]
+    DataBlocks {
+        dblocks: u64,
+        ag_count: u32,
+        ag_blocks: u64,
+    },
+    /// sb_versionnum's low four bits.
+    #[error("version {version}: only v4 and v5 are read")]
+    Version { version: u16 },
+    /// sb_features_incompat bits this parser does not read.
+    #[error(
+        "incompatible feature bits {bits:#x} (e.g. exchange-range, parent pointers, metadir/rtgroups) are not read yet"
+    )]
+    UnknownIncompat { bits: u32 },
+    /// sb_dirblklog.
+    #[error("dirblklog {log} is too large")]
+    DirBlockLog { log: u32 },
+}
 
 /// True if the volume starts with an XFS superblock.
 pub fn probe(view: &View<'_>) -> bool {
@@ -93,8 +142,9 @@ pub fn valid(view: &View<'_>) -> bool {
 /// `probe_xfs_log` finds one: a valid log record header
 /// (`xlog_valid_rec_header`: magic, version 1 or 2, a body length, a known
 /// format) at the start of one of the first 512 sectors, on a device of at
-/// least 10 MiB, with no superblock before it. Says whose log it is.
-pub fn external_log_device(view: &View<'_>) -> Option<String> {
+/// least 10 MiB, with no superblock before it. Says whose log it is
+/// ([`XfsError::ExternalLogDevice`]).
+pub fn external_log_device(view: &View<'_>) -> Option<XfsError> {
     const MIN_BYTES: u64 = 10 << 20;
     if view.len() < MIN_BYTES {
         return None;
@@ -104,6 +154,8 @@ pub fn external_log_device(view: &View<'_>) -> Option<String> {
         if be32(sector, 0) == sb::SB_MAGIC {
             return None;
         }
+        // xlog_rec_header: h_magicno (0), h_version (8), h_len (12),
+        // h_fmt (300), h_fs_uuid (304).
         let version = be32(sector, 8);
         let len = be32(sector, 12);
         let valid = be32(sector, 0) == 0xFEED_BABE
@@ -118,32 +170,10 @@ pub fn external_log_device(view: &View<'_>) -> Option<String> {
                 .and_then(|u| <[u8; 16]>::try_from(u).ok())
                 .map(|u| crate::bytes::uuid(&u))
                 .unwrap_or_default();
-            return Some(format!(
-                "an XFS external log device (mkfs.xfs -l logdev=…): no filesystem on it; its log belongs to the XFS filesystem with UUID {uuid}, which is not in this image: check that filesystem with xfs_repair -n -l pointing at this device"
-            ));
+            return Some(XfsError::ExternalLogDevice { sector: i, uuid });
         }
     }
     None
-}
-
-/// What the AG walk gathers.
-#[derive(Default)]
-struct Gathered {
-    metadata: Vec<MetadataRegion>,
-    /// Free extents from the bnobt, linear; and AGs whose bnobt was not read.
-    free: Vec<(u64, u64)>,
-    unknown: Vec<(u64, u64)>,
-    /// In-use inode numbers, from the inobt.
-    inodes: Vec<u64>,
-    refcounts: Vec<Refcount>,
-    rmaps: Vec<Rmap>,
-    /// The filesystem's own blocks by rmap owner (`OWN_FS`, `OWN_AG`, …):
-    /// (owner, linear start, length).
-    owned: Vec<(i64, u64, u64)>,
-    /// AGs whose rmapbt and inobt were walked: what they do not cover is
-    /// not held against the other trees.
-    rmap_ags: HashSet<u32>,
-    ino_ags: HashSet<u32>,
 }
 
 /// Parses the whole volume.
@@ -159,62 +189,10 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
             ),
         ));
     }
-    let mut g = Gathered::default();
-    for agno in 0..geo.agcount {
-        progress.step("allocation groups", u64::from(agno), u64::from(geo.agcount));
-        let Some(first) = geo.linear(agno, 0) else {
-            break;
-        };
-        if first >= image_blocks {
-            // The rest lies past the image: said once by truncated_image.
-            let end = geo.dblocks;
-            g.unknown.push((first, end.saturating_sub(first)));
-            break;
-        }
-        walk_ag(view, &geo, agno, &mut g, &mut findings);
-    }
+    let mut g = walk_ags(view, &geo, image_blocks, progress, &mut findings);
     if geo.logstart != 0 {
-        match geo.fsb_to_linear(geo.logstart) {
-            Some(start) => {
-                g.metadata.push(MetadataRegion {
-                    start,
-                    len: geo.logblocks,
-                    role: roles::LOG,
-                    group: u32::try_from(geo.where_is(start).0).ok(),
-                });
-                g.owned.push((reflink::OWN_LOG, start, geo.logblocks));
-                let bytes = geo.logblocks.saturating_mul(geo.bs);
-                // A log cut off by the end of the image is not judged.
-                let whole = start.saturating_add(geo.logblocks) <= image_blocks;
-                match log::state(view, start.saturating_mul(geo.bs), bytes) {
-                    _ if !whole => {}
-                    log::State::Clean => {}
-                    log::State::Dirty { sector, cycle, ops } => findings.push(
-                        Finding::new(Code::DirtyLog,
-                            format!(
-                                "the log's newest record (cycle {cycle}, log sector {sector}, {ops} operations) is not an unmount record: the filesystem was not unmounted cleanly, and mounting it replays transactions this scan does not model (the metadata on disk may change)"
-                            ),
-                        )
-                        .with_blocks([[start.saturating_add(sector * 512 / geo.bs), 1]]),
-                    ),
-                    log::State::Empty => findings.push(
-                        Finding::new(Code::DirtyLog,
-                            "the internal log holds no record header (zeroed, e.g. by xfs_repair -L, or overwritten)",
-                        ).with_severity(Severity::Low)
-                        .with_blocks([[start, geo.logblocks]]),
-                    ),
-                }
-            }
-            None => findings.push(Finding::new(
-                Code::BadSuperblock,
-                format!(
-                    "the internal log starts at fsblock {}, outside every AG",
-                    geo.logstart
-                ),
-            )),
-        }
-    }
-    if geo.logstart == 0 {
+        log::internal(view, &geo, image_blocks, &mut g, &mut findings);
+    } else {
         findings.push(Finding::new(Code::ExternalLog,
             format!(
                 "the log is on an external device (sb_logstart 0, mkfs.xfs -l logdev=…): {} blocks of {} bytes that are not in this image, so whether it holds transactions the kernel replays at mount cannot be seen; mounting needs -o logdev= and checking xfs_repair -n -l with that device",
@@ -230,57 +208,12 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
             ),
         ));
     }
-
-    // Inodes, in number order.
-    g.inodes.sort_unstable();
-    g.inodes.dedup();
-    let mut m = Modelled::default();
-    let total = g.inodes.len() as u64;
-    for (k, &ino) in g.inodes.iter().enumerate() {
-        if k % 4096 == 0 {
-            progress.step("inodes", k as u64, total);
-        }
-        if let Err(why) = m.add(view, &geo, ino, None, &mut findings) {
-            findings.push(
-                Finding::new(
-                    Code::BadInode,
-                    format!("the inobt says inode {ino} is in use, but {why}"),
-                )
-                .with_inodes([ino]),
-            );
-        }
-    }
-
-    let names = names(view, &geo, &mut m, &g.ino_ags, progress, &mut findings);
-    let Modelled {
-        mut found,
-        data_claims,
-        mut all_claims,
-        ..
-    } = m;
+    let mut m = model_inodes(view, &geo, &mut g.inodes, progress, &mut findings);
+    let names = names::names(view, &geo, &mut m, &g.ino_ags, progress, &mut findings);
+    let declared = reflink_verdicts(&geo, &mut g, &mut m, &mut findings);
+    let Modelled { mut found, .. } = m;
     // Hidden inodes were added as the names found them.
     found.sort_by_key(|(n, _)| n.ino);
-
-    // Reflink verdicts.
-    let rmaps = geo.has(sb::RO_RMAPBT).then_some(g.rmaps.as_slice());
-    // Only what lies in AGs whose rmapbt was read is checked against it.
-    let in_rmap_ag = |linear: u64| {
-        u32::try_from(geo.where_is(linear).0).is_ok_and(|ag| g.rmap_ags.contains(&ag))
-    };
-    all_claims.retain(|&(start, ..)| in_rmap_ag(start));
-    g.owned.retain(|&(_, start, _)| in_rmap_ag(start));
-    if let Some(rmaps) = rmaps {
-        reflink::own_coverage(&geo, &g.owned, rmaps, &mut findings);
-    }
-    let declared = reflink::verdicts(
-        &geo,
-        &data_claims,
-        &all_claims,
-        &g.refcounts,
-        rmaps,
-        &mut findings,
-    );
-
     let mut runs = Vec::new();
     let mut inodes = Vec::with_capacity(found.len());
     for (mut inode, r) in found {
@@ -289,35 +222,8 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
         inode.runs = RunSpan::between(start, runs.len());
         inodes.push(inode);
     }
-    // The allocation map: every AG block the bnobt does not list as free.
-    g.free.sort_unstable();
-    g.unknown.sort_unstable();
-    let whole = vec![(0, geo.dblocks)];
-    let allocated = subtract_runs(&subtract_runs(&whole, &coalesce_runs(g.free)), &g.unknown);
-    let mut labels: Vec<(InodeNo, &'static str)> = vec![
-        (geo.rbmino, "realtime bitmap"),
-        (geo.rsumino, "realtime summary"),
-    ];
-    for q in geo.quota_inos {
-        if q != 0 && q != u64::MAX {
-            labels.push((q, "quota"));
-        }
-    }
-    let info = FsInfo {
-        fs_type: if geo.v5 {
-            "xfs".into()
-        } else {
-            "xfs (v4)".into()
-        },
-        block_size: u32::try_from(geo.bs).unwrap_or(u32::MAX),
-        block_count: geo.dblocks,
-        inode_count: geo.icount,
-        label: geo.label.clone(),
-        uuid: crate::bytes::uuid(&geo.uuid),
-        features: features(&geo),
-        groups: u64::from(geo.agcount),
-        inodes_in_use: inodes.len() as u64,
-    };
+    let info = info(&geo, inodes.len() as u64);
+    let allocated = allocated(&geo, &mut g);
     let mut metadata = g.metadata;
     metadata.sort_by_key(|m| (m.start, m.len));
     Ok(Filesystem {
@@ -332,7 +238,7 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
         cluster_blocks: 1,
         declared_sharing: declared,
         own_metadata_inodes: Vec::new(),
-        inode_labels: labels,
+        inode_labels: inode_labels(&geo),
         shared_blocks_declared: false,
         omitted: None,
         units: Units {
@@ -352,713 +258,128 @@ pub fn parse(view: &View<'_>, progress: &dyn Progress) -> Result<Filesystem, Xfs
     })
 }
 
-/// Findings about single btree records kept per AG: a hostile tree of a
-/// million bad records gives the first few, not a million.
-const MAX_RECORD_FINDINGS: usize = 32;
-
-fn push_capped(out: &mut Vec<Finding>, f: Finding) {
-    if out.len() < MAX_RECORD_FINDINGS {
-        out.push(f);
+/// Walks every AG inside the image; what lies past its end is unknown.
+fn walk_ags(
+    view: &View<'_>,
+    geo: &Geo,
+    image_blocks: u64,
+    progress: &dyn Progress,
+    findings: &mut Vec<Finding>,
+) -> Gathered {
+    let mut g = Gathered::default();
+    for agno in 0..geo.agcount {
+        progress.step("allocation groups", u64::from(agno), u64::from(geo.agcount));
+        let Some(first) = geo.linear(agno, 0) else {
+            break;
+        };
+        if first >= image_blocks {
+            // The rest lies past the image: said once by truncated_image.
+            let end = geo.dblocks;
+            g.unknown.push((first, end.saturating_sub(first)));
+            break;
+        }
+        ag::walk_ag(view, geo, agno, &mut g, findings);
     }
+    g
 }
 
-/// Reads one AG: headers, the trees, the inode chunks.
-fn walk_ag(view: &View<'_>, geo: &Geo, agno: u32, g: &mut Gathered, findings: &mut Vec<Finding>) {
-    let ag = sb::ag_headers(view, geo, agno, findings);
-    let Some(first) = geo.linear(agno, 0) else {
-        return;
-    };
-    let ag_len = geo.ag_len(agno);
-    let group = Some(agno);
-    // SB, AGF, AGI, AGFL: the first four sectors.
-    g.metadata.push(MetadataRegion {
-        start: first,
-        len: (4 * geo.sectsize).div_ceil(geo.bs),
-        role: roles::AG_HEADER,
-        group,
-    });
-    let linear = |agbno: u64| first.saturating_add(agbno);
-    // Btree blocks by their rmap owner: OWN_AG (free-space btrees, rmapbt),
-    // OWN_INOBT (inobt, finobt), OWN_REFC (refcountbt).
-    let mut ag_blocks: Vec<u32> = Vec::new();
-    let mut inobt_blocks: Vec<u32> = Vec::new();
-    let mut refc_blocks: Vec<u32> = Vec::new();
-    // Problems with single records, gathered apart from the walk's own.
-    let mut bad_records: Vec<Finding> = Vec::new();
-    // bnobt: the free extents.
-    match ag.bno {
-        Some(root) => btree::walk(
-            view,
-            geo,
-            agno,
-            btree::BNOBT,
-            root,
-            &mut ag_blocks,
-            findings,
-            |r| {
-                let (s, l) = (u64::from(be32(r, 0)), u64::from(be32(r, 4)));
-                if s.saturating_add(l) <= ag_len && l > 0 {
-                    g.free.push((linear(s), l));
-                } else {
-                    push_capped(
-                        &mut bad_records,
-                        Finding::new(
-                            Code::BadBtreeRecord,
-                            format!(
-                                "AG {agno} bnobt: free extent {s}+{l} runs past the AG ({ag_len} blocks)"
-                            ),
-                        ),
-                    );
-                }
-            },
-        ),
-        None => g.unknown.push((first, ag_len)),
-    }
-    let mut by_size: Vec<(u32, u32)> = Vec::new();
-    if let Some(root) = ag.cnt {
-        btree::walk(
-            view,
-            geo,
-            agno,
-            btree::CNTBT,
-            root,
-            &mut ag_blocks,
-            findings,
-            |r| by_size.push((be32(r, 0), be32(r, 4))),
-        );
-        // The two free-space btrees index the same extents.
-        let mut by_bno: Vec<(u32, u32)> = g
-            .free
-            .iter()
-            .filter(|&&(s, _)| s >= first && s < first.saturating_add(ag_len))
-            .filter_map(|&(s, l)| Some((u32::try_from(s - first).ok()?, u32::try_from(l).ok()?)))
-            .collect();
-        by_bno.sort_unstable();
-        by_size.sort_unstable();
-        if ag.bno.is_some() && by_bno != by_size {
-            let only = |a: &[(u32, u32)], b: &[(u32, u32)]| {
-                a.iter()
-                    .filter(|x| b.binary_search(x).is_err())
-                    .take(4)
-                    .map(|(s, l)| format!("{s}+{l}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            findings.push(Finding::new(Code::FreeSpaceTreesDisagree,
-                format!(
-                    "AG {agno}: the bnobt lists {} free extents, the cntbt {} (only in the bnobt: [{}]; only in the cntbt: [{}]): one of them was forged or damaged, and the allocator trusts both",
-                    by_bno.len(),
-                    by_size.len(),
-                    only(&by_bno, &by_size),
-                    only(&by_size, &by_bno)
-                ),
-            ));
+/// Every inode the inobt lists as in use, in number order, in the model.
+fn model_inodes(
+    view: &View<'_>,
+    geo: &Geo,
+    in_use: &mut Vec<u64>,
+    progress: &dyn Progress,
+    findings: &mut Vec<Finding>,
+) -> Modelled {
+    in_use.sort_unstable();
+    in_use.dedup();
+    let mut m = Modelled::default();
+    let total = in_use.len() as u64;
+    for (k, &ino) in in_use.iter().enumerate() {
+        if k % 4096 == 0 {
+            progress.step("inodes", k as u64, total);
         }
-    }
-    if let Some(root) = ag.fino {
-        btree::walk(
-            view,
-            geo,
-            agno,
-            btree::FINOBT,
-            root,
-            &mut inobt_blocks,
-            findings,
-            |_| {},
-        );
-    }
-    let chunk_blocks = (INODES_PER_CHUNK >> geo.inopblog).max(1);
-    let mut chunks: Vec<(u64, u64)> = Vec::new();
-    // A chunk listed twice is read once: in-use inodes stay bounded by the
-    // AG's inode slots, whatever the records say.
-    let mut starts: HashSet<u64> = HashSet::new();
-    if ag.ino.is_some() {
-        g.ino_ags.insert(agno);
-    }
-    if let Some(root) = ag.ino {
-        btree::walk(
-            view,
-            geo,
-            agno,
-            btree::INOBT,
-            root,
-            &mut inobt_blocks,
-            findings,
-            |r| {
-                let startino = u64::from(be32(r, 0));
-                let holemask = be16(r, 4);
-                let free = be64(r, 8);
-                let first_block = startino >> geo.inopblog;
-                // Chunks start on a block (aligned to sb_inoalignmt, which
-                // v4 filesystems keep below a whole chunk).
-                if startino % INODES_PER_CHUNK.min(1u64 << geo.inopblog) != 0
-                    || first_block.saturating_add(chunk_blocks) > ag_len
-                {
-                    push_capped(
-                        &mut bad_records,
-                        Finding::new(
-                            Code::BadBtreeRecord,
-                            format!(
-                                "AG {agno} inobt: inode chunk at AG inode {startino} lies outside the AG or off its alignment"
-                            ),
-                        ),
-                    );
-                    return;
-                }
-                if !starts.insert(startino) {
-                    push_capped(
-                        &mut bad_records,
-                        Finding::new(
-                            Code::BadBtreeRecord,
-                            format!(
-                                "AG {agno} inobt: the chunk at AG inode {startino} is listed twice"
-                            ),
-                        ),
-                    );
-                    return;
-                }
-                for slot in 0..INODES_PER_CHUNK {
-                    // A holemask bit covers four inodes (sparse chunks).
-                    if holemask >> (slot / 4) & 1 != 0 {
-                        continue;
-                    }
-                    let agino = startino + slot;
-                    let block = agino >> geo.inopblog;
-                    let b = linear(block);
-                    if chunks.last().map(|&(s, _)| s) != Some(b) {
-                        chunks.push((b, 1));
-                    }
-                    if free >> slot & 1 == 0 {
-                        g.inodes.push(geo.ino(agno, agino));
-                    }
-                }
-            },
-        );
-    }
-    for (start, len) in coalesce_runs({
-        chunks.sort_unstable();
-        chunks
-    }) {
-        g.owned.push((reflink::OWN_INODES, start, len));
-        g.metadata.push(MetadataRegion {
-            start,
-            len,
-            role: roles::INODE_CHUNK,
-            group,
-        });
-    }
-    if ag.rmap.is_some() {
-        g.rmap_ags.insert(agno);
-    }
-    if let Some(root) = ag.rmap {
-        btree::walk(
-            view,
-            geo,
-            agno,
-            btree::RMAPBT,
-            root,
-            &mut ag_blocks,
-            findings,
-            |r| {
-                let (s, l) = (u64::from(be32(r, 0)), u64::from(be32(r, 4)));
-                let (owner, offset) = (be64(r, 8) as i64, be64(r, 16));
-                let fork = if offset >> 62 & 1 != 0 {
-                    Fork::Bmbt
-                } else if offset >> 63 != 0 {
-                    Fork::Attr
-                } else {
-                    Fork::Data
-                };
-                if s.saturating_add(l) <= ag_len {
-                    g.rmaps.push(Rmap {
-                        start: linear(s),
-                        len: l,
-                        owner,
-                        fork,
-                    });
-                }
-            },
-        );
-    }
-    if let Some(root) = ag.refcount {
-        btree::walk(
-            view,
-            geo,
-            agno,
-            btree::REFCOUNTBT,
-            root,
-            &mut refc_blocks,
-            findings,
-            |r| {
-                let raw = be32(r, 0);
-                let (s, l, count) = (
-                    u64::from(raw & 0x7FFF_FFFF),
-                    u64::from(be32(r, 4)),
-                    u64::from(be32(r, 8)),
-                );
-                if s.saturating_add(l) > ag_len {
-                    push_capped(
-                        &mut bad_records,
-                        Finding::new(
-                            Code::BadBtreeRecord,
-                            format!("AG {agno} refcountbt: record {s}+{l} runs past the AG"),
-                        ),
-                    );
-                } else if raw & 0x8000_0000 != 0 {
-                    push_capped(&mut bad_records,
-                    Finding::new(Code::CowStaging,
-                        format!(
-                            "AG {agno} blocks {s}–{}: a copy-on-write staging extent (the filesystem was not unmounted cleanly; mount frees it)",
-                            s.saturating_add(l).saturating_sub(1)
-                        ),
-                    )
-                    .with_blocks([[linear(s), l]]),
-                );
-                } else {
-                    g.refcounts.push(Refcount {
-                        start: linear(s),
-                        len: l,
-                        count,
-                    });
-                }
-            },
-        );
-    }
-    findings.extend(bad_records);
-    for (owner, blocks) in [
-        (reflink::OWN_AG, &ag_blocks),
-        (reflink::OWN_INOBT, &inobt_blocks),
-        (reflink::OWN_REFC, &refc_blocks),
-    ] {
-        g.owned
-            .extend(blocks.iter().map(|&b| (owner, linear(u64::from(b)), 1)));
-    }
-    g.owned
-        .push((reflink::OWN_FS, first, (4 * geo.sectsize).div_ceil(geo.bs)));
-    let mut tree_blocks: Vec<u32> = ag_blocks;
-    tree_blocks.extend(inobt_blocks);
-    tree_blocks.extend(refc_blocks);
-    tree_blocks.sort_unstable();
-    for b in tree_blocks {
-        g.metadata.push(MetadataRegion {
-            start: linear(u64::from(b)),
-            len: 1,
-            role: roles::BTREE,
-            group,
-        });
-    }
-    for b in ag.agfl {
-        if u64::from(b) < ag_len {
-            g.metadata.push(MetadataRegion {
-                start: linear(u64::from(b)),
-                len: 1,
-                role: roles::FREE_LIST,
-                group,
-            });
-            g.owned.push((reflink::OWN_AG, linear(u64::from(b)), 1));
-        } else {
-            findings.push(Finding::new(
-                Code::BadAgHeader,
-                format!("AG {agno}: the AGFL lists block {b}, outside the AG"),
-            ));
-        }
-    }
-}
-
-/// The inodes modelled so far, with what the reflink verdicts and the name
-/// walk need of them.
-#[derive(Default)]
-struct Modelled {
-    found: Vec<(Inode, Vec<BlockRun>)>,
-    by_ino: HashMap<u64, usize>,
-    data_claims: Vec<DataClaim>,
-    all_claims: Vec<(u64, u64, InodeNo, Fork)>,
-    /// Short-form directories' data forks, by inode.
-    local_dirs: HashMap<u64, Vec<u8>>,
-}
-
-impl Modelled {
-    /// Reads inode `ino` and adds it to the model; its index in `found`.
-    fn add(
-        &mut self,
-        view: &View<'_>,
-        geo: &Geo,
-        ino: u64,
-        hidden: Option<Hidden>,
-        findings: &mut Vec<Finding>,
-    ) -> Result<usize, String> {
-        let d = inode::read(view, geo, ino)?;
-        if hidden.is_some() && d.mode == 0 {
-            return Err(format!("inode {ino} is unused (mode 0)"));
-        }
-        if let Some((stored, computed)) = d.bad_crc {
+        if let Err(why) = m.add(view, geo, ino, None, findings) {
             findings.push(
                 Finding::new(
-                    Code::ChecksumMismatch,
-                    format!("inode {ino}: crc32c is {stored:#010x}, computed {computed:#010x}"),
+                    Code::BadInode,
+                    format!("the inobt says inode {ino} is in use, but {why}"),
                 )
                 .with_inodes([ino]),
             );
         }
-        let file_type = FileType::from_mode(u32::from(d.mode));
-        if file_type == FileType::Directory && d.format == FMT_LOCAL {
-            let fork = d.raw.get(d.data_fork.0..d.data_fork.1).unwrap_or(&[]);
-            self.local_dirs.insert(ino, fork.to_vec());
-        }
-        let runs = model_runs(
-            geo,
-            &d,
-            file_type,
-            view,
-            &mut self.data_claims,
-            &mut self.all_claims,
-            findings,
-        );
-        let inode = Inode {
-            ino,
-            file_type,
-            mode: u32::from(d.mode),
-            uid: d.uid,
-            gid: d.gid,
-            size: d.size,
-            links: d.nlink,
-            atime: d.atime,
-            mtime: d.mtime,
-            ctime: d.ctime,
-            crtime: d.crtime,
-            sectors: d.nblocks.saturating_mul(geo.bs / 512),
-            flags: u32::from(d.flags) | (u32::from(d.flags2 & DIFLAG2_REFLINK != 0) << 16),
-            first_name: NO_NAME,
-            runs: RunSpan::default(),
-            hidden,
-            deleted: false,
-            released_at_mount: None,
-        };
-        let k = self.found.len();
-        self.by_ino.insert(ino, k);
-        self.found.push((inode, runs));
-        Ok(k)
     }
+    m
 }
 
-/// The runs of one inode: data fork (by file type), attribute fork, bmbt
-/// blocks. Regular files' data claims and every claim are also gathered for
-/// the reflink verdicts.
-fn model_runs(
+/// The reflink verdicts on the inodes' claims, and (with rmapbt) the
+/// special owners against where the headers and trees put their blocks:
+/// the shares to declare.
+fn reflink_verdicts(
     geo: &Geo,
-    d: &Dinode,
-    file_type: FileType,
-    view: &View<'_>,
-    data_claims: &mut Vec<DataClaim>,
-    all_claims: &mut Vec<(u64, u64, InodeNo, Fork)>,
-    findings: &mut Vec<Finding>,
-) -> Vec<BlockRun> {
-    let ino = d.ino;
-    let mut runs = Vec::new();
-    let mut problems: Vec<String> = Vec::new();
-    let data_role = match file_type {
-        FileType::Directory => Role::Directory,
-        FileType::Symlink => Role::Symlink,
-        _ => Role::Data,
-    };
-    let realtime = d.flags & DIFLAG_REALTIME != 0 && file_type == FileType::Regular;
-    for attr in [false, true] {
-        let format = if attr { d.aformat } else { d.format };
-        if !matches!(format, FMT_EXTENTS | FMT_BTREE) {
-            continue;
-        }
-        if !attr && realtime {
-            continue; // mapped on the realtime device
-        }
-        let map = inode::map_fork(view, geo, d, attr);
-        problems.extend(map.problems);
-        for fsb in map.bmbt_blocks {
-            if let Some(start) = geo.fsb_to_linear(fsb) {
-                runs.push(BlockRun {
-                    logical: None,
-                    start,
-                    len: 1,
-                    role: Role::ExtentTree,
-                    unwritten: false,
-                });
-                all_claims.push((start, 1, ino, Fork::Bmbt));
-            }
-        }
-        let role = if attr { Role::Xattr } else { data_role };
-        for e in map.extents {
-            if e.len == 0 {
-                problems.push(format!(
-                    "an extent at file block {} has no blocks",
-                    e.logical
-                ));
-                continue;
-            }
-            let Some(start) = geo.fsb_to_linear(e.fsb) else {
-                problems.push(format!(
-                    "file block {} maps to fsblock {}, outside every AG",
-                    e.logical, e.fsb
-                ));
-                continue;
-            };
-            let (agno, agbno, _) = geo.where_is(start);
-            let ag_len = geo.ag_len(u32::try_from(agno).unwrap_or(u32::MAX));
-            let mut len = e.len;
-            if agbno.saturating_add(len) > ag_len {
-                problems.push(format!(
-                    "file block {} maps {} blocks from fsblock {}, past the end of AG {agno}",
-                    e.logical, e.len, e.fsb
-                ));
-                len = ag_len.saturating_sub(agbno);
-            }
-            runs.push(BlockRun {
-                logical: (!attr).then_some(e.logical),
-                start,
-                len,
-                role,
-                unwritten: e.unwritten,
-            });
-            all_claims.push((start, len, ino, if attr { Fork::Attr } else { Fork::Data }));
-            if !attr && file_type == FileType::Regular {
-                data_claims.push(DataClaim {
-                    start,
-                    len,
-                    ino,
-                    reflink_flag: d.flags2 & DIFLAG2_REFLINK != 0,
-                });
-            }
-        }
-    }
-    if !problems.is_empty() {
-        findings.push(
-            Finding::new(
-                Code::BadInode,
-                format!("inode {ino}: {}", problems.join("; ")),
-            )
-            .with_inodes([ino]),
-        );
-    }
-    runs
-}
-
-/// The directory tree from the root: every name, as [`Names`].
-fn names(
-    view: &View<'_>,
-    geo: &Geo,
+    g: &mut Gathered,
     m: &mut Modelled,
-    ino_ags: &HashSet<u32>,
-    progress: &dyn Progress,
     findings: &mut Vec<Finding>,
-) -> Names {
-    let mut names = Names::default();
-    let Some(root_id) = names.push(None, "") else {
-        return names;
-    };
-    let Some(&root) = m.by_ino.get(&geo.rootino).filter(|&&i| {
-        m.found
-            .get(i)
-            .is_some_and(|(n, _)| n.file_type == FileType::Directory)
-    }) else {
-        findings.push(Finding::new(
-            Code::NoRootDirectory,
-            format!(
-                "the root inode {} is not an in-use directory: no names can be resolved",
-                geo.rootino
-            ),
-        ));
-        return names;
-    };
-    if let Some((inode, _)) = m.found.get_mut(root) {
-        names.add_to(inode, root_id);
+) -> Vec<DeclaredSharing> {
+    let rmaps = geo.has(sb::RO_RMAPBT).then_some(g.rmaps.as_slice());
+    // Only what lies in AGs whose rmapbt was read is checked against it.
+    let rmap_ags = &g.rmap_ags;
+    let in_rmap_ag =
+        |linear: u64| u32::try_from(geo.where_is(linear).0).is_ok_and(|ag| rmap_ags.contains(&ag));
+    m.all_claims.retain(|&(start, ..)| in_rmap_ag(start));
+    g.owned.retain(|&(_, start, _)| in_rmap_ag(start));
+    if let Some(rmaps) = rmaps {
+        reflink::own_coverage(geo, &g.owned, rmaps, findings);
     }
-    let mut queue: VecDeque<(u64, u32)> = VecDeque::from([(geo.rootino, root_id)]);
-    let mut seen: HashSet<u64> = HashSet::from([geo.rootino]);
-    let mut budget = view.len().saturating_mul(4);
-    let leaf_block = dir::LEAF_OFFSET / geo.bs;
-    let per_dir_block = geo.dir_bs / geo.bs;
-    let mut done = 0u64;
-    while let Some((dir_ino, dir_name)) = queue.pop_front() {
-        done += 1;
-        progress.step("directories", done, done + queue.len() as u64);
-        let Some(runs) = m
-            .by_ino
-            .get(&dir_ino)
-            .and_then(|&i| m.found.get(i))
-            .map(|(_, runs)| runs.clone())
-        else {
-            continue;
-        };
-        let dir_path = names.path(dir_name);
-        let mut entries: Vec<(u64, Vec<u8>)> = Vec::new();
-        let bad = |why: String, findings: &mut Vec<Finding>| {
-            findings.push(
-                Finding::new(
-                    Code::BadDirectoryEntry,
-                    format!("directory {dir_path} (inode {dir_ino}): {why}"),
-                )
-                .with_inodes([dir_ino]),
-            );
-        };
-        if let Some(fork) = m.local_dirs.get(&dir_ino) {
-            if let Err(why) = dir::shortform(fork, geo, &mut entries) {
-                bad(why, findings);
-            }
+    reflink::verdicts(
+        geo,
+        &m.data_claims,
+        &m.all_claims,
+        &g.refcounts,
+        rmaps,
+        findings,
+    )
+}
+
+/// The allocation map: every AG block the bnobt does not list as free.
+fn allocated(geo: &Geo, g: &mut Gathered) -> Vec<(u64, u64)> {
+    g.free.sort_unstable();
+    g.unknown.sort_unstable();
+    let whole = vec![(0, geo.dblocks)];
+    let free = coalesce_runs(std::mem::take(&mut g.free));
+    subtract_runs(&subtract_runs(&whole, &free), &g.unknown)
+}
+
+/// The special inodes the superblock names.
+fn inode_labels(geo: &Geo) -> Vec<(InodeNo, &'static str)> {
+    let mut labels: Vec<(InodeNo, &'static str)> = vec![
+        (geo.rbmino, "realtime bitmap"),
+        (geo.rsumino, "realtime summary"),
+    ];
+    for q in geo.quota_inos {
+        if q != 0 && q != u64::MAX {
+            labels.push((q, "quota"));
+        }
+    }
+    labels
+}
+
+fn info(geo: &Geo, inodes_in_use: u64) -> FsInfo {
+    FsInfo {
+        fs_type: if geo.v5 {
+            "xfs".into()
         } else {
-            // The data blocks: file blocks below the leaf offset, one
-            // directory block (dir_bs) at a time.
-            let mut blocks: Vec<(u64, u64)> = Vec::new();
-            for r in runs.iter().filter(|r| r.role == Role::Directory) {
-                let Some(logical) = r.logical else { continue };
-                for k in 0..r.len.min(MAX_DIR_BLOCKS) {
-                    let l = logical.saturating_add(k);
-                    if l >= leaf_block || blocks.len() as u64 >= MAX_DIR_BLOCKS {
-                        break;
-                    }
-                    blocks.push((l, r.start.saturating_add(k)));
-                }
-            }
-            blocks.sort_unstable();
-            let mut k = 0;
-            while let Some(&(l, b)) = blocks.get(k) {
-                k += 1;
-                if l % per_dir_block != 0 {
-                    continue;
-                }
-                // A directory block spans per_dir_block file blocks, which
-                // may lie in different extents.
-                let mut bytes = Vec::with_capacity(geo.dir_bs as usize);
-                let mut ok = true;
-                for j in 0..per_dir_block {
-                    let phys = if j == 0 {
-                        Some(b)
-                    } else {
-                        // Sorted by file block: a binary search, not a scan.
-                        blocks
-                            .binary_search_by_key(&l.saturating_add(j), |&(ll, _)| ll)
-                            .ok()
-                            .and_then(|i| blocks.get(i))
-                            .map(|&(_, p)| p)
-                    };
-                    match phys
-                        .and_then(|p| view.read(p.saturating_mul(geo.bs), geo.bs as usize).ok())
-                    {
-                        Some(data) => bytes.extend_from_slice(data),
-                        None => ok = false,
-                    }
-                }
-                if budget < geo.dir_bs {
-                    findings.push(Finding::new(Code::WalkBudgetExceeded,
-                        format!("directories read more than four times the image; the walk stopped in {dir_path}"),
-                    ));
-                    break;
-                }
-                budget -= geo.dir_bs;
-                if !ok {
-                    bad(
-                        format!("directory block at file block {l} cannot be read"),
-                        findings,
-                    );
-                    continue;
-                }
-                if let Some((stored, computed)) = dir::bad_crc(&bytes, geo) {
-                    findings.push(
-                        Finding::new(Code::ChecksumMismatch,
-                            format!(
-                                "directory {dir_path} (inode {dir_ino}), block at file block {l}: crc32c is {stored:#010x}, computed {computed:#010x}"
-                            ),
-                        )
-                        .with_inodes([dir_ino]),
-                    );
-                }
-                // v5 blocks say where they belong: a block moved or
-                // copied from another directory says so.
-                if let Some((blkno, owner)) = dir::self_description(&bytes, geo) {
-                    let daddr = b.saturating_mul(geo.bs / 512);
-                    if blkno != daddr || owner != dir_ino {
-                        bad(
-                            format!(
-                                "directory block at file block {l} says it is daddr {blkno} of inode {owner}, but lies at daddr {daddr} of this directory (moved or forged)"
-                            ),
-                            findings,
-                        );
-                    }
-                }
-                if let Err(why) = dir::data_block(&bytes, geo, &mut entries) {
-                    bad(
-                        format!("directory block at file block {l}: {why}"),
-                        findings,
-                    );
-                }
-            }
-        }
-        for (ino, name) in entries {
-            if name == b"." || name == b".." {
-                continue;
-            }
-            let name = name_from_bytes(&name);
-            let k = match m.by_ino.get(&ino) {
-                Some(&k) => k,
-                None => {
-                    let path = format!("{}/{name}", dir_path.trim_end_matches('/'));
-                    match hidden(view, geo, m, ino_ags, ino, &path, findings) {
-                        Ok(k) => k,
-                        Err(why) => {
-                            findings.push(
-                                Finding::new(
-                                    Code::BadDirectoryEntry,
-                                    format!("{path} names inode {ino}, which {why}"),
-                                )
-                                .with_inodes([dir_ino]),
-                            );
-                            continue;
-                        }
-                    }
-                }
-            };
-            let Some(id) = names.push(Some(dir_name), &name) else {
-                continue;
-            };
-            if let Some((inode, _)) = m.found.get_mut(k) {
-                if names.count(inode) < MAX_NAMES_PER_INODE {
-                    names.add_to(inode, id);
-                }
-                if inode.file_type == FileType::Directory && seen.insert(ino) {
-                    queue.push_back((ino, id));
-                }
-            }
-        }
+            "xfs (v4)".into()
+        },
+        block_size: u32::try_from(geo.bs).unwrap_or(u32::MAX),
+        block_count: geo.dblocks,
+        inode_count: geo.icount,
+        label: geo.label.clone(),
+        uuid: crate::bytes::uuid(&geo.uuid),
+        features: features(geo),
+        groups: u64::from(geo.agcount),
+        inodes_in_use,
     }
-    names
-}
-
-/// An inode a directory names but the inode btree does not list as in
-/// use: read anyway and modelled (its claims count), with a finding; or why
-/// it cannot be.
-fn hidden(
-    view: &View<'_>,
-    geo: &Geo,
-    m: &mut Modelled,
-    ino_ags: &HashSet<u32>,
-    ino: u64,
-    path: &str,
-    findings: &mut Vec<Finding>,
-) -> Result<usize, String> {
-    match geo.inode_ag(ino) {
-        Some(ag) if ino_ags.contains(&ag) => {}
-        Some(ag) => return Err(format!("lies in AG {ag}, whose inode btree was not read")),
-        None => return Err("lies outside every AG".to_string()),
-    }
-    let k = m
-        .add(view, geo, ino, Some(Hidden::FreeInInodeBtree), findings)
-        .map_err(|why| format!("the inode btree does not list as in use ({why})"))?;
-    findings.push(
-        Finding::new(Code::HiddenInode,
-            format!(
-                "{path} names inode {ino}, which the inode btree marks free (or lists in no chunk) although it holds a live inode: its blocks are counted as claims"
-            ),
-        )
-        .with_inodes([ino]),
-    );
-    Ok(k)
 }
 
 fn features(geo: &Geo) -> Vec<String> {

@@ -121,65 +121,16 @@ pub(super) fn verdicts(
         }
     }
     for ((code, inodes, detail), runs) in problems {
-        let runs = coalesce_runs(runs);
-        let (severity, what) = match code {
-            Code::ReflinkUnrecorded => (
-                Severity::Critical,
-                "are mapped by more than one file but the refcount btree has no record for them: forged sharing, not a reflink (xfs_repair would bless it by adding the record)",
-            ),
-            Code::RefcountMismatch => (
-                Severity::High,
-                "have a refcount record that disagrees with the block maps",
-            ),
-            Code::Reflink => (
-                Severity::Info,
-                "are shared as a reflink, as the trees found on disk declare it",
-            ),
-            Code::ReflinkFlagMissing => (
-                Severity::High,
-                "are shared by files that do not all carry the REFLINK flag",
-            ),
-            _ => (
-                Severity::High,
-                "do not agree with the reverse-mapping btree",
-            ),
-        };
-        let list: Vec<String> = runs.iter().take(8).map(|&(s, l)| span(geo, s, l)).collect();
-        findings.push(
-            Finding::new(
-                code,
-                format!(
-                    "{}{} {}{}{detail}",
-                    list.join(", "),
-                    if runs.len() > 8 { " and more" } else { "" },
-                    if runs.len() == 1 && runs.first().is_some_and(|r| r.1 == 1) {
-                        what.replacen("are ", "is ", 1).replacen("have ", "has ", 1)
-                    } else {
-                        what.to_string()
-                    },
-                    if inodes.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " (inodes {})",
-                            inodes
-                                .iter()
-                                .map(u64::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    },
-                ),
-            )
-            .with_severity(severity)
-            .with_inodes(inodes)
-            .with_blocks(runs.iter().map(|&(s, l)| [s, l])),
-        );
+        findings.push(problem_finding(geo, code, inodes, &detail, runs));
     }
     if let Some(rmaps) = rmaps {
         rmap_coverage(geo, all_claims, rmaps, findings);
     }
-    // Touching declared pieces with the same count are one region.
+    merge_declared(declared)
+}
+
+/// Touching declared pieces with the same count are one region.
+fn merge_declared(declared: Vec<DeclaredSharing>) -> Vec<DeclaredSharing> {
     let mut merged: Vec<DeclaredSharing> = Vec::new();
     for d in declared {
         if let Some(last) = merged.last_mut()
@@ -192,6 +143,68 @@ pub(super) fn verdicts(
         merged.push(d);
     }
     merged
+}
+
+/// One finding for the runs a problem (code, sharers, detail) applies to.
+fn problem_finding(
+    geo: &Geo,
+    code: Code,
+    inodes: Vec<InodeNo>,
+    detail: &str,
+    runs: Vec<(u64, u64)>,
+) -> Finding {
+    let runs = coalesce_runs(runs);
+    let (severity, what) = match code {
+        Code::ReflinkUnrecorded => (
+            Severity::Critical,
+            "are mapped by more than one file but the refcount btree has no record for them: forged sharing, not a reflink (xfs_repair would bless it by adding the record)",
+        ),
+        Code::RefcountMismatch => (
+            Severity::High,
+            "have a refcount record that disagrees with the block maps",
+        ),
+        Code::Reflink => (
+            Severity::Info,
+            "are shared as a reflink, as the trees found on disk declare it",
+        ),
+        Code::ReflinkFlagMissing => (
+            Severity::High,
+            "are shared by files that do not all carry the REFLINK flag",
+        ),
+        _ => (
+            Severity::High,
+            "do not agree with the reverse-mapping btree",
+        ),
+    };
+    let list: Vec<String> = runs.iter().take(8).map(|&(s, l)| span(geo, s, l)).collect();
+    Finding::new(
+        code,
+        format!(
+            "{}{} {}{}{detail}",
+            list.join(", "),
+            if runs.len() > 8 { " and more" } else { "" },
+            if runs.len() == 1 && runs.first().is_some_and(|r| r.1 == 1) {
+                what.replacen("are ", "is ", 1).replacen("have ", "has ", 1)
+            } else {
+                what.to_string()
+            },
+            if inodes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (inodes {})",
+                    inodes
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        ),
+    )
+    .with_severity(severity)
+    .with_inodes(inodes)
+    .with_blocks(runs.iter().map(|&(s, l)| [s, l]))
 }
 
 /// "fsblocks 32781–32783 (AG 1 blocks 13–15)".

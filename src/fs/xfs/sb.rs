@@ -11,7 +11,7 @@ use crate::image::View;
 use crate::model::Code;
 use crate::model::Finding;
 
-use super::XfsError;
+use super::{SuperblockProblem, XfsError};
 
 /// Whether the crc32c stored little-endian at `at` in `bytes` is right
 /// (computed over `bytes` with those four bytes zeroed). `(stored, computed)`.
@@ -155,93 +155,36 @@ impl Geo {
     }
 }
 
+/// A superblock the parser refuses: the field's byte and what is wrong.
+fn corrupt(offset: u64, problem: SuperblockProblem) -> XfsError {
+    XfsError::Superblock { offset, problem }
+}
+
 /// Reads and checks the primary superblock.
 pub(super) fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result<Geo, XfsError> {
     let sb = view.read(0, 512)?;
     if be32(sb, 0) != SB_MAGIC {
-        return Err(XfsError::Superblock("no XFSB magic".into()));
+        return Err(corrupt(0, SuperblockProblem::NoMagic));
     }
-    let bs = u64::from(be32(sb, 4));
-    let blocklog = u8_at(sb, 120);
-    if !(9..=16).contains(&blocklog) || 1u64 << blocklog != bs {
-        return Err(XfsError::Superblock(format!(
-            "block size {bs} (log {blocklog}) is not a power of two from 512 B to 64 KiB"
-        )));
-    }
-    let sectsize = u64::from(be16(sb, 102));
-    if !matches!(sectsize, 512 | 1024 | 2048 | 4096 | 8192 | 16384 | 32768) || sectsize > bs {
-        return Err(XfsError::Superblock(format!(
-            "sector size {sectsize} is not a power of two from 512 to the block size"
-        )));
-    }
-    let inodesize = u64::from(be16(sb, 104));
-    let inopblog = u32::from(u8_at(sb, 123));
-    if !matches!(inodesize, 256 | 512 | 1024 | 2048) || inodesize.checked_shl(inopblog) != Some(bs)
-    {
-        return Err(XfsError::Superblock(format!(
-            "inode size {inodesize} with {} inodes per block does not fill a {bs}-byte block",
-            1u64 << inopblog.min(63)
-        )));
-    }
-    let agblocks = u64::from(be32(sb, 84));
-    let agcount = be32(sb, 88);
-    let agblklog = u32::from(u8_at(sb, 124));
-    let dblocks = be64(sb, 8);
-    // agblklog is log2 of agblocks rounded up; a wrong one misplaces every
-    // fsblock and inode number.
-    let want_log = 64 - agblocks.saturating_sub(1).leading_zeros();
-    if agblocks < 64 || agcount == 0 || agblklog != want_log || agblklog > 31 {
-        return Err(XfsError::Superblock(format!(
-            "AG geometry {agcount} AGs of {agblocks} blocks (agblklog {agblklog}) is impossible"
-        )));
-    }
-    let span = u64::from(agcount).saturating_mul(agblocks);
-    if dblocks == 0 || dblocks > span || dblocks <= span.saturating_sub(agblocks) {
-        return Err(XfsError::Superblock(format!(
-            "dblocks {dblocks} does not fit {agcount} AGs of {agblocks} blocks"
-        )));
-    }
+    let sizes = sizes(sb)?;
+    let bs = sizes.block;
+    let ags = ag_geometry(sb)?;
     let version = be16(sb, 100) & 0xF;
     if !(4..=5).contains(&version) {
-        return Err(XfsError::Superblock(format!(
-            "version {version}: only v4 and v5 are read"
-        )));
+        return Err(corrupt(100, SuperblockProblem::Version { version }));
     }
     let v5 = version == 5;
     let features2 = be32(sb, 200);
     let ro_compat = if v5 { be32(sb, 212) } else { 0 };
     let incompat = if v5 { be32(sb, 216) } else { 0 };
     if v5 {
-        let sector = view.read(0, sectsize as usize)?;
-        let (ok, stored, computed) = crc_ok(sector, 224);
-        if !ok {
-            findings.push(
-                Finding::new(
-                    Code::ChecksumMismatch,
-                    format!(
-                        "primary superblock crc32c is {stored:#010x}, computed {computed:#010x}"
-                    ),
-                )
-                .with_blocks([[0, 1]]),
-            );
-        }
-        let unknown = incompat & !KNOWN_INCOMPAT;
-        if unknown != 0 {
-            return Err(XfsError::Superblock(format!(
-                "incompatible feature bits {unknown:#x} (e.g. exchange-range, parent pointers, metadir/rtgroups) are not read yet"
-            )));
-        }
-        if incompat & IN_NEEDSREPAIR != 0 {
-            findings.push(Finding::new(Code::NeedsRepair,
-                "the superblock sets NEEDSREPAIR: a repair was started and not finished; the kernel refuses to mount it",
-            ));
-        }
+        check_v5(view, sizes.sector, incompat, findings)?;
     }
     let dirblklog = u32::from(u8_at(sb, 192));
     let dir_bs = bs
         .checked_shl(dirblklog)
         .filter(|&d| d <= 65536)
-        .ok_or_else(|| XfsError::Superblock(format!("dirblklog {dirblklog} is too large")))?;
+        .ok_or_else(|| corrupt(192, SuperblockProblem::DirBlockLog { log: dirblklog }))?;
     let mut uuid = [0u8; 16];
     if let Some(u) = sb.get(32..48) {
         uuid.copy_from_slice(u);
@@ -250,13 +193,13 @@ pub(super) fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result
     let name_end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
     Ok(Geo {
         bs,
-        dblocks,
-        agblocks,
-        agblklog,
-        agcount,
-        sectsize,
-        inodesize,
-        inopblog,
+        dblocks: ags.dblocks,
+        agblocks: ags.agblocks,
+        agblklog: ags.agblklog,
+        agcount: ags.agcount,
+        sectsize: sizes.sector,
+        inodesize: sizes.inode,
+        inopblog: sizes.inopblog,
         dir_bs,
         logstart: be64(sb, 48),
         logblocks: u64::from(be32(sb, 96)),
@@ -284,6 +227,140 @@ pub(super) fn superblock(view: &View<'_>, findings: &mut Vec<Finding>) -> Result
     })
 }
 
+/// The superblock's unit sizes, in bytes.
+struct Sizes {
+    block: u64,
+    sector: u64,
+    inode: u64,
+    /// log2 of inodes per block.
+    inopblog: u32,
+}
+
+/// sb_blocksize (4) with sb_blocklog (120), sb_sectsize (102), and
+/// sb_inodesize (104) with sb_inopblog (123): each a power of two, inodes
+/// filling a block exactly.
+fn sizes(sb: &[u8]) -> Result<Sizes, XfsError> {
+    let bs = u64::from(be32(sb, 4));
+    let blocklog = u8_at(sb, 120);
+    if !(9..=16).contains(&blocklog) || 1u64 << blocklog != bs {
+        return Err(corrupt(
+            4,
+            SuperblockProblem::BlockSize {
+                size: bs,
+                log: blocklog,
+            },
+        ));
+    }
+    let sectsize = u64::from(be16(sb, 102));
+    if !matches!(sectsize, 512 | 1024 | 2048 | 4096 | 8192 | 16384 | 32768) || sectsize > bs {
+        return Err(corrupt(
+            102,
+            SuperblockProblem::SectorSize { size: sectsize },
+        ));
+    }
+    let inodesize = u64::from(be16(sb, 104));
+    let inopblog = u32::from(u8_at(sb, 123));
+    if !matches!(inodesize, 256 | 512 | 1024 | 2048) || inodesize.checked_shl(inopblog) != Some(bs)
+    {
+        return Err(corrupt(
+            104,
+            SuperblockProblem::InodeSize {
+                size: inodesize,
+                per_block: 1u64 << inopblog.min(63),
+                block_size: bs,
+            },
+        ));
+    }
+    Ok(Sizes {
+        block: bs,
+        sector: sectsize,
+        inode: inodesize,
+        inopblog,
+    })
+}
+
+/// How the data blocks divide into AGs.
+struct AgGeometry {
+    dblocks: u64,
+    agblocks: u64,
+    agblklog: u32,
+    agcount: u32,
+}
+
+/// sb_agblocks (84), sb_agcount (88), sb_agblklog (124) and sb_dblocks (8):
+/// the last AG is the only short one.
+fn ag_geometry(sb: &[u8]) -> Result<AgGeometry, XfsError> {
+    let agblocks = u64::from(be32(sb, 84));
+    let agcount = be32(sb, 88);
+    let agblklog = u32::from(u8_at(sb, 124));
+    let dblocks = be64(sb, 8);
+    // agblklog is log2 of agblocks rounded up; a wrong one misplaces every
+    // fsblock and inode number.
+    let want_log = 64 - agblocks.saturating_sub(1).leading_zeros();
+    if agblocks < 64 || agcount == 0 || agblklog != want_log || agblklog > 31 {
+        return Err(corrupt(
+            84,
+            SuperblockProblem::AgGeometry {
+                count: agcount,
+                blocks: agblocks,
+                log: agblklog,
+            },
+        ));
+    }
+    let span = u64::from(agcount).saturating_mul(agblocks);
+    if dblocks == 0 || dblocks > span || dblocks <= span.saturating_sub(agblocks) {
+        return Err(corrupt(
+            8,
+            SuperblockProblem::DataBlocks {
+                dblocks,
+                ag_count: agcount,
+                ag_blocks: agblocks,
+            },
+        ));
+    }
+    Ok(AgGeometry {
+        dblocks,
+        agblocks,
+        agblklog,
+        agcount,
+    })
+}
+
+/// A v5 superblock: its crc32c (sb_crc, 224, over the whole sector), the
+/// incompat features (sb_features_incompat, 216) this parser reads, and
+/// NEEDSREPAIR.
+fn check_v5(
+    view: &View<'_>,
+    sectsize: u64,
+    incompat: u32,
+    findings: &mut Vec<Finding>,
+) -> Result<(), XfsError> {
+    let sector = view.read(0, sectsize as usize)?;
+    let (ok, stored, computed) = crc_ok(sector, 224);
+    if !ok {
+        findings.push(
+            Finding::new(
+                Code::ChecksumMismatch,
+                format!("primary superblock crc32c is {stored:#010x}, computed {computed:#010x}"),
+            )
+            .with_blocks([[0, 1]]),
+        );
+    }
+    let unknown = incompat & !KNOWN_INCOMPAT;
+    if unknown != 0 {
+        return Err(corrupt(
+            216,
+            SuperblockProblem::UnknownIncompat { bits: unknown },
+        ));
+    }
+    if incompat & IN_NEEDSREPAIR != 0 {
+        findings.push(Finding::new(Code::NeedsRepair,
+            "the superblock sets NEEDSREPAIR: a repair was started and not finished; the kernel refuses to mount it",
+        ));
+    }
+    Ok(())
+}
+
 /// One AG's headers: the btree roots and the AGFL's live blocks.
 #[derive(Debug, Default, Clone)]
 pub(super) struct Ag {
@@ -305,142 +382,208 @@ pub(super) fn ag_headers(view: &View<'_>, geo: &Geo, agno: u32, findings: &mut V
     let Some(first) = geo.linear(agno, 0) else {
         return ag;
     };
-    let base = first.saturating_mul(geo.bs);
-    let ss = geo.sectsize;
-    let sector = |k: u64| view.read(base.saturating_add(k.saturating_mul(ss)), ss as usize);
-    let bad = |findings: &mut Vec<Finding>, what: &str, why: String| {
+    let headers = Headers {
+        view,
+        geo,
+        agno,
+        first,
+    };
+    if agno > 0 {
+        headers.superblock_copy(findings);
+    }
+    headers.agf(&mut ag, findings);
+    headers.agi(&mut ag, findings);
+    ag
+}
+
+/// A btree root from the AGF or AGI: (agbno, levels), None when the level
+/// count is impossible.
+fn root(agbno: u32, levels: u32) -> Option<(u32, u16)> {
+    (levels >= 1 && levels <= u32::from(MAX_LEVELS)).then_some((agbno, levels as u16))
+}
+
+/// The four header sectors of one AG: SB (0), AGF (1), AGI (2), AGFL (3).
+struct Headers<'a, 'v> {
+    view: &'a View<'v>,
+    geo: &'a Geo,
+    agno: u32,
+    /// Linear block of the AG's first block.
+    first: u64,
+}
+
+impl Headers<'_, '_> {
+    fn sector(&self, k: u64) -> Result<&[u8], crate::image::ReadError> {
+        let ss = self.geo.sectsize;
+        let base = self.first.saturating_mul(self.geo.bs);
+        self.view
+            .read(base.saturating_add(k.saturating_mul(ss)), ss as usize)
+    }
+
+    fn bad(&self, findings: &mut Vec<Finding>, what: &str, why: String) {
         findings.push(
             Finding::new(
                 Code::BadAgHeader,
-                format!("AG {agno}: the {what} {why}; its trees are not walked"),
+                format!(
+                    "AG {}: the {what} {why}; its trees are not walked",
+                    self.agno
+                ),
             )
-            .with_blocks([[first, 1]]),
+            .with_blocks([[self.first, 1]]),
         );
-    };
-    let crc = |bytes: &[u8], at: usize, what: &str, findings: &mut Vec<Finding>| {
-        if geo.v5 {
-            let (ok, stored, computed) = crc_ok(bytes, at);
-            if !ok {
-                findings.push(
-                    Finding::new(
-                        Code::ChecksumMismatch,
-                        format!(
-                            "AG {agno}: {what} crc32c is {stored:#010x}, computed {computed:#010x}"
-                        ),
-                    )
-                    .with_blocks([[first, 1]]),
-                );
-            }
+    }
+
+    /// A v5 header's crc32c at byte `at`.
+    fn crc(&self, bytes: &[u8], at: usize, what: &str, findings: &mut Vec<Finding>) {
+        if !self.geo.v5 {
+            return;
         }
-    };
-    // Secondary superblocks: the magic, the CRC, and the fields growfs
-    // never changes (block size, AG size, sector and inode sizes, UUID);
-    // xfs_repair rebuilds the primary from these copies.
-    if agno > 0
-        && let Ok(s) = sector(0)
-    {
+        let (ok, stored, computed) = crc_ok(bytes, at);
+        if !ok {
+            findings.push(
+                Finding::new(
+                    Code::ChecksumMismatch,
+                    format!(
+                        "AG {}: {what} crc32c is {stored:#010x}, computed {computed:#010x}",
+                        self.agno
+                    ),
+                )
+                .with_blocks([[self.first, 1]]),
+            );
+        }
+    }
+
+    /// Secondary superblocks: the magic, the CRC, and the fields growfs
+    /// never changes (block size, AG size, sector and inode sizes, UUID);
+    /// xfs_repair rebuilds the primary from these copies.
+    fn superblock_copy(&self, findings: &mut Vec<Finding>) {
+        let Ok(s) = self.sector(0) else {
+            return;
+        };
         if be32(s, 0) != SB_MAGIC {
-            bad(findings, "superblock copy", "has no XFSB magic".into());
-        } else {
-            crc(s, 224, "superblock copy", findings);
-            let mut differ = Vec::new();
-            for (what, ours, primary) in [
-                ("block size", u64::from(be32(s, 4)), geo.bs),
-                ("AG size", u64::from(be32(s, 84)), geo.agblocks),
-                ("sector size", u64::from(be16(s, 102)), geo.sectsize),
-                ("inode size", u64::from(be16(s, 104)), geo.inodesize),
-            ] {
-                if ours != primary {
-                    differ.push(format!("{what} {ours} (primary: {primary})"));
-                }
+            self.bad(findings, "superblock copy", "has no XFSB magic".into());
+            return;
+        }
+        self.crc(s, 224, "superblock copy", findings);
+        let geo = self.geo;
+        let mut differ = Vec::new();
+        for (what, ours, primary) in [
+            ("block size", u64::from(be32(s, 4)), geo.bs),
+            ("AG size", u64::from(be32(s, 84)), geo.agblocks),
+            ("sector size", u64::from(be16(s, 102)), geo.sectsize),
+            ("inode size", u64::from(be16(s, 104)), geo.inodesize),
+        ] {
+            if ours != primary {
+                differ.push(format!("{what} {ours} (primary: {primary})"));
             }
-            if s.get(32..48) != Some(&geo.uuid[..]) {
-                differ.push("UUID".to_string());
-            }
-            if !differ.is_empty() {
-                findings.push(
-                    Finding::new(
-                        Code::SuperblockCopyMismatch,
-                        format!(
-                            "AG {agno}: the superblock copy disagrees with the primary: {}",
-                            differ.join(", ")
-                        ),
-                    )
-                    .with_blocks([[first, 1]]),
+        }
+        if s.get(32..48) != Some(&geo.uuid[..]) {
+            differ.push("UUID".to_string());
+        }
+        if !differ.is_empty() {
+            findings.push(
+                Finding::new(
+                    Code::SuperblockCopyMismatch,
+                    format!(
+                        "AG {}: the superblock copy disagrees with the primary: {}",
+                        self.agno,
+                        differ.join(", ")
+                    ),
+                )
+                .with_blocks([[self.first, 1]]),
+            );
+        }
+    }
+
+    /// `xfs_agf`: agf_magicnum (0), agf_seqno (8), the roots (16: bnobt,
+    /// cntbt, rmapbt) and their levels (28), agf_flfirst/fllast/flcount
+    /// (40, 44, 48), agf_crc (216), the refcountbt root and level (88, 92).
+    fn agf(&self, ag: &mut Ag, findings: &mut Vec<Finding>) {
+        let geo = self.geo;
+        let agf = match self.sector(1) {
+            Ok(agf) if be32(agf, 0) == AGF_MAGIC && be32(agf, 8) == self.agno => agf,
+            Ok(_) => {
+                return self.bad(
+                    findings,
+                    "AGF",
+                    "has no XAGF magic or the wrong AG number".into(),
                 );
             }
+            Err(e) => return self.bad(findings, "AGF", format!("cannot be read: {e}")),
+        };
+        let levels = |k: usize| be32(agf, 28 + 4 * k);
+        ag.bno = root(be32(agf, 16), levels(0));
+        ag.cnt = root(be32(agf, 20), levels(1));
+        if geo.has(RO_RMAPBT) {
+            ag.rmap = root(be32(agf, 24), levels(2));
+        }
+        if geo.has(RO_REFLINK) {
+            ag.refcount = root(be32(agf, 88), be32(agf, 92));
+        }
+        self.crc(agf, 216, "AGF", findings);
+        let free_list = (be32(agf, 40), be32(agf, 44), be32(agf, 48));
+        self.agfl(free_list, ag, findings);
+    }
+
+    /// The AGFL's live slots, `flcount` from `flfirst` (wrapping) to
+    /// `fllast`: v5 has a 36-byte header (magic, seqno, uuid, lsn, crc at
+    /// 32) before the slots.
+    fn agfl(
+        &self,
+        (flfirst, fllast, flcount): (u32, u32, u32),
+        ag: &mut Ag,
+        findings: &mut Vec<Finding>,
+    ) {
+        let geo = self.geo;
+        let Ok(agfl) = self.sector(3) else {
+            return;
+        };
+        let head = if geo.v5 { 36 } else { 0 };
+        if geo.v5 {
+            if be32(agfl, 0) != AGFL_MAGIC {
+                self.bad(findings, "AGFL", "has no XAFL magic".into());
+            } else {
+                self.crc(agfl, 32, "AGFL", findings);
+            }
+        }
+        let slots = (geo.sectsize as usize).saturating_sub(head) / 4;
+        if flcount as usize > slots
+            || (flcount > 0 && (flfirst as usize >= slots || fllast as usize >= slots))
+        {
+            self.bad(
+                findings,
+                "AGF",
+                format!(
+                    "free list of {flcount} from slot {flfirst} to {fllast} does not fit {slots} slots"
+                ),
+            );
+            return;
+        }
+        let mut k = flfirst as usize;
+        for _ in 0..flcount {
+            ag.agfl.push(be32(agfl, head + 4 * k));
+            k = (k + 1) % slots.max(1);
         }
     }
-    match sector(1) {
-        Ok(agf) if be32(agf, 0) == AGF_MAGIC && be32(agf, 8) == agno => {
-            let levels = |k: usize| be32(agf, 28 + 4 * k);
-            let root =
-                |r: u32, l: u32| (l >= 1 && l <= u32::from(MAX_LEVELS)).then_some((r, l as u16));
-            ag.bno = root(be32(agf, 16), levels(0));
-            ag.cnt = root(be32(agf, 20), levels(1));
-            if geo.has(RO_RMAPBT) {
-                ag.rmap = root(be32(agf, 24), levels(2));
-            }
-            if geo.has(RO_REFLINK) {
-                ag.refcount = root(be32(agf, 88), be32(agf, 92));
-            }
-            let (flfirst, fllast, flcount) = (be32(agf, 40), be32(agf, 44), be32(agf, 48));
-            crc(agf, 216, "AGF", findings);
-            // The AGFL: v5 has a 36-byte header before the slots.
-            if let Ok(agfl) = sector(3) {
-                let head = if geo.v5 { 36 } else { 0 };
-                if geo.v5 {
-                    if be32(agfl, 0) != AGFL_MAGIC {
-                        bad(findings, "AGFL", "has no XAFL magic".into());
-                    } else {
-                        crc(agfl, 32, "AGFL", findings);
-                    }
+
+    /// `xfs_agi`: agi_magicnum (0), agi_seqno (8), the inobt root and level
+    /// (20, 24), agi_crc (312), the finobt root and level (328, 332).
+    fn agi(&self, ag: &mut Ag, findings: &mut Vec<Finding>) {
+        match self.sector(2) {
+            Ok(agi) if be32(agi, 0) == AGI_MAGIC && be32(agi, 8) == self.agno => {
+                ag.ino = root(be32(agi, 20), be32(agi, 24));
+                if self.geo.has(RO_FINOBT) {
+                    ag.fino = root(be32(agi, 328), be32(agi, 332));
                 }
-                let slots = (ss as usize).saturating_sub(head) / 4;
-                if flcount as usize > slots
-                    || (flcount > 0 && (flfirst as usize >= slots || fllast as usize >= slots))
-                {
-                    bad(
-                        findings,
-                        "AGF",
-                        format!(
-                            "free list of {flcount} from slot {flfirst} to {fllast} does not fit {slots} slots"
-                        ),
-                    );
-                } else {
-                    let mut k = flfirst as usize;
-                    for _ in 0..flcount {
-                        ag.agfl.push(be32(agfl, head + 4 * k));
-                        k = (k + 1) % slots.max(1);
-                    }
-                }
+                self.crc(agi, 312, "AGI", findings);
             }
+            Ok(_) => self.bad(
+                findings,
+                "AGI",
+                "has no XAGI magic or the wrong AG number".into(),
+            ),
+            Err(e) => self.bad(findings, "AGI", format!("cannot be read: {e}")),
         }
-        Ok(_) => bad(
-            findings,
-            "AGF",
-            "has no XAGF magic or the wrong AG number".into(),
-        ),
-        Err(e) => bad(findings, "AGF", format!("cannot be read: {e}")),
     }
-    match sector(2) {
-        Ok(agi) if be32(agi, 0) == AGI_MAGIC && be32(agi, 8) == agno => {
-            let root =
-                |r: u32, l: u32| (l >= 1 && l <= u32::from(MAX_LEVELS)).then_some((r, l as u16));
-            ag.ino = root(be32(agi, 20), be32(agi, 24));
-            if geo.has(RO_FINOBT) {
-                ag.fino = root(be32(agi, 328), be32(agi, 332));
-            }
-            crc(agi, 312, "AGI", findings);
-        }
-        Ok(_) => bad(
-            findings,
-            "AGI",
-            "has no XAGI magic or the wrong AG number".into(),
-        ),
-        Err(e) => bad(findings, "AGI", format!("cannot be read: {e}")),
-    }
-    ag
 }
 
 #[cfg(test)]
@@ -492,6 +635,46 @@ pub(super) mod tests {
         // AG 2 inode 131201 is inode 655489.
         assert_eq!(g.ino(2, 131_201), (2 << 18) | 131_201);
         assert_eq!(g.inode_ag(4 << 18), None);
+    }
+
+    #[test]
+    fn a_refused_superblock_says_which_field_and_why() {
+        let mut sb = vec![0u8; 512];
+        let refused = |sb: &[u8]| match superblock(&View::from_bytes(sb), &mut Vec::new()) {
+            Err(XfsError::Superblock { offset, problem }) => Some((offset, problem)),
+            _ => None,
+        };
+        assert_eq!(refused(&sb), Some((0, SuperblockProblem::NoMagic)));
+        sb[0..4].copy_from_slice(&SB_MAGIC.to_be_bytes());
+        sb[4..8].copy_from_slice(&4096u32.to_be_bytes());
+        sb[120] = 12; // sb_blocklog
+        sb[102..104].copy_from_slice(&512u16.to_be_bytes());
+        sb[104..106].copy_from_slice(&512u16.to_be_bytes());
+        sb[123] = 3; // sb_inopblog
+        sb[84..88].copy_from_slice(&10u32.to_be_bytes()); // sb_agblocks
+        sb[88..92].copy_from_slice(&4u32.to_be_bytes());
+        assert_eq!(
+            refused(&sb),
+            Some((
+                84,
+                SuperblockProblem::AgGeometry {
+                    count: 4,
+                    blocks: 10,
+                    log: 0
+                }
+            ))
+        );
+        sb[120] = 13;
+        assert!(matches!(
+            refused(&sb),
+            Some((
+                4,
+                SuperblockProblem::BlockSize {
+                    size: 4096,
+                    log: 13
+                }
+            ))
+        ));
     }
 
     #[test]
