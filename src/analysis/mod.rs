@@ -29,8 +29,6 @@ use deleted::reused_blocks;
 use replay::with_replay;
 use wording::{consequence, join_and, name_of, plural};
 
-use serde::Serialize;
-
 use crate::fs::{self};
 use crate::image::Overlay;
 use crate::model::{
@@ -39,25 +37,21 @@ use crate::model::{
 use crate::volume::{Partition, PartitionTable};
 
 /// Who claims a block.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claimer {
     Inode {
         inode: InodeNo,
         paths: Vec<String>,
         role: Role,
         /// File block at the start of the shared run (absent for tree and xattr blocks).
-        #[serde(skip_serializing_if = "Option::is_none")]
         logical_block: Option<u64>,
         mode: String,
         uid: u32,
         gid: u32,
         /// What mount does to the inode first (on the orphan list).
-        #[serde(skip_serializing_if = "Option::is_none")]
         released_at_mount: Option<Release>,
         /// The blocks it maps in the run, when it does not map all of it
         /// (a bigalloc cluster shared whole: each owner maps some blocks).
-        #[serde(skip_serializing_if = "Vec::is_empty")]
         blocks: Vec<[u64; 2]>,
     },
     Metadata {
@@ -67,7 +61,7 @@ pub enum Claimer {
 }
 
 /// A run of blocks with two or more claimers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Crosslink {
     pub start_block: BlockNo,
     pub block_count: u64,
@@ -115,7 +109,7 @@ impl VolumeResult {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ImageInfo {
     pub path: String,
     pub size_bytes: u64,

@@ -2,13 +2,11 @@
 //! and declared sharing.
 
 use super::*;
-use serde::Serialize;
 
 /// What the filesystem is, for the report header.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct FsInfo {
     /// "ext2", "ext3" or "ext4".
-    #[serde(rename = "type")]
     pub fs_type: String,
     pub block_size: u32,
     pub block_count: u64,

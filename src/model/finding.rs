@@ -1,11 +1,9 @@
 //! Findings: a problem or notable fact, its severity and stable code.
 
 use super::*;
-use serde::Serialize;
 
 /// How severe a finding is, most severe last so that `>=` means "at least".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Info,
     Low,
@@ -35,31 +33,23 @@ impl Severity {
 }
 
 /// A problem (or notable fact) found in an image. Codes are stable identifiers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub severity: Severity,
     pub code: Code,
     pub message: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub inodes: Vec<InodeNo>,
     /// Block runs as `[start, count]` pairs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<[u64; 2]>,
     /// Only in the filesystem as the kernel will mount it, once the journal
     /// is replayed (not in the image as it lies on disk).
-    #[serde(skip_serializing_if = "is_false")]
     pub after_replay: bool,
     /// Only in the image as it lies on disk: replaying the journal removes it.
-    #[serde(skip_serializing_if = "is_false")]
     pub before_replay: bool,
 }
 
 /// See [`Finding::key`].
 pub type FindingKey<'a> = (Code, &'a str, &'a [InodeNo], &'a [[u64; 2]]);
-
-fn is_false(b: &bool) -> bool {
-    !b
-}
 
 impl Finding {
     /// A finding of `code` at the code's default severity.

@@ -2,11 +2,9 @@
 //! and modes.
 
 use super::*;
-use serde::Serialize;
 
 /// What a run of blocks is to the inode that claims it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// File contents.
     Data,
@@ -50,16 +48,14 @@ impl Role {
 }
 
 /// A contiguous run of blocks mapped by an inode.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockRun {
     /// File block the run starts at, for runs that map file contents.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logical: Option<u64>,
     pub start: BlockNo,
     pub len: u64,
     pub role: Role,
     /// An ext4 unwritten (preallocated) extent: allocated, reads as zeros.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unwritten: bool,
 }
 
@@ -70,8 +66,7 @@ impl BlockRun {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileType {
     Regular,
     Directory,
@@ -163,7 +158,7 @@ pub fn mode_string(mode: u32) -> String {
 }
 
 /// One inode as the model sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Inode {
     pub ino: InodeNo,
     pub file_type: FileType,
@@ -176,7 +171,6 @@ pub struct Inode {
     pub atime: i64,
     pub mtime: i64,
     pub ctime: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub crtime: Option<i64>,
     /// Space the inode says it uses, in 512-byte sectors.
     pub sectors: u64,
@@ -184,31 +178,25 @@ pub struct Inode {
     pub flags: u32,
     /// The first directory entry that names this inode ([`NO_NAME`] if none);
     /// see [`Filesystem::paths`].
-    #[serde(skip)]
     pub first_name: NameId,
 
     /// Where the runs this inode maps lie in [`Filesystem::runs`]; see
     /// [`Filesystem::runs_of`].
-    #[serde(skip)]
     pub runs: RunSpan,
     /// Why this inode was counted as in use when the format's own bookkeeping
     /// says otherwise (e.g. hidden in an uninitialised inode-table tail).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden: Option<Hidden>,
     /// A deleted entry kept as evidence (FAT 0xE5): its runs are where its
     /// data was, history, not claims; the analysis never counts them.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
     /// What mount does to this inode before anything else can use the
     /// filesystem (ext's orphan list); its claims hold until then.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub released_at_mount: Option<Release>,
 }
 
 /// What the kernel does at mount to an inode left pending by a crash, before
 /// any user can act (ext4: `ext4_orphan_cleanup`, fs/ext4/orphan.c).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Release {
     /// Unlinked (no links): deleted, and every block it claims freed.
     Delete,
@@ -217,8 +205,7 @@ pub enum Release {
 }
 
 /// Why an inode that the format's bookkeeping calls unused was found live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hidden {
     /// In a group whose inode table is flagged uninitialised (ext INODE_UNINIT).
     UninitGroup,

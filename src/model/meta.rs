@@ -1,7 +1,6 @@
 //! Metadata regions: the blocks the filesystem itself owns, and what each is.
 
 use super::*;
-use serde::Serialize;
 
 /// What kind of structure a metadata region is, whatever the format calls
 /// it. The order is the order claimers of one run are listed in.
@@ -82,14 +81,8 @@ impl Ord for MetaRole {
     }
 }
 
-impl Serialize for MetaRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name)
-    }
-}
-
 /// A region the filesystem itself owns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetadataRegion {
     pub start: BlockNo,
     pub len: u64,

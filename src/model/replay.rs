@@ -2,13 +2,11 @@
 //! kernel replays at mount, the blocks replay writes and the bytes it writes
 //! there. Format-free: a format's `replay` fills it in.
 
-use serde::Serialize;
-
 use super::{BlockNo, Finding, InodeNo};
 use crate::image::Overlay;
 
 /// One transaction found by the scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transaction {
     pub sequence: u32,
     /// Journal block of its first descriptor (or revoke) block.
@@ -20,7 +18,7 @@ pub struct Transaction {
 }
 
 /// A filesystem block that replay writes, and where from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayedBlock {
     pub block: BlockNo,
     /// Journal block (index in the journal) whose bytes replay writes there.
@@ -30,7 +28,6 @@ pub struct ReplayedBlock {
     /// analysis with the replayed model's claimers).
     pub what: String,
     /// Inodes whose inode-table slot the replay changes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub inodes_changed: Vec<InodeNo>,
 }
 

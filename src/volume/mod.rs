@@ -14,15 +14,12 @@
 pub mod gpt;
 pub mod mbr;
 
-use serde::Serialize;
-
 use crate::image::View;
 use crate::model::Code;
 use crate::model::Finding;
 
 /// Which kind of table a partition comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
     Mbr,
     Gpt,
@@ -39,12 +36,11 @@ impl Scheme {
 
 /// One partition, numbered as Linux numbers it (MBR: 1–4 primary, 5 and up
 /// logical in chain order; GPT: entry index + 1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Partition {
     pub scheme: Scheme,
     pub number: u32,
     /// What the type says, in words ("Linux filesystem", "FAT16 (LBA)").
-    #[serde(rename = "type")]
     pub type_name: String,
     /// The type as stored: `0x83`, or the type GUID.
     pub type_id: String,
@@ -63,7 +59,7 @@ impl Partition {
 /// Sectors the table's own structures occupy (MBR, EBRs, GPT headers and
 /// entry arrays): a partition over them is an overlap, and the disk map
 /// shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableRegion {
     pub start_lba: u64,
     pub sectors: u64,
@@ -71,13 +67,12 @@ pub struct TableRegion {
 }
 
 /// What the partition layer found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct PartitionTable {
     pub scheme: Scheme,
     /// Logical sector size the table was found with (512 or 4096).
     pub sector_size: u32,
     /// The GPT disk GUID; absent for MBR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_guid: Option<String>,
     /// Data partitions (not MBR extended containers), by number.
     pub partitions: Vec<Partition>,
