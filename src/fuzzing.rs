@@ -1,5 +1,5 @@
 //! Entry points for the coverage-guided fuzz targets in `fuzz/` and for the
-//! test that replays their corpus (`tests/fuzz_corpus.rs`): each takes
+//! test that replays their corpus (`tests/fuzz_corpus_scans_within_bounds.rs`): each takes
 //! arbitrary bytes and must return without panicking, whatever they hold.
 
 use crate::analysis::{ScanOptions, scan_view};

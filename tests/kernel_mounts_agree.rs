@@ -1664,7 +1664,7 @@ fn kernel_replay_of_a_wrapped_data_journal_agrees() {
 /// More seeds, by hand: `KERNEL_TEST_SEEDS=1-40 [KERNEL_TEST_FSTYPE=ext3]
 /// [KERNEL_TEST_MKFS="-O inline_data -b 4096"]
 /// [KERNEL_TEST_MOUNT_OPTIONS=journal_async_commit] [KERNEL_TEST_DATA_JOURNAL=1]
-/// cargo test --test kernel -- --ignored` (odd seeds shut down with a log
+/// cargo test --test kernel_mounts_agree -- --ignored` (odd seeds shut down with a log
 /// flush, even ones without).
 #[test]
 #[ignore = "a long search, run by hand"]

@@ -191,7 +191,7 @@ fn tui_walk(bytes: &[u8], dir: &std::path::Path) {
 fn thousands_of_seeded_mutants_scan_within_budget() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
-    // A different seed explores other mutants: MUTATION_SEED=123 cargo test --test mutation
+    // A different seed explores other mutants: MUTATION_SEED=123 cargo test --test header_mutations_scan_within_bounds
     let seed = std::env::var("MUTATION_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

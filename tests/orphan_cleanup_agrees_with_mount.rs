@@ -1,5 +1,5 @@
 //! The orphan list as imginspect reads it: what mount releases (checked
-//! against the kernel in tests/kernel.rs), and chains that a hostile image
+//! against the kernel in tests/kernel_mounts_agree.rs), and chains that a hostile image
 //! bends (a loop, an inode out of range, a free inode), which end the walk
 //! with a finding, as ext4_orphan_get ends the kernel's cleanup.
 

@@ -138,7 +138,7 @@ fn every_sample_reports_exactly_its_expected_findings() {
 }
 
 /// Golden JSON: the whole report of every sample image, byte for byte (with the
-/// image path made relative). Regenerate with `UPDATE_GOLDEN=1 cargo test --test cli`.
+/// image path made relative). Regenerate with `UPDATE_GOLDEN=1 cargo test --test command_line_exit_statuses_and_outputs`.
 #[test]
 fn golden_json() {
     let golden_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
