@@ -21,12 +21,13 @@
 use std::collections::BTreeMap;
 
 use crate::bytes::{be16, be32};
+use crate::fs::ext::blockmap;
 use crate::fs::ext::csum::raw_crc32c;
 use crate::fs::ext::groups::{self, GroupDesc};
 use crate::fs::ext::inode::flags;
+use crate::fs::ext::inode_model::{data_role, read_raw_inode};
 use crate::fs::ext::roles;
 use crate::fs::ext::superblock::{self, Superblock, compat, incompat};
-use crate::fs::ext::{blockmap, data_role, read_raw_inode};
 use crate::image::{Overlay, View};
 use crate::model::Code;
 use crate::model::{BlockNo, BlockRun, Finding, Replay, ReplayedBlock, Severity, Transaction};

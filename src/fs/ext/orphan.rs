@@ -18,7 +18,7 @@ use crate::bytes::le32;
 use crate::fs::ext::blockmap;
 use crate::fs::ext::groups::GroupDesc;
 use crate::fs::ext::inode::I_BLOCK_LEN;
-use crate::fs::ext::read_raw_inode;
+use crate::fs::ext::inode_model::read_raw_inode;
 use crate::fs::ext::superblock::{Superblock, compat};
 use crate::image::View;
 use crate::model::Code;

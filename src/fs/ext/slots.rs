@@ -1,0 +1,355 @@
+//! The inode-table slots, scanned piece by piece in parallel: which slots
+//! are read, what each holds, and what the scan of one piece finds.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::fs::Detail;
+use crate::fs::ext::groups::{self, GroupDesc};
+use crate::fs::ext::inode::{RawInode, flags};
+use crate::fs::ext::inode_model::{deleted, deleted_inode, in_use, map_inode, model_inode};
+use crate::fs::ext::keep::{KeepRule, touches};
+use crate::fs::ext::superblock::Superblock;
+use crate::image::View;
+use crate::model::Code;
+use crate::model::{BlockRun, FileType, Finding, Hidden, Inode, InodeNo, union_and_overlaps};
+
+/// Inode-table slots scanned as one unit of parallel work: a piece of one
+/// group's table, so that a filesystem whose inodes all sit in one or two
+/// groups still spreads over every core.
+pub(super) struct Piece {
+    /// Index into the group descriptors.
+    pub(super) desc: usize,
+    pub(super) slots: Range<u64>,
+}
+
+/// Slots per [`Piece`]: 1024 slots are 256 KiB of table at 256-byte inodes.
+const PIECE_SLOTS: u64 = 1024;
+
+/// The pieces of every group's inode table: the slots the group says are
+/// initialised in pieces of [`PIECE_SLOTS`], and the rest (which holds an
+/// inode only if one is hidden there, and is skipped hole by hole) as one.
+pub(super) fn table_pieces(sb: &Superblock, descs: &[GroupDesc]) -> Vec<Piece> {
+    let ipg = u64::from(sb.inodes_per_group);
+    let mut pieces = Vec::new();
+    for (i, desc) in descs.iter().enumerate() {
+        let used = used_slots(sb, desc);
+        let mut from = 0;
+        while from < used {
+            let to = from.saturating_add(PIECE_SLOTS).min(used);
+            pieces.push(Piece {
+                desc: i,
+                slots: from..to,
+            });
+            from = to;
+        }
+        if used < ipg {
+            pieces.push(Piece {
+                desc: i,
+                slots: used..ipg,
+            });
+        }
+    }
+    pieces
+}
+
+/// The slots of a group's inode table that e2fsprogs and the kernel read:
+/// none in an INODE_UNINIT group, none in the `bg_itable_unused` tail (when
+/// group checksums vouch for the descriptor), all of them otherwise.
+fn used_slots(sb: &Superblock, desc: &GroupDesc) -> u64 {
+    let ipg = u64::from(sb.inodes_per_group);
+    if desc.inode_uninit(sb) && desc.checksum_ok {
+        0
+    } else if groups::has_group_csums(sb) && desc.checksum_ok {
+        ipg.saturating_sub(u64::from(desc.itable_unused))
+    } else {
+        ipg
+    }
+}
+
+/// Directory entries of inline-data directories, by inode: the bytes of
+/// `i_block` after the 4-byte parent inode number, and the `system.data` value.
+pub(super) type InlineDirs = HashMap<InodeNo, (Vec<u8>, Vec<u8>)>;
+
+/// What the scan of one piece of inode table finds.
+#[derive(Default)]
+pub(super) struct InodeScan {
+    /// The in-use inodes the [`KeepRule`] keeps.
+    pub(super) inodes: Vec<Inode>,
+    /// The runs of the kept inodes; spans are relative to it.
+    pub(super) runs: Vec<BlockRun>,
+    /// xattr block → the inodes whose `i_file_acl` points at it.
+    pub(super) xattr_referrers: HashMap<u64, Vec<InodeNo>>,
+    pub(super) inline_dirs: InlineDirs,
+    pub(super) findings: Vec<Finding>,
+    /// Every in-use inode, kept or not.
+    pub(super) in_use: u64,
+    /// The slots whose bytes were read, first to last.
+    pub(super) slots_read: Option<Range<u64>>,
+    /// The inodes left out, as `(first, count)` ranges of inode numbers.
+    pub(super) omitted_inodes: Vec<(InodeNo, u64)>,
+    /// The union of the left-out inodes' claims, and the blocks among them
+    /// claimed twice: sorted, disjoint `(start, len)` runs.
+    pub(super) folded: Vec<(u64, u64)>,
+    pub(super) twice: Vec<(u64, u64)>,
+    /// The union of the left-out deleted inodes' old blocks.
+    pub(super) deleted_folded: Vec<(u64, u64)>,
+}
+
+impl InodeScan {
+    /// Whether any left-out claim of this piece may lie on a suspect block.
+    pub(super) fn folded_touches(&self, suspects: &[(u64, u64)]) -> bool {
+        [&self.folded, &self.deleted_folded].iter().any(|folded| {
+            match (folded.first(), folded.last()) {
+                (Some(&(first, _)), Some(&(s, l))) => touches(suspects, first, s.saturating_add(l)),
+                _ => false,
+            }
+        })
+    }
+}
+
+/// In-use inodes a findings-only parse left out of the model, for the
+/// directory walk: sorted `(first, count)` ranges of inode numbers.
+#[derive(Default)]
+pub(super) struct OmittedInodes {
+    pub(super) ranges: Vec<(InodeNo, u64)>,
+}
+
+impl OmittedInodes {
+    pub(super) fn contains(&self, ino: InodeNo) -> bool {
+        let k = self
+            .ranges
+            .partition_point(|&(s, n)| s.saturating_add(n) <= ino);
+        self.ranges.get(k).is_some_and(|&(s, _)| s <= ino)
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = InodeNo> + '_ {
+        self.ranges
+            .iter()
+            .flat_map(|&(s, n)| s..s.saturating_add(n))
+    }
+}
+
+/// Scans the inode-table slots of one piece of one group.
+///
+/// e2fsprogs and the kernel skip INODE_UNINIT groups and the `bg_itable_unused`
+/// tail; an attacker can hide an inode there and reach it with a directory
+/// entry. Those slots are read too (all-zero slots cost a compare), and any
+/// live inode found there is reported as hidden.
+pub(super) fn scan_piece(
+    view: &View<'_>,
+    sb: &Superblock,
+    desc: &GroupDesc,
+    bitmap: Option<&[u8]>,
+    piece: &Piece,
+    keep: &KeepRule<'_>,
+    found: &mut InodeScan,
+) {
+    let mut claims: Vec<(u64, u64)> = Vec::new();
+    let mut deleted_claims: Vec<(u64, u64)> = Vec::new();
+    scan_slots(
+        view,
+        sb,
+        desc,
+        bitmap,
+        piece,
+        keep,
+        found,
+        &mut claims,
+        &mut deleted_claims,
+    );
+    (found.folded, found.twice) = union_and_overlaps(claims);
+    (found.deleted_folded, _) = union_and_overlaps(deleted_claims);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan_slots(
+    view: &View<'_>,
+    sb: &Superblock,
+    desc: &GroupDesc,
+    bitmap: Option<&[u8]>,
+    piece: &Piece,
+    keep: &KeepRule<'_>,
+    found: &mut InodeScan,
+    claims: &mut Vec<(u64, u64)>,
+    deleted_claims: &mut Vec<(u64, u64)>,
+) {
+    let InodeScan {
+        inodes,
+        runs: run_arena,
+        xattr_referrers,
+        inline_dirs,
+        findings,
+        in_use: in_use_count,
+        omitted_inodes,
+        slots_read,
+        ..
+    } = found;
+    let bs = u64::from(sb.block_size);
+    let isz = u64::from(sb.inode_size);
+    let ipg = u64::from(sb.inodes_per_group);
+    let table_blocks = groups::inode_table_blocks(sb);
+    if !groups::metadata_in_fs(sb, desc.inode_table, table_blocks) {
+        return; // reported by metadata_regions
+    }
+    let table_at = desc.inode_table.saturating_mul(bs);
+    let used_slots = used_slots(sb, desc);
+    let first_ino = u64::from(desc.group) * ipg + 1;
+    // Most initialised slots hold a live inode with about one run: reserve
+    // for that once instead of growing by doubling.
+    let expected = usize::try_from(
+        used_slots
+            .min(piece.slots.end)
+            .saturating_sub(piece.slots.start),
+    )
+    .unwrap_or(0);
+    if keep.detail == Detail::Everything {
+        inodes.reserve(expected);
+        run_arena.reserve(expected);
+    } else {
+        claims.reserve(expected);
+    }
+    let mut next_slot = piece.slots.start;
+    while next_slot < piece.slots.end.min(ipg) {
+        let slot = next_slot;
+        let at = table_at + slot * isz;
+        if slot >= used_slots {
+            // In the region e2fsprogs skips, jump over holes in the image file
+            // without touching their pages: a hole reads as zeros, and a zeroed
+            // slot holds no inode.
+            match view.next_data(at) {
+                None => return,
+                Some(next) if next >= at.saturating_add(isz) => {
+                    next_slot = ((next - table_at) / isz).max(slot + 1);
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
+        next_slot += 1;
+        *slots_read = Some(slots_read.as_ref().map_or(slot, |r| r.start)..slot + 1);
+        let ino = first_ino + slot;
+        let raw = match view.read(at, isz as usize) {
+            Ok(raw) => raw,
+            Err(e) => {
+                // Said once per group: by the piece that holds the cut.
+                let cut_here = slot == 0
+                    || slot > piece.slots.start
+                    || view.read(at.saturating_sub(isz), isz as usize).is_ok();
+                if cut_here {
+                    findings.push(Finding::new(
+                        Code::TruncatedImage,
+                        format!(
+                            "group {}: the inode table is cut short at inode {ino} ({e})",
+                            desc.group
+                        ),
+                    ));
+                }
+                return;
+            }
+        };
+        let hidden_slot = slot >= used_slots;
+        if hidden_slot && raw.iter().all(|&b| b == 0) {
+            continue;
+        }
+        let ri = RawInode::parse(sb, ino, raw);
+        let in_bitmap = bitmap.is_some_and(|b| {
+            b.get((slot / 8) as usize)
+                .is_some_and(|byte| byte & (1 << (slot % 8)) != 0)
+        });
+        let released_at_mount = keep.orphans.get(&ino).copied();
+        if !in_use(sb, &ri) && released_at_mount.is_none() {
+            if !hidden_slot && bitmap.is_some() && !in_bitmap && deleted(sb, &ri) {
+                let inode = deleted_inode(view, sb, &ri, run_arena);
+                let own_runs = run_arena.get(inode.runs.start as usize..).unwrap_or(&[]);
+                if keep.keeps_deleted(own_runs) {
+                    inodes.push(inode);
+                } else {
+                    if keep.detail == Detail::FindingsOnly {
+                        deleted_claims.extend(own_runs.iter().map(|run| keep.clipped(run)));
+                    }
+                    run_arena.truncate(inode.runs.start as usize);
+                }
+            }
+            continue;
+        }
+        let hidden = if hidden_slot {
+            let hidden = if desc.inode_uninit(sb) {
+                Hidden::UninitGroup
+            } else {
+                Hidden::UnusedTail
+            };
+            let why = hidden.reason();
+            findings.push(
+                Finding::new(Code::HiddenInode,
+                    format!(
+                        "inode {ino} is live ({} links) but {why}: e2fsck and the kernel's inode scan skip it, yet a directory entry can still reach it",
+                        ri.links
+                    ),
+                )
+                .with_inodes([ino]),
+            );
+            Some(hidden)
+        } else {
+            None
+        };
+        if ino >= u64::from(sb.first_ino) && !in_bitmap && !hidden_slot {
+            findings.push(
+                Finding::new(Code::InodeBitmapMismatch,
+                    format!(
+                        "inode {ino} is live ({} links) but free in the inode bitmap: the next inode allocation can reuse it",
+                        ri.links
+                    ),
+                )
+                .with_inodes([ino]),
+            );
+        }
+        if let Some((stored, computed)) = ri.checksum_mismatch(sb) {
+            findings.push(
+                Finding::new(
+                    Code::ChecksumMismatch,
+                    format!("inode {ino} checksum is {stored:#x}, computed {computed:#x}"),
+                )
+                .with_inodes([ino]),
+            );
+        }
+        let runs = map_inode(view, sb, &ri, xattr_referrers, findings, run_arena);
+        let file_type = FileType::from_mode(u32::from(ri.mode));
+        if file_type == FileType::Directory && ri.has_flag(flags::INLINE_DATA) {
+            inline_dirs.insert(
+                ino,
+                (
+                    ri.i_block.get(4..).unwrap_or(&[]).to_vec(),
+                    ri.inline_data_xattr().unwrap_or(&[]).to_vec(),
+                ),
+            );
+        }
+        *in_use_count += 1;
+        let inode = Inode {
+            hidden,
+            released_at_mount,
+            ..model_inode(&ri, runs)
+        };
+        let own_runs = run_arena.get(runs.start as usize..).unwrap_or(&[]);
+        if keep.keeps(&inode, own_runs) {
+            inodes.push(inode);
+            continue;
+        }
+        // Left out: its claims join the piece's union, its runs leave the arena.
+        // A claim that starts where the previous one ends extends it, so a
+        // fragmented file laid out in order costs one claim, not one per extent.
+        let folds = keep.detail == Detail::FindingsOnly;
+        for run in own_runs.iter().filter(|_| folds) {
+            let (start, end) = keep.clipped(run);
+            match claims.last_mut() {
+                Some(last) if last.1 == start && start < end => last.1 = end,
+                _ => claims.push((start, end)),
+            }
+        }
+        run_arena.truncate(runs.start as usize);
+        match omitted_inodes.last_mut() {
+            Some((first, count)) if first.saturating_add(*count) == ino => *count += 1,
+            _ => omitted_inodes.push((ino, 1)),
+        }
+    }
+}
