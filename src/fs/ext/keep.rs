@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::fs::Detail;
 use crate::fs::ext::groups;
 use crate::fs::ext::slots::InodeScan;
+use crate::fs::ext::superblock::Superblock;
+use crate::image::View;
 use crate::model::{
     BlockRun, FileType, Inode, InodeNo, Release, RunList, coalesce_runs, intersect_runs,
     subtract_runs, union_and_overlaps,
@@ -35,7 +37,27 @@ pub(super) struct KeepRule<'s> {
     pub(super) orphans: &'s BTreeMap<InodeNo, Release>,
 }
 
-impl KeepRule<'_> {
+impl<'s> KeepRule<'s> {
+    /// The rule for `detail`: `suspects` are the blocks asked about, `orphans`
+    /// the orphan list.
+    pub(super) fn new(
+        view: &View<'_>,
+        sb: &Superblock,
+        detail: Detail,
+        suspects: &'s [(u64, u64)],
+        orphans: &'s BTreeMap<InodeNo, Release>,
+    ) -> KeepRule<'s> {
+        KeepRule {
+            detail,
+            first_data_block: u64::from(sb.first_data_block),
+            fs_end: sb.blocks_count,
+            image_blocks: view.len() / u64::from(sb.block_size),
+            first_ino: u64::from(sb.first_ino),
+            suspects,
+            orphans,
+        }
+    }
+
     /// The part of a run the analysis counts as a claim: clipped to the filesystem.
     pub(super) fn clipped(&self, run: &BlockRun) -> (u64, u64) {
         (

@@ -25,11 +25,6 @@ mod xattr;
 pub use format::FORMAT;
 pub use names::MAX_NAMES_PER_INODE;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use rayon::prelude::*;
-
 use crate::bytes::le32;
 use crate::fs::{Detail, Progress};
 use crate::image::{ReadError, View};
@@ -40,9 +35,8 @@ use crate::model::{
 
 use inode::flags;
 use inode_model::read_raw_inode;
-use keep::{KeepRule, suspect_blocks};
+use keep::KeepRule;
 use names::name_inodes;
-use slots::{InlineDirs, InodeScan, OmittedInodes, Piece, scan_piece, table_pieces};
 use superblock::{Superblock, compat, incompat, ro_compat};
 use xattr::xattr_sharing;
 
@@ -229,100 +223,23 @@ pub fn parse(
         Detail::Claiming(block) => vec![(block, 1)],
         _ => Vec::new(),
     };
-    let keep = KeepRule {
-        detail,
-        first_data_block: u64::from(sb.first_data_block),
-        fs_end: sb.blocks_count,
-        image_blocks: view.len() / u64::from(sb.block_size),
-        first_ino: u64::from(sb.first_ino),
-        suspects: &asked,
-        orphans: &orphans.release,
-    };
+    let keep = KeepRule::new(view, &sb, detail, &asked, &orphans.release);
 
-    // Pieces of inode table are independent: scan them in parallel, then join
-    // the results in inode order, so the output does not depend on scheduling.
-    let pieces = table_pieces(&sb, &descs);
-    let piece_total = pieces.len() as u64;
-    let pieces_done = AtomicU64::new(0);
-    let scan = |piece: &Piece, keep: &KeepRule<'_>| {
-        let mut found = InodeScan::default();
-        let desc = descs.get(piece.desc);
-        let bitmap = inode_bitmaps.get(piece.desc).copied().flatten();
-        if let Some(desc) = desc {
-            scan_piece(view, &sb, desc, bitmap, piece, keep, &mut found);
-        }
-        found
+    let tables = slots::Tables {
+        view,
+        sb: &sb,
+        descs: &descs,
+        inode_bitmaps: &inode_bitmaps,
     };
-    let mut per_piece: Vec<InodeScan> = pieces
-        .par_iter()
-        .map(|piece| {
-            let found = scan(piece, &keep);
-            // This part of the inode table is parsed: its pages need not stay
-            // resident (a tail that was all holes was never touched).
-            if let (Some(desc), Some(read)) = (descs.get(piece.desc), &found.slots_read) {
-                let isz = u64::from(sb.inode_size);
-                let table_at = desc.inode_table.saturating_mul(u64::from(sb.block_size));
-                view.release(
-                    table_at.saturating_add(read.start.saturating_mul(isz)),
-                    (read.end - read.start).saturating_mul(isz),
-                );
-            }
-            let done = pieces_done.fetch_add(1, Ordering::Relaxed) + 1;
-            progress.step("inode tables", done, piece_total);
-            found
-        })
-        .collect();
-
-    let omitted = if detail == Detail::FindingsOnly {
-        // Blocks where an omitted inode's claim meets another claim, metadata
-        // or a free block: findings will name the inodes there, so the pieces
-        // that hold them are read again, keeping every inode that touches one.
-        let (union, suspects) = suspect_blocks(&per_piece, &metadata, &allocation);
-        if !suspects.is_empty() {
-            progress.step("shared blocks", 0, 1);
-            let again = KeepRule {
-                suspects: &suspects,
-                ..keep
-            };
-            per_piece
-                .par_iter_mut()
-                .zip(pieces.par_iter())
-                .filter(|(found, _)| found.folded_touches(&suspects))
-                .for_each(|(found, piece)| {
-                    let rescanned = scan(piece, &again);
-                    found.inodes = rescanned.inodes;
-                    found.runs = rescanned.runs;
-                    found.inline_dirs = rescanned.inline_dirs;
-                });
-            progress.step("shared blocks", 1, 1);
-        }
-        Some(union)
-    } else {
-        None
-    };
-
-    let mut inodes = Vec::with_capacity(per_piece.iter().map(|g| g.inodes.len()).sum());
-    let mut runs = Vec::with_capacity(per_piece.iter().map(|g| g.runs.len()).sum());
-    let mut xattr_referrers: HashMap<u64, Vec<InodeNo>> = HashMap::new();
-    let mut inline_dirs: InlineDirs = HashMap::new();
-    let mut elsewhere = OmittedInodes::default();
-    let mut in_use = 0u64;
-    for piece in per_piece {
-        // This piece's runs land after the previous pieces' in the arena.
-        let offset = runs.len();
-        runs.extend(piece.runs);
-        inodes.extend(piece.inodes.into_iter().map(|mut n| {
-            n.runs = n.runs.shifted(offset);
-            n
-        }));
-        for (block, referrers) in piece.xattr_referrers {
-            xattr_referrers.entry(block).or_default().extend(referrers);
-        }
-        inline_dirs.extend(piece.inline_dirs);
-        findings.extend(piece.findings);
-        elsewhere.ranges.extend(piece.omitted_inodes);
-        in_use += piece.in_use;
-    }
+    let slots::TableScan {
+        mut inodes,
+        runs,
+        xattr_referrers,
+        inline_dirs,
+        elsewhere,
+        in_use,
+        omitted,
+    } = tables.scan(keep, &metadata, &allocation, progress, &mut findings);
 
     let declared_sharing = xattr_sharing(view, &sb, &xattr_referrers, &mut findings);
     progress.step("directories", 0, 1);
@@ -338,34 +255,13 @@ pub fn parse(
     );
     progress.step("directories", 1, 1);
 
-    let (features, unknown) = sb.feature_names();
-    if !unknown.is_empty() {
-        findings.push(Finding::new(
-            Code::UnknownFeature,
-            format!(
-                "the superblock sets feature bits this tool does not know: {}",
-                unknown.join(", ")
-            ),
-        ));
-    }
+    let info = fs_info(&sb, in_use, &mut findings);
     let shared_blocks = sb.has_ro_compat(ro_compat::SHARED_BLOCKS);
     if shared_blocks {
         findings.push(Finding::new(Code::SharedBlocksFeature,
             "the shared_blocks feature is set: e2fsck skips duplicate-block detection entirely on this filesystem, so `e2fsck -fn` passing says nothing about cross-links; every cross-link below was found anyway".to_string(),
         ));
     }
-    let label_end = sb.volume_name.iter().position(|&b| b == 0).unwrap_or(16);
-    let info = FsInfo {
-        fs_type: sb.fs_type().to_string(),
-        block_size: sb.block_size,
-        block_count: sb.blocks_count,
-        inode_count: u64::from(sb.inodes_count),
-        label: name_from_bytes(sb.volume_name.get(..label_end).unwrap_or(&[])).into_owned(),
-        uuid: crate::bytes::uuid(&sb.uuid),
-        features: features.into_iter().chain(unknown).collect(),
-        groups: sb.group_count,
-        inodes_in_use: in_use,
-    };
     Ok(Filesystem {
         info,
         omitted: omitted.map(|claims| Omitted {
@@ -397,6 +293,34 @@ pub fn parse(
         slots: Vec::new(),
         findings,
     })
+}
+
+/// What the superblock says of the filesystem as a whole; feature bits this
+/// tool does not know are also a finding.
+fn fs_info(sb: &Superblock, inodes_in_use: u64, findings: &mut Vec<Finding>) -> FsInfo {
+    let (features, unknown) = sb.feature_names();
+    if !unknown.is_empty() {
+        findings.push(Finding::new(
+            Code::UnknownFeature,
+            format!(
+                "the superblock sets feature bits this tool does not know: {}",
+                unknown.join(", ")
+            ),
+        ));
+    }
+    // s_volume_name: 16 bytes, NUL-padded.
+    let label_end = sb.volume_name.iter().position(|&b| b == 0).unwrap_or(16);
+    FsInfo {
+        fs_type: sb.fs_type().to_string(),
+        block_size: sb.block_size,
+        block_count: sb.blocks_count,
+        inode_count: u64::from(sb.inodes_count),
+        label: name_from_bytes(sb.volume_name.get(..label_end).unwrap_or(&[])).into_owned(),
+        uuid: crate::bytes::uuid(&sb.uuid),
+        features: features.into_iter().chain(unknown).collect(),
+        groups: sb.group_count,
+        inodes_in_use,
+    }
 }
 
 fn superblock_findings(view: &View<'_>, sb: &Superblock, findings: &mut Vec<Finding>) {

@@ -3,24 +3,194 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::fs::Detail;
+use rayon::prelude::*;
+
 use crate::fs::ext::groups::{self, GroupDesc};
 use crate::fs::ext::inode::{RawInode, flags};
 use crate::fs::ext::inode_model::{deleted, deleted_inode, in_use, map_inode, model_inode};
-use crate::fs::ext::keep::{KeepRule, touches};
+use crate::fs::ext::keep::{KeepRule, suspect_blocks, touches};
 use crate::fs::ext::superblock::Superblock;
+use crate::fs::{Detail, Progress};
 use crate::image::View;
 use crate::model::Code;
-use crate::model::{BlockRun, FileType, Finding, Hidden, Inode, InodeNo, union_and_overlaps};
+use crate::model::{
+    BlockRun, FileType, Finding, Hidden, Inode, InodeNo, MetadataRegion, RunList,
+    union_and_overlaps,
+};
+
+/// The inode tables of a filesystem, as the scan reads them.
+pub(super) struct Tables<'t, 'v> {
+    pub(super) view: &'t View<'v>,
+    pub(super) sb: &'t Superblock,
+    pub(super) descs: &'t [GroupDesc],
+    /// Each group's inode bitmap, by descriptor index (None: unreadable).
+    pub(super) inode_bitmaps: &'t [Option<&'v [u8]>],
+}
+
+/// What the scan of every inode table found, joined in inode order.
+pub(super) struct TableScan {
+    /// The in-use inodes the [`KeepRule`] keeps.
+    pub(super) inodes: Vec<Inode>,
+    /// The kept inodes' runs: the arena their spans index.
+    pub(super) runs: Vec<BlockRun>,
+    /// xattr block → the inodes whose `i_file_acl` points at it.
+    pub(super) xattr_referrers: HashMap<u64, Vec<InodeNo>>,
+    pub(super) inline_dirs: InlineDirs,
+    /// The in-use inodes left out of the model.
+    pub(super) elsewhere: OmittedInodes,
+    /// Every in-use inode, kept or not.
+    pub(super) in_use: u64,
+    /// For a findings-only parse: the union of the left-out inodes' claims.
+    pub(super) omitted: Option<RunList>,
+}
+
+impl Tables<'_, '_> {
+    /// Scans every slot of every inode table. Pieces of inode table are
+    /// independent: they are scanned in parallel, then joined in inode order,
+    /// so the output does not depend on scheduling.
+    pub(super) fn scan(
+        &self,
+        keep: KeepRule<'_>,
+        metadata: &[MetadataRegion],
+        allocation: &groups::Allocation,
+        progress: &dyn Progress,
+        findings: &mut Vec<Finding>,
+    ) -> TableScan {
+        let pieces = table_pieces(self.sb, self.descs);
+        let piece_total = pieces.len() as u64;
+        let pieces_done = AtomicU64::new(0);
+        let mut per_piece: Vec<InodeScan> = pieces
+            .par_iter()
+            .map(|piece| {
+                let found = self.scan_piece(piece, &keep);
+                self.release(piece, &found);
+                let done = pieces_done.fetch_add(1, Ordering::Relaxed) + 1;
+                progress.step("inode tables", done, piece_total);
+                found
+            })
+            .collect();
+        let omitted = (keep.detail == Detail::FindingsOnly).then(|| {
+            self.rescan_suspects(
+                &pieces,
+                &mut per_piece,
+                keep,
+                metadata,
+                allocation,
+                progress,
+            )
+        });
+        join(per_piece, omitted, findings)
+    }
+
+    /// The scan of one piece.
+    fn scan_piece(&self, piece: &Piece, keep: &KeepRule<'_>) -> InodeScan {
+        let mut found = InodeScan::default();
+        let bitmap = self.inode_bitmaps.get(piece.desc).copied().flatten();
+        if let Some(desc) = self.descs.get(piece.desc) {
+            scan_piece(self.view, self.sb, desc, bitmap, piece, keep, &mut found);
+        }
+        found
+    }
+
+    /// This part of the inode table is parsed: its pages need not stay
+    /// resident (a tail that was all holes was never touched).
+    fn release(&self, piece: &Piece, found: &InodeScan) {
+        if let (Some(desc), Some(read)) = (self.descs.get(piece.desc), &found.slots_read) {
+            let isz = u64::from(self.sb.inode_size);
+            let table_at = desc
+                .inode_table
+                .saturating_mul(u64::from(self.sb.block_size));
+            self.view.release(
+                table_at.saturating_add(read.start.saturating_mul(isz)),
+                (read.end - read.start).saturating_mul(isz),
+            );
+        }
+    }
+
+    /// For a findings-only parse: the blocks where an omitted inode's claim
+    /// meets another claim, metadata or a free block. Findings will name the
+    /// inodes there, so the pieces that hold them are read again, keeping
+    /// every inode that touches one. Returns the union of the omitted claims.
+    fn rescan_suspects(
+        &self,
+        pieces: &[Piece],
+        per_piece: &mut [InodeScan],
+        keep: KeepRule<'_>,
+        metadata: &[MetadataRegion],
+        allocation: &groups::Allocation,
+        progress: &dyn Progress,
+    ) -> RunList {
+        let (union, suspects) = suspect_blocks(per_piece, metadata, allocation);
+        if !suspects.is_empty() {
+            progress.step("shared blocks", 0, 1);
+            let again = KeepRule {
+                suspects: &suspects,
+                ..keep
+            };
+            per_piece
+                .par_iter_mut()
+                .zip(pieces.par_iter())
+                .filter(|(found, _)| found.folded_touches(&suspects))
+                .for_each(|(found, piece)| {
+                    let rescanned = self.scan_piece(piece, &again);
+                    found.inodes = rescanned.inodes;
+                    found.runs = rescanned.runs;
+                    found.inline_dirs = rescanned.inline_dirs;
+                });
+            progress.step("shared blocks", 1, 1);
+        }
+        union
+    }
+}
+
+/// The pieces' scans joined in inode order: each piece's runs land after the
+/// previous pieces' in one arena, its findings after theirs.
+fn join(
+    per_piece: Vec<InodeScan>,
+    omitted: Option<RunList>,
+    findings: &mut Vec<Finding>,
+) -> TableScan {
+    let mut inodes = Vec::with_capacity(per_piece.iter().map(|g| g.inodes.len()).sum());
+    let mut runs = Vec::with_capacity(per_piece.iter().map(|g| g.runs.len()).sum());
+    let mut xattr_referrers: HashMap<u64, Vec<InodeNo>> = HashMap::new();
+    let mut inline_dirs: InlineDirs = HashMap::new();
+    let mut elsewhere = OmittedInodes::default();
+    let mut in_use = 0u64;
+    for piece in per_piece {
+        let offset = runs.len();
+        runs.extend(piece.runs);
+        inodes.extend(piece.inodes.into_iter().map(|mut n| {
+            n.runs = n.runs.shifted(offset);
+            n
+        }));
+        for (block, referrers) in piece.xattr_referrers {
+            xattr_referrers.entry(block).or_default().extend(referrers);
+        }
+        inline_dirs.extend(piece.inline_dirs);
+        findings.extend(piece.findings);
+        elsewhere.ranges.extend(piece.omitted_inodes);
+        in_use += piece.in_use;
+    }
+    TableScan {
+        inodes,
+        runs,
+        xattr_referrers,
+        inline_dirs,
+        elsewhere,
+        in_use,
+        omitted,
+    }
+}
 
 /// Inode-table slots scanned as one unit of parallel work: a piece of one
 /// group's table, so that a filesystem whose inodes all sit in one or two
 /// groups still spreads over every core.
-pub(super) struct Piece {
+struct Piece {
     /// Index into the group descriptors.
-    pub(super) desc: usize,
-    pub(super) slots: Range<u64>,
+    desc: usize,
+    slots: Range<u64>,
 }
 
 /// Slots per [`Piece`]: 1024 slots are 256 KiB of table at 256-byte inodes.
@@ -29,7 +199,7 @@ const PIECE_SLOTS: u64 = 1024;
 /// The pieces of every group's inode table: the slots the group says are
 /// initialised in pieces of [`PIECE_SLOTS`], and the rest (which holds an
 /// inode only if one is hidden there, and is skipped hole by hole) as one.
-pub(super) fn table_pieces(sb: &Superblock, descs: &[GroupDesc]) -> Vec<Piece> {
+fn table_pieces(sb: &Superblock, descs: &[GroupDesc]) -> Vec<Piece> {
     let ipg = u64::from(sb.inodes_per_group);
     let mut pieces = Vec::new();
     for (i, desc) in descs.iter().enumerate() {
@@ -98,7 +268,7 @@ pub(super) struct InodeScan {
 
 impl InodeScan {
     /// Whether any left-out claim of this piece may lie on a suspect block.
-    pub(super) fn folded_touches(&self, suspects: &[(u64, u64)]) -> bool {
+    fn folded_touches(&self, suspects: &[(u64, u64)]) -> bool {
         [&self.folded, &self.deleted_folded].iter().any(|folded| {
             match (folded.first(), folded.last()) {
                 (Some(&(first, _)), Some(&(s, l))) => touches(suspects, first, s.saturating_add(l)),
@@ -136,7 +306,7 @@ impl OmittedInodes {
 /// tail; an attacker can hide an inode there and reach it with a directory
 /// entry. Those slots are read too (all-zero slots cost a compare), and any
 /// live inode found there is reported as hidden.
-pub(super) fn scan_piece(
+fn scan_piece(
     view: &View<'_>,
     sb: &Superblock,
     desc: &GroupDesc,
