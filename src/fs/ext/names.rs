@@ -112,76 +112,134 @@ pub(super) fn name_inodes(
     inline_dirs: &InlineDirs,
     findings: &mut Vec<Finding>,
 ) -> Names {
-    let index = InodeIndex::new(inodes);
-    // About one name per inode, and short names: reserve once.
-    let mut names = Names::with_capacity(inodes.len() + 1, inodes.len().saturating_mul(16));
-    let has_filetype = sb.has_incompat(incompat::FILETYPE);
-    let mut visited: HashSet<InodeNo> = HashSet::new();
-    let mut queue: VecDeque<(InodeNo, NameId)> = VecDeque::new();
-    let root = u64::from(ROOT_INO);
-    match index.get(root).and_then(|i| inodes.get_mut(i)) {
-        Some(r) if r.file_type == FileType::Directory => {
-            if let Some(id) = names.push(None, "") {
-                names.add_to(r, id);
-                queue.push_back((root, id));
-                visited.insert(root);
-            }
-        }
-        _ => findings.push(Finding::new(
-            Code::NoRootDirectory,
-            "inode 2 is not an in-use directory: no names can be resolved",
-        )),
+    let mut walk = Walk {
+        view,
+        sb,
+        arena,
+        inline_dirs,
+        elsewhere,
+        index: InodeIndex::new(inodes),
+        // About one name per inode, and short names: reserve once.
+        names: Names::with_capacity(inodes.len() + 1, inodes.len().saturating_mul(16)),
+        has_filetype: sb.has_incompat(incompat::FILETYPE),
+        visited: HashSet::new(),
+        queue: VecDeque::new(),
+        extra_names: BTreeMap::new(),
+        named_elsewhere: NamedElsewhere::new(elsewhere),
+        parses: HashMap::new(),
+        children: Vec::new(),
+        buffer: Vec::new(),
+    };
+    walk.start_at_root(inodes, findings);
+    while let Some((dir_ino, dir_name)) = walk.queue.pop_front() {
+        walk.read_directory(inodes, dir_ino, dir_name, findings);
+        walk.adopt_children(inodes);
     }
-    let mut extra_names: BTreeMap<InodeNo, u64> = BTreeMap::new();
-    let mut named_elsewhere = NamedElsewhere::new(elsewhere);
-    let mut parses: HashMap<u64, u32> = HashMap::new();
-    let bs = u64::from(sb.block_size);
-    let mut children: Vec<(InodeNo, NameId)> = Vec::new();
-    let mut buffer: Vec<u8> = Vec::new();
-    while let Some((dir_ino, dir_name)) = queue.pop_front() {
-        let Some(dir) = index.get(dir_ino).and_then(|i| inodes.get(i)) else {
-            continue;
+    walk.report_extra_names(findings);
+    walk.report_unreachable(descs, inodes, findings);
+    walk.names
+}
+
+/// The directory walk's state: the names given so far and the directories
+/// still to read.
+struct Walk<'w, 'v> {
+    view: &'w View<'v>,
+    sb: &'w Superblock,
+    arena: &'w [BlockRun],
+    inline_dirs: &'w InlineDirs,
+    elsewhere: &'w OmittedInodes,
+    index: InodeIndex,
+    names: Names,
+    /// INCOMPAT_FILETYPE: entries carry an 8-bit name_len and a file type.
+    has_filetype: bool,
+    visited: HashSet<InodeNo>,
+    queue: VecDeque<(InodeNo, NameId)>,
+    /// Names past [`MAX_NAMES_PER_INODE`], counted per inode.
+    extra_names: BTreeMap<InodeNo, u64>,
+    named_elsewhere: NamedElsewhere,
+    /// Times each block was parsed as a directory block, across directories.
+    parses: HashMap<u64, u32>,
+    /// The entries of the directory being read that name a modelled inode.
+    children: Vec<(InodeNo, NameId)>,
+    /// Directory blocks are read one at a time into this buffer.
+    buffer: Vec<u8>,
+}
+
+impl Walk<'_, '_> {
+    /// The root directory (inode 2) is the first to read, with the empty name.
+    fn start_at_root(&mut self, inodes: &mut [Inode], findings: &mut Vec<Finding>) {
+        let root = u64::from(ROOT_INO);
+        match self.index.get(root).and_then(|i| inodes.get_mut(i)) {
+            Some(r) if r.file_type == FileType::Directory => {
+                if let Some(id) = self.names.push(None, "") {
+                    self.names.add_to(r, id);
+                    self.queue.push_back((root, id));
+                    self.visited.insert(root);
+                }
+            }
+            _ => findings.push(Finding::new(
+                Code::NoRootDirectory,
+                "inode 2 is not an in-use directory: no names can be resolved",
+            )),
+        }
+    }
+
+    /// Reads every entry of one directory: its blocks below i_size, then its
+    /// inline entries (no block: they live in the inode), collecting in
+    /// `children` the names of modelled inodes.
+    fn read_directory(
+        &mut self,
+        inodes: &[Inode],
+        dir_ino: InodeNo,
+        dir_name: NameId,
+        findings: &mut Vec<Finding>,
+    ) {
+        self.children.clear();
+        let Some(dir) = self.index.get(dir_ino).and_then(|i| inodes.get(i)) else {
+            return;
         };
-        let (blocks, capped) = directory_blocks(sb, view, arena, dir, &mut parses);
+        let (blocks, capped) =
+            directory_blocks(self.sb, self.view, self.arena, dir, &mut self.parses);
         if capped {
             findings.push(
                 Finding::new(Code::BadDirectory,
                     format!(
                         "directory {} (inode {dir_ino}) maps more than {MAX_BLOCKS_PER_DIR} blocks below its i_size ({} bytes); only the first {MAX_BLOCKS_PER_DIR} are read",
-                        names.path(dir_name),
+                        self.names.path(dir_name),
                         dir.size
                     ),
                 )
                 .with_inodes([dir_ino]),
             );
         }
+        // EXT4_INDEX_FL: an htree directory, read linearly (see dir.rs).
         let htree = dir.flags & flags::INDEX != 0;
         let mut problems = 0usize;
-        children.clear();
-        // Entries in blocks, then inline ones (no block: they live in the inode).
         let mut sources: Vec<(Option<u64>, &[u8])> = blocks
             .into_iter()
             .map(|physical| (Some(physical), &[][..]))
             .collect();
-        if let Some((in_iblock, in_xattr)) = inline_dirs.get(&dir_ino) {
+        if let Some((in_iblock, in_xattr)) = self.inline_dirs.get(&dir_ino) {
             sources.push((None, in_iblock));
             if !in_xattr.is_empty() {
                 sources.push((None, in_xattr));
             }
         }
+        let mut buffer = std::mem::take(&mut self.buffer);
         for (physical, inline) in sources {
-            // Directory blocks are read one at a time into one buffer.
             let block: &[u8] = match physical {
                 Some(b) => {
-                    buffer.resize(sb.block_size as usize, 0);
-                    if view.read_into(b.saturating_mul(bs), &mut buffer).is_err() {
+                    buffer.resize(self.sb.block_size as usize, 0);
+                    let at = b.saturating_mul(u64::from(self.sb.block_size));
+                    if self.view.read_into(at, &mut buffer).is_err() {
                         continue;
                     }
                     &buffer
                 }
                 None => inline,
             };
-            let (entries, problem) = dir::parse_block(block, has_filetype, htree, sb.inodes_count);
+            let (entries, problem) =
+                dir::parse_block(block, self.has_filetype, htree, self.sb.inodes_count);
             if problem.is_some() {
                 problems += 1;
             }
@@ -192,7 +250,7 @@ pub(super) fn name_inodes(
                         Code::BadDirectoryEntry,
                         format!(
                             "directory {} (inode {dir_ino}), {place}, byte {}: {}",
-                            names.path(dir_name),
+                            self.names.path(dir_name),
                             p.offset,
                             p.what
                         ),
@@ -202,152 +260,191 @@ pub(super) fn name_inodes(
                 );
             }
             for e in entries {
-                if e.name == b"." || e.name == b".." {
-                    continue;
-                }
-                let child = u64::from(e.inode);
-                let is_deleted = |i: &usize| inodes.get(*i).is_some_and(|n| n.deleted);
-                // An unlinked orphan (open when it was unlinked, deleted at
-                // the next mount) keeps the name it was unlinked from in the
-                // directory's slack, as a deleted file does (fls: "realloc").
-                let unlinked_orphan = |i: &usize| {
-                    inodes.get(*i).is_some_and(|n| {
-                        n.links == 0 && n.released_at_mount == Some(Release::Delete)
-                    })
-                };
-                if e.deleted {
-                    // A removed name names a deleted inode of that number; if
-                    // the number was reused, it named an older file (what
-                    // fls marks "(realloc)"), and is left out.
-                    if index
-                        .get(child)
-                        .filter(|i| is_deleted(i) || unlinked_orphan(i))
-                        .is_some()
-                        && let Some(id) = names.push(Some(dir_name), &name_from_bytes(e.name))
-                    {
-                        children.push((child, id));
-                    }
-                    continue;
-                }
-                let live = index.get(child).filter(|i| !is_deleted(i));
-                if live.is_none() && elsewhere.contains(child) {
-                    // In use but left out of the model: counted, not stored.
-                    named_elsewhere.add(child);
-                    continue;
-                }
-                let name = name_from_bytes(e.name);
-                if live.is_none() {
-                    findings.push(
-                        Finding::new(Code::BadDirectoryEntry,
-                            format!(
-                                "{}/{name}: the entry points at inode {child}, which is not in use{}",
-                                names.path(dir_name).trim_end_matches('/'),
-                                if child > u64::from(sb.inodes_count) {
-                                    " (or does not exist)"
-                                } else {
-                                    ""
-                                }
-                            ),
-                        )
-                        .with_inodes([dir_ino, child]),
-                    );
-                    continue;
-                }
-                if let Some(id) = names.push(Some(dir_name), &name) {
-                    children.push((child, id));
+                if e.name != b"." && e.name != b".." {
+                    self.name_entry(inodes, dir_ino, dir_name, &e, findings);
                 }
             }
         }
+        self.buffer = buffer;
         if problems > MAX_PROBLEMS_PER_DIR {
             findings.push(
                 Finding::new(Code::BadDirectoryEntry,
                     format!(
                         "directory {} (inode {dir_ino}): {} more blocks with structural problems not listed",
-                        names.path(dir_name),
+                        self.names.path(dir_name),
                         problems - MAX_PROBLEMS_PER_DIR
                     ),
                 )
                 .with_inodes([dir_ino]),
             );
         }
-        for &(child, id) in &children {
-            let Some(node) = index.get(child).and_then(|i| inodes.get_mut(i)) else {
+    }
+
+    /// One entry of directory `dir_ino`: a name for the inode it points at,
+    /// counted if that inode is left out of the model, a finding if it is
+    /// not in use.
+    fn name_entry(
+        &mut self,
+        inodes: &[Inode],
+        dir_ino: InodeNo,
+        dir_name: NameId,
+        e: &dir::DirEntry<'_>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let child = u64::from(e.inode);
+        let is_deleted = |i: &usize| inodes.get(*i).is_some_and(|n| n.deleted);
+        // An unlinked orphan (open when it was unlinked, deleted at
+        // the next mount) keeps the name it was unlinked from in the
+        // directory's slack, as a deleted file does (fls: "realloc").
+        let unlinked_orphan = |i: &usize| {
+            inodes
+                .get(*i)
+                .is_some_and(|n| n.links == 0 && n.released_at_mount == Some(Release::Delete))
+        };
+        if e.deleted {
+            // A removed name names a deleted inode of that number; if
+            // the number was reused, it named an older file (what
+            // fls marks "(realloc)"), and is left out.
+            if self
+                .index
+                .get(child)
+                .filter(|i| is_deleted(i) || unlinked_orphan(i))
+                .is_some()
+                && let Some(id) = self.names.push(Some(dir_name), &name_from_bytes(e.name))
+            {
+                self.children.push((child, id));
+            }
+            return;
+        }
+        let live = self.index.get(child).filter(|i| !is_deleted(i));
+        if live.is_none() && self.elsewhere.contains(child) {
+            // In use but left out of the model: counted, not stored.
+            self.named_elsewhere.add(child);
+            return;
+        }
+        let name = name_from_bytes(e.name);
+        if live.is_none() {
+            findings.push(
+                Finding::new(
+                    Code::BadDirectoryEntry,
+                    format!(
+                        "{}/{name}: the entry points at inode {child}, which is not in use{}",
+                        self.names.path(dir_name).trim_end_matches('/'),
+                        if child > u64::from(self.sb.inodes_count) {
+                            " (or does not exist)"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+                .with_inodes([dir_ino, child]),
+            );
+            return;
+        }
+        if let Some(id) = self.names.push(Some(dir_name), &name) {
+            self.children.push((child, id));
+        }
+    }
+
+    /// Gives the directory's children their names and queues the live
+    /// subdirectories not yet visited.
+    fn adopt_children(&mut self, inodes: &mut [Inode]) {
+        for &(child, id) in &self.children {
+            let Some(node) = self.index.get(child).and_then(|i| inodes.get_mut(i)) else {
                 continue;
             };
             // Counting names costs a lookup only for inodes already named.
-            if node.first_name == NO_NAME || names.count(node) < MAX_NAMES_PER_INODE {
-                names.add_to(node, id);
+            if node.first_name == NO_NAME || self.names.count(node) < MAX_NAMES_PER_INODE {
+                self.names.add_to(node, id);
             } else {
-                *extra_names.entry(child).or_default() += 1;
+                *self.extra_names.entry(child).or_default() += 1;
             }
             // A deleted directory's blocks may hold anything now: not walked.
-            if node.file_type == FileType::Directory && !node.deleted && visited.insert(child) {
-                queue.push_back((child, id));
+            if node.file_type == FileType::Directory && !node.deleted && self.visited.insert(child)
+            {
+                self.queue.push_back((child, id));
             }
         }
     }
-    // Inodes left out of the model carry all their names in the count.
-    for (&ino, &more) in &named_elsewhere.more {
-        let total = more + 1;
-        if total > MAX_NAMES_PER_INODE as u64 {
-            *extra_names.entry(ino).or_default() += total - MAX_NAMES_PER_INODE as u64;
+
+    /// One finding per inode with more names than are listed.
+    fn report_extra_names(&mut self, findings: &mut Vec<Finding>) {
+        // Inodes left out of the model carry all their names in the count.
+        for (&ino, &more) in &self.named_elsewhere.more {
+            let total = more + 1;
+            if total > MAX_NAMES_PER_INODE as u64 {
+                *self.extra_names.entry(ino).or_default() += total - MAX_NAMES_PER_INODE as u64;
+            }
         }
-    }
-    for (ino, extra) in extra_names {
-        findings.push(
-            Finding::new(
-                Code::ManyNames,
-                format!("inode {ino} has {extra} more names than the {MAX_NAMES_PER_INODE} listed"),
-            )
-            .with_inodes([ino]),
-        );
-    }
-    // Unreachable inodes, in inode order: the model's, and those left out of
-    // it that no entry named (read again for what the finding says of them).
-    let unnamed_elsewhere = elsewhere
-        .iter()
-        .filter(|&ino| !named_elsewhere.named(ino) && index.get(ino).is_none())
-        .filter_map(|ino| read_raw_inode(view, sb, descs, ino))
-        .map(|ri| Unnamed {
-            ino: ri.ino,
-            file_type: FileType::from_mode(u32::from(ri.mode)),
-            size: ri.size,
-            links: u32::from(ri.links),
-            flags: ri.flags,
-        });
-    let unnamed_here = inodes
-        .iter()
-        .filter(|n| n.first_name == NO_NAME && !n.deleted && n.released_at_mount.is_none())
-        .map(|n| Unnamed {
-            ino: n.ino,
-            file_type: n.file_type,
-            size: n.size,
-            links: n.links,
-            flags: n.flags,
-        });
-    let mut unnamed: Vec<Unnamed> = unnamed_here.chain(unnamed_elsewhere).collect();
-    unnamed.sort_by_key(|u| u.ino);
-    for node in unnamed {
-        let special = node.ino < u64::from(sb.first_ino)
-            || node.flags & flags::EA_INODE != 0
-            || sb
-                .special_inodes
-                .iter()
-                .any(|&(s, _)| u64::from(s) == node.ino);
-        if !special {
+        for (&ino, &extra) in &self.extra_names {
             findings.push(
                 Finding::new(
-                    Code::UnreachableInode,
+                    Code::ManyNames,
                     format!(
-                        "inode {} ({:?}, {} bytes, {} links) is in use but no directory names it",
-                        node.ino, node.file_type, node.size, node.links
+                        "inode {ino} has {extra} more names than the {MAX_NAMES_PER_INODE} listed"
                     ),
                 )
-                .with_inodes([node.ino]),
+                .with_inodes([ino]),
             );
         }
     }
-    names
+
+    /// One finding per in-use inode no directory names, in inode order: the
+    /// model's, and those left out of it that no entry named (read again for
+    /// what the finding says of them); reserved, EA and superblock-named
+    /// inodes are expected to have no name.
+    fn report_unreachable(
+        &self,
+        descs: &[GroupDesc],
+        inodes: &[Inode],
+        findings: &mut Vec<Finding>,
+    ) {
+        let unnamed_elsewhere = self
+            .elsewhere
+            .iter()
+            .filter(|&ino| !self.named_elsewhere.named(ino) && self.index.get(ino).is_none())
+            .filter_map(|ino| read_raw_inode(self.view, self.sb, descs, ino))
+            .map(|ri| Unnamed {
+                ino: ri.ino,
+                file_type: FileType::from_mode(u32::from(ri.mode)),
+                size: ri.size,
+                links: u32::from(ri.links),
+                flags: ri.flags,
+            });
+        let unnamed_here = inodes
+            .iter()
+            .filter(|n| n.first_name == NO_NAME && !n.deleted && n.released_at_mount.is_none())
+            .map(|n| Unnamed {
+                ino: n.ino,
+                file_type: n.file_type,
+                size: n.size,
+                links: n.links,
+                flags: n.flags,
+            });
+        let mut unnamed: Vec<Unnamed> = unnamed_here.chain(unnamed_elsewhere).collect();
+        unnamed.sort_by_key(|u| u.ino);
+        for node in unnamed {
+            let special = node.ino < u64::from(self.sb.first_ino)
+                || node.flags & flags::EA_INODE != 0
+                || self
+                    .sb
+                    .special_inodes
+                    .iter()
+                    .any(|&(s, _)| u64::from(s) == node.ino);
+            if !special {
+                findings.push(
+                    Finding::new(
+                        Code::UnreachableInode,
+                        format!(
+                            "inode {} ({:?}, {} bytes, {} links) is in use but no directory names it",
+                            node.ino, node.file_type, node.size, node.links
+                        ),
+                    )
+                    .with_inodes([node.ino]),
+                );
+            }
+        }
+    }
 }
 
 /// What the unreachable-inode finding says of an inode no directory names.
