@@ -16,7 +16,7 @@ use crate::fs::{Detail, Progress};
 use crate::image::View;
 use crate::model::Code;
 use crate::model::{
-    BlockRun, FileType, Finding, Hidden, Inode, InodeNo, MetadataRegion, RunList,
+    BlockRun, FileType, Finding, Hidden, Inode, InodeNo, MetadataRegion, Release, RunList,
     union_and_overlaps,
 };
 
@@ -315,155 +315,171 @@ fn scan_piece(
     keep: &KeepRule<'_>,
     found: &mut InodeScan,
 ) {
-    let mut claims: Vec<(u64, u64)> = Vec::new();
-    let mut deleted_claims: Vec<(u64, u64)> = Vec::new();
-    scan_slots(
+    let mut scan = PieceScan {
         view,
         sb,
         desc,
         bitmap,
-        piece,
         keep,
         found,
-        &mut claims,
-        &mut deleted_claims,
-    );
+        claims: Vec::new(),
+        deleted_claims: Vec::new(),
+    };
+    scan.scan_slots(piece);
+    let (claims, deleted_claims) = (scan.claims, scan.deleted_claims);
     (found.folded, found.twice) = union_and_overlaps(claims);
     (found.deleted_folded, _) = union_and_overlaps(deleted_claims);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn scan_slots(
-    view: &View<'_>,
-    sb: &Superblock,
-    desc: &GroupDesc,
-    bitmap: Option<&[u8]>,
-    piece: &Piece,
-    keep: &KeepRule<'_>,
-    found: &mut InodeScan,
-    claims: &mut Vec<(u64, u64)>,
-    deleted_claims: &mut Vec<(u64, u64)>,
-) {
-    let InodeScan {
-        inodes,
-        runs: run_arena,
-        xattr_referrers,
-        inline_dirs,
-        findings,
-        in_use: in_use_count,
-        omitted_inodes,
-        slots_read,
-        ..
-    } = found;
-    let bs = u64::from(sb.block_size);
-    let isz = u64::from(sb.inode_size);
-    let ipg = u64::from(sb.inodes_per_group);
-    let table_blocks = groups::inode_table_blocks(sb);
-    if !groups::metadata_in_fs(sb, desc.inode_table, table_blocks) {
-        return; // reported by metadata_regions
-    }
-    let table_at = desc.inode_table.saturating_mul(bs);
-    let used_slots = used_slots(sb, desc);
-    let first_ino = u64::from(desc.group) * ipg + 1;
-    // Most initialised slots hold a live inode with about one run: reserve
-    // for that once instead of growing by doubling.
-    let expected = usize::try_from(
-        used_slots
-            .min(piece.slots.end)
-            .saturating_sub(piece.slots.start),
-    )
-    .unwrap_or(0);
-    if keep.detail == Detail::Everything {
-        inodes.reserve(expected);
-        run_arena.reserve(expected);
-    } else {
-        claims.reserve(expected);
-    }
-    let mut next_slot = piece.slots.start;
-    while next_slot < piece.slots.end.min(ipg) {
-        let slot = next_slot;
-        let at = table_at + slot * isz;
-        if slot >= used_slots {
-            // In the region e2fsprogs skips, jump over holes in the image file
-            // without touching their pages: a hole reads as zeros, and a zeroed
-            // slot holds no inode.
-            match view.next_data(at) {
-                None => return,
-                Some(next) if next >= at.saturating_add(isz) => {
-                    next_slot = ((next - table_at) / isz).max(slot + 1);
-                    continue;
-                }
-                Some(_) => {}
-            }
+/// The scan of one piece: what it reads from, and what it has found so far.
+struct PieceScan<'p, 'v> {
+    view: &'p View<'v>,
+    sb: &'p Superblock,
+    desc: &'p GroupDesc,
+    /// The group's inode bitmap, when it could be read.
+    bitmap: Option<&'p [u8]>,
+    keep: &'p KeepRule<'p>,
+    found: &'p mut InodeScan,
+    /// The left-out live inodes' claims, clipped to the filesystem.
+    claims: Vec<(u64, u64)>,
+    /// The left-out deleted inodes' old blocks.
+    deleted_claims: Vec<(u64, u64)>,
+}
+
+/// A slot that holds something, and what its group says of it.
+struct Slot {
+    ino: InodeNo,
+    /// In the region e2fsprogs skips (see [`used_slots`]).
+    hidden: bool,
+    /// Its bit in the group's inode bitmap is set.
+    in_bitmap: bool,
+}
+
+impl PieceScan<'_, '_> {
+    /// Reads every slot of the piece, skipping holes of the image file in the
+    /// slots e2fsprogs skips, and stopping where the inode table is cut short.
+    fn scan_slots(&mut self, piece: &Piece) {
+        let (view, sb, desc) = (self.view, self.sb, self.desc);
+        let bs = u64::from(sb.block_size);
+        let isz = u64::from(sb.inode_size);
+        let ipg = u64::from(sb.inodes_per_group);
+        let table_blocks = groups::inode_table_blocks(sb);
+        if !groups::metadata_in_fs(sb, desc.inode_table, table_blocks) {
+            return; // reported by metadata_regions
         }
-        next_slot += 1;
-        *slots_read = Some(slots_read.as_ref().map_or(slot, |r| r.start)..slot + 1);
-        let ino = first_ino + slot;
-        let raw = match view.read(at, isz as usize) {
-            Ok(raw) => raw,
-            Err(e) => {
-                // Said once per group: by the piece that holds the cut.
-                let cut_here = slot == 0
-                    || slot > piece.slots.start
-                    || view.read(at.saturating_sub(isz), isz as usize).is_ok();
-                if cut_here {
-                    findings.push(Finding::new(
-                        Code::TruncatedImage,
-                        format!(
-                            "group {}: the inode table is cut short at inode {ino} ({e})",
-                            desc.group
-                        ),
-                    ));
-                }
-                return;
-            }
-        };
-        let hidden_slot = slot >= used_slots;
-        if hidden_slot && raw.iter().all(|&b| b == 0) {
-            continue;
-        }
-        let ri = RawInode::parse(sb, ino, raw);
-        let in_bitmap = bitmap.is_some_and(|b| {
-            b.get((slot / 8) as usize)
-                .is_some_and(|byte| byte & (1 << (slot % 8)) != 0)
-        });
-        let released_at_mount = keep.orphans.get(&ino).copied();
-        if !in_use(sb, &ri) && released_at_mount.is_none() {
-            if !hidden_slot && bitmap.is_some() && !in_bitmap && deleted(sb, &ri) {
-                let inode = deleted_inode(view, sb, &ri, run_arena);
-                let own_runs = run_arena.get(inode.runs.start as usize..).unwrap_or(&[]);
-                if keep.keeps_deleted(own_runs) {
-                    inodes.push(inode);
-                } else {
-                    if keep.detail == Detail::FindingsOnly {
-                        deleted_claims.extend(own_runs.iter().map(|run| keep.clipped(run)));
+        let table_at = desc.inode_table.saturating_mul(bs);
+        let used_slots = used_slots(sb, desc);
+        let first_ino = u64::from(desc.group) * ipg + 1;
+        self.reserve(
+            used_slots
+                .min(piece.slots.end)
+                .saturating_sub(piece.slots.start),
+        );
+        let mut next_slot = piece.slots.start;
+        while next_slot < piece.slots.end.min(ipg) {
+            let slot = next_slot;
+            let at = table_at + slot * isz;
+            if slot >= used_slots {
+                // In the region e2fsprogs skips, jump over holes in the image file
+                // without touching their pages: a hole reads as zeros, and a zeroed
+                // slot holds no inode.
+                match view.next_data(at) {
+                    None => return,
+                    Some(next) if next >= at.saturating_add(isz) => {
+                        next_slot = ((next - table_at) / isz).max(slot + 1);
+                        continue;
                     }
-                    run_arena.truncate(inode.runs.start as usize);
+                    Some(_) => {}
                 }
             }
-            continue;
-        }
-        let hidden = if hidden_slot {
-            let hidden = if desc.inode_uninit(sb) {
-                Hidden::UninitGroup
-            } else {
-                Hidden::UnusedTail
+            next_slot += 1;
+            let slots_read = &mut self.found.slots_read;
+            *slots_read = Some(slots_read.as_ref().map_or(slot, |r| r.start)..slot + 1);
+            let ino = first_ino + slot;
+            let raw = match view.read(at, isz as usize) {
+                Ok(raw) => raw,
+                Err(e) => {
+                    // Said once per group: by the piece that holds the cut.
+                    let cut_here = slot == 0
+                        || slot > piece.slots.start
+                        || view.read(at.saturating_sub(isz), isz as usize).is_ok();
+                    if cut_here {
+                        self.found.findings.push(Finding::new(
+                            Code::TruncatedImage,
+                            format!(
+                                "group {}: the inode table is cut short at inode {ino} ({e})",
+                                desc.group
+                            ),
+                        ));
+                    }
+                    return;
+                }
             };
-            let why = hidden.reason();
-            findings.push(
-                Finding::new(Code::HiddenInode,
-                    format!(
-                        "inode {ino} is live ({} links) but {why}: e2fsck and the kernel's inode scan skip it, yet a directory entry can still reach it",
-                        ri.links
-                    ),
-                )
-                .with_inodes([ino]),
-            );
-            Some(hidden)
+            let hidden = slot >= used_slots;
+            if hidden && raw.iter().all(|&b| b == 0) {
+                continue;
+            }
+            let in_bitmap = self.bitmap.is_some_and(|b| {
+                b.get((slot / 8) as usize)
+                    .is_some_and(|byte| byte & (1 << (slot % 8)) != 0)
+            });
+            let slot = Slot {
+                ino,
+                hidden,
+                in_bitmap,
+            };
+            self.slot(&slot, &RawInode::parse(sb, ino, raw));
+        }
+    }
+
+    /// Most initialised slots hold a live inode with about one run: reserve
+    /// for that once instead of growing by doubling.
+    fn reserve(&mut self, initialised_slots: u64) {
+        let expected = usize::try_from(initialised_slots).unwrap_or(0);
+        if self.keep.detail == Detail::Everything {
+            self.found.inodes.reserve(expected);
+            self.found.runs.reserve(expected);
         } else {
-            None
-        };
-        if ino >= u64::from(sb.first_ino) && !in_bitmap && !hidden_slot {
+            self.claims.reserve(expected);
+        }
+    }
+
+    /// What one slot holds: a live inode (in use, or on the orphan list), a
+    /// deleted one, or nothing.
+    fn slot(&mut self, slot: &Slot, ri: &RawInode<'_>) {
+        let sb = self.sb;
+        let released_at_mount = self.keep.orphans.get(&slot.ino).copied();
+        if in_use(sb, ri) || released_at_mount.is_some() {
+            self.live(slot, ri, released_at_mount);
+        } else if !slot.hidden && self.bitmap.is_some() && !slot.in_bitmap && deleted(sb, ri) {
+            self.deleted(ri);
+        }
+    }
+
+    /// A deleted inode: kept whole, or its old blocks folded.
+    fn deleted(&mut self, ri: &RawInode<'_>) {
+        let (keep, run_arena) = (self.keep, &mut self.found.runs);
+        let inode = deleted_inode(self.view, self.sb, ri, run_arena);
+        let own_runs = run_arena.get(inode.runs.start as usize..).unwrap_or(&[]);
+        if keep.keeps_deleted(own_runs) {
+            self.found.inodes.push(inode);
+        } else {
+            if keep.detail == Detail::FindingsOnly {
+                self.deleted_claims
+                    .extend(own_runs.iter().map(|run| keep.clipped(run)));
+            }
+            run_arena.truncate(inode.runs.start as usize);
+        }
+    }
+
+    /// A live inode: its findings, its block map, and either the model or
+    /// the piece's union of left-out claims.
+    fn live(&mut self, slot: &Slot, ri: &RawInode<'_>, released_at_mount: Option<Release>) {
+        let (view, sb) = (self.view, self.sb);
+        let ino = slot.ino;
+        let hidden = slot.hidden.then(|| self.hidden(ri));
+        let findings = &mut self.found.findings;
+        if ino >= u64::from(sb.first_ino) && !slot.in_bitmap && !slot.hidden {
             findings.push(
                 Finding::new(Code::InodeBitmapMismatch,
                     format!(
@@ -483,10 +499,20 @@ fn scan_slots(
                 .with_inodes([ino]),
             );
         }
-        let runs = map_inode(view, sb, &ri, xattr_referrers, findings, run_arena);
+        let found = &mut *self.found;
+        let runs = map_inode(
+            view,
+            sb,
+            ri,
+            &mut found.xattr_referrers,
+            &mut found.findings,
+            &mut found.runs,
+        );
         let file_type = FileType::from_mode(u32::from(ri.mode));
         if file_type == FileType::Directory && ri.has_flag(flags::INLINE_DATA) {
-            inline_dirs.insert(
+            // Inline entries: i_block after its 4-byte parent inode number,
+            // then the system.data xattr value.
+            found.inline_dirs.insert(
                 ino,
                 (
                     ri.i_block.get(4..).unwrap_or(&[]).to_vec(),
@@ -494,32 +520,59 @@ fn scan_slots(
                 ),
             );
         }
-        *in_use_count += 1;
+        found.in_use += 1;
         let inode = Inode {
             hidden,
             released_at_mount,
-            ..model_inode(&ri, runs)
+            ..model_inode(ri, runs)
         };
-        let own_runs = run_arena.get(runs.start as usize..).unwrap_or(&[]);
-        if keep.keeps(&inode, own_runs) {
-            inodes.push(inode);
-            continue;
+        let own_runs = found.runs.get(runs.start as usize..).unwrap_or(&[]);
+        if self.keep.keeps(&inode, own_runs) {
+            found.inodes.push(inode);
+        } else {
+            self.leave_out(ino, runs.start as usize);
         }
-        // Left out: its claims join the piece's union, its runs leave the arena.
+    }
+
+    /// Why a live inode in a skipped slot is hidden, said as a finding.
+    fn hidden(&mut self, ri: &RawInode<'_>) -> Hidden {
+        let hidden = if self.desc.inode_uninit(self.sb) {
+            Hidden::UninitGroup
+        } else {
+            Hidden::UnusedTail
+        };
+        let why = hidden.reason();
+        self.found.findings.push(
+            Finding::new(Code::HiddenInode,
+                format!(
+                    "inode {} is live ({} links) but {why}: e2fsck and the kernel's inode scan skip it, yet a directory entry can still reach it",
+                    ri.ino, ri.links
+                ),
+            )
+            .with_inodes([ri.ino]),
+        );
+        hidden
+    }
+
+    /// Leaves a live inode out of the model: its claims (its runs from
+    /// `first_run` on) join the piece's union, its runs leave the arena.
+    fn leave_out(&mut self, ino: InodeNo, first_run: usize) {
+        let found = &mut *self.found;
         // A claim that starts where the previous one ends extends it, so a
         // fragmented file laid out in order costs one claim, not one per extent.
-        let folds = keep.detail == Detail::FindingsOnly;
-        for run in own_runs.iter().filter(|_| folds) {
-            let (start, end) = keep.clipped(run);
-            match claims.last_mut() {
-                Some(last) if last.1 == start && start < end => last.1 = end,
-                _ => claims.push((start, end)),
+        if self.keep.detail == Detail::FindingsOnly {
+            for run in found.runs.get(first_run..).unwrap_or(&[]) {
+                let (start, end) = self.keep.clipped(run);
+                match self.claims.last_mut() {
+                    Some(last) if last.1 == start && start < end => last.1 = end,
+                    _ => self.claims.push((start, end)),
+                }
             }
         }
-        run_arena.truncate(runs.start as usize);
-        match omitted_inodes.last_mut() {
+        found.runs.truncate(first_run);
+        match found.omitted_inodes.last_mut() {
             Some((first, count)) if first.saturating_add(*count) == ino => *count += 1,
-            _ => omitted_inodes.push((ino, 1)),
+            _ => found.omitted_inodes.push((ino, 1)),
         }
     }
 }
