@@ -45,8 +45,12 @@ use xattr::xattr_sharing;
 pub enum ExtError {
     #[error("no ext2/3/4 superblock (magic 0xEF53 not found at byte 1080)")]
     NotExt,
-    #[error("corrupt superblock at byte {offset:#x}: {what}")]
-    Corrupt { what: String, offset: u64 },
+    /// A superblock (at byte `offset`) whose geometry cannot be walked.
+    #[error("corrupt superblock at byte {offset:#x}: {kind}")]
+    Corrupt {
+        offset: u64,
+        kind: superblock::SuperblockProblem,
+    },
     /// `mke2fs -O journal_dev`: a journal and nothing else (e2fsck refuses
     /// it with "unsupported feature(s)" and exit status 8).
     #[error("{0}")]
