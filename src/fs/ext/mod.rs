@@ -54,7 +54,7 @@ pub enum ExtError {
     /// `mke2fs -O journal_dev`: a journal and nothing else (e2fsck refuses
     /// it with "unsupported feature(s)" and exit status 8).
     #[error("{0}")]
-    JournalDevice(String),
+    JournalDevice(JournalDevice),
     #[error(transparent)]
     Read(#[from] ReadError),
 }
@@ -68,22 +68,59 @@ pub fn probe(view: &View<'_>) -> bool {
         .is_ok_and(|m| m == [0x53, 0xEF])
 }
 
+/// An external journal device (`mke2fs -O journal_dev`: INCOMPAT_JOURNAL_DEV
+/// set in the ext superblock): a journal and no filesystem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalDevice {
+    /// The device's own UUID (s_uuid).
+    pub uuid: [u8; 16],
+    /// The filesystems its JBD2 superblock lists as users (s_users,
+    /// s_nr_users of them); None when that superblock cannot be read.
+    pub users: Option<Vec<[u8; 16]>>,
+}
+
+impl std::fmt::Display for JournalDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "an ext3/4 external journal device (mke2fs -O journal_dev), UUID {}: no filesystem on it",
+            crate::bytes::uuid(&self.uuid)
+        )?;
+        let Some(users) = &self.users else {
+            return f.write_str(
+                "; its journal superblock cannot be read, so the filesystem it belongs to is unknown",
+            );
+        };
+        let users: Vec<String> = users.iter().map(crate::bytes::uuid).collect();
+        match users.as_slice() {
+            [] => f.write_str(
+                "; no filesystem is attached to its journal yet (s_nr_users 0); one that uses it names this UUID in s_journal_uuid",
+            ),
+            [one] => write!(
+                f,
+                "; its journal belongs to the filesystem with UUID {one}, which is not in this image: check that filesystem with e2fsck -j pointing at this device"
+            ),
+            many => write!(
+                f,
+                "; its journal is shared by the filesystems with UUIDs {}",
+                many.join(", ")
+            ),
+        }
+    }
+}
+
 /// What an external journal device is, when the superblock is one's
 /// (INCOMPAT_JOURNAL_DEV): its own UUID, and the filesystems its JBD2
 /// superblock (in the block after the ext superblock's) lists as users.
-pub fn journal_device(view: &View<'_>, raw_sb: &[u8]) -> Option<String> {
+pub fn journal_device(view: &View<'_>, raw_sb: &[u8]) -> Option<JournalDevice> {
     const JBD2_MAGIC: u32 = 0xC03B_3998;
     const MAX_USERS: usize = 48;
     if le32(raw_sb, 0x60) & incompat::JOURNAL_DEV == 0 || raw_sb.get(0x38..0x3A)? != [0x53, 0xEF] {
         return None;
     }
-    let own = raw_sb
+    let uuid = raw_sb
         .get(0x68..0x78)
         .and_then(|u| <[u8; 16]>::try_from(u).ok())?;
-    let mut what = format!(
-        "an ext3/4 external journal device (mke2fs -O journal_dev), UUID {}: no filesystem on it",
-        crate::bytes::uuid(&own)
-    );
     let log_block_size = le32(raw_sb, 0x18);
     let jsb = (log_block_size <= 6)
         .then(|| 1024u64 << log_block_size)
@@ -94,31 +131,15 @@ pub fn journal_device(view: &View<'_>, raw_sb: &[u8]) -> Option<String> {
             view.read(at, 1024).ok()
         })
         .filter(|j| crate::bytes::be32(j, 0) == JBD2_MAGIC);
-    let Some(jsb) = jsb else {
-        what.push_str(
-            "; its journal superblock cannot be read, so the filesystem it belongs to is unknown",
-        );
-        return Some(what);
-    };
-    let count = crate::bytes::be32(jsb, 0x40) as usize;
-    let users: Vec<String> = (0..count.min(MAX_USERS))
-        .filter_map(|i| jsb.get(0x100 + 16 * i..0x110 + 16 * i))
-        .filter_map(|u| <[u8; 16]>::try_from(u).ok())
-        .map(|u| crate::bytes::uuid(&u))
-        .collect();
-    match users.as_slice() {
-        [] => what.push_str(
-            "; no filesystem is attached to its journal yet (s_nr_users 0); one that uses it names this UUID in s_journal_uuid",
-        ),
-        [one] => what.push_str(&format!(
-            "; its journal belongs to the filesystem with UUID {one}, which is not in this image: check that filesystem with e2fsck -j pointing at this device"
-        )),
-        many => what.push_str(&format!(
-            "; its journal is shared by the filesystems with UUIDs {}",
-            many.join(", ")
-        )),
-    }
-    Some(what)
+    // journal_superblock_t: s_nr_users at 0x40, the s_users UUIDs from 0x100.
+    let users = jsb.map(|jsb| {
+        let count = crate::bytes::be32(jsb, 0x40) as usize;
+        (0..count.min(MAX_USERS))
+            .filter_map(|i| jsb.get(0x100 + 16 * i..0x110 + 16 * i))
+            .filter_map(|u| <[u8; 16]>::try_from(u).ok())
+            .collect()
+    });
+    Some(JournalDevice { uuid, users })
 }
 
 /// True if the volume's ext superblock is one [`parse`] accepts (the magic
@@ -203,8 +224,8 @@ pub fn parse(
     progress: &dyn Progress,
 ) -> Result<Filesystem, ExtError> {
     let raw_sb = view.read(superblock::SUPERBLOCK_OFFSET, superblock::SUPERBLOCK_SIZE)?;
-    if let Some(what) = journal_device(view, raw_sb) {
-        return Err(ExtError::JournalDevice(what));
+    if let Some(device) = journal_device(view, raw_sb) {
+        return Err(ExtError::JournalDevice(device));
     }
     let (sb, fell_back) = superblock_in_use(view, raw_sb)?;
     let mut findings: Vec<Finding> = fell_back.into_iter().collect();
