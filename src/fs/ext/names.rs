@@ -252,7 +252,7 @@ impl Walk<'_, '_> {
                             "directory {} (inode {dir_ino}), {place}, byte {}: {}",
                             self.names.path(dir_name),
                             p.offset,
-                            p.what
+                            p.kind
                         ),
                     )
                     .with_inodes([dir_ino])
