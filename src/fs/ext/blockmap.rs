@@ -128,6 +128,38 @@ struct PendingNode {
     last_logical: Option<u64>,
 }
 
+/// Why e2fsck would skip an extent or index entry: the block or logical
+/// range at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum EntryProblem {
+    #[error(
+        "starts at block {start}, outside the filesystem (blocks {first_data_block}..{blocks_count})"
+    )]
+    OutsideFs {
+        start: u64,
+        first_data_block: u32,
+        blocks_count: u64,
+    },
+    #[error(
+        "starts at logical block {logical}, before the range its index gives ({first_logical})"
+    )]
+    BeforeIndexRange { logical: u64, first_logical: u64 },
+    #[error("ends at logical block {last}, past the range its index gives (…{end})")]
+    PastIndexRange { last: u64, end: u64 },
+    #[error(
+        "runs from block {start} for {len} blocks, past the end of the filesystem ({blocks_count} blocks)"
+    )]
+    PastFsEnd {
+        start: u64,
+        len: u64,
+        blocks_count: u64,
+    },
+    #[error(
+        "maps logical block {logical}, which an earlier extent already maps (up to {mapped_to})"
+    )]
+    AlreadyMapped { logical: u64, mapped_to: u64 },
+}
+
 /// Why e2fsck would skip an extent or index entry (pass1.c `scan_extent_node`,
 /// checked in its order) — and the kernel refuse the node that holds it
 /// (extents.c `ext4_valid_extent_entries`). A skipped entry claims nothing.
@@ -139,41 +171,41 @@ fn entry_problem(
     len: u64,
     start: u64,
     next_logical: u64,
-) -> Option<String> {
+) -> Option<EntryProblem> {
     let last = logical.saturating_add(len).saturating_sub(1);
     if start == 0 || start < u64::from(sb.first_data_block) || start >= sb.blocks_count {
-        return Some(format!(
-            "starts at block {start}, outside the filesystem (blocks {}..{})",
-            sb.first_data_block, sb.blocks_count
-        ));
+        return Some(EntryProblem::OutsideFs {
+            start,
+            first_data_block: sb.first_data_block,
+            blocks_count: sb.blocks_count,
+        });
     }
     if logical < node.first_logical {
-        return Some(format!(
-            "starts at logical block {logical}, before the range its index gives ({})",
-            node.first_logical
-        ));
+        return Some(EntryProblem::BeforeIndexRange {
+            logical,
+            first_logical: node.first_logical,
+        });
     }
     if let Some(end) = node.last_logical
         && last > end
     {
-        return Some(format!(
-            "ends at logical block {last}, past the range its index gives (…{end})"
-        ));
+        return Some(EntryProblem::PastIndexRange { last, end });
     }
     if !leaf {
         return None;
     }
     if start.saturating_add(len) > sb.blocks_count {
-        return Some(format!(
-            "runs from block {start} for {len} blocks, past the end of the filesystem ({} blocks)",
-            sb.blocks_count
-        ));
+        return Some(EntryProblem::PastFsEnd {
+            start,
+            len,
+            blocks_count: sb.blocks_count,
+        });
     }
     if logical < next_logical {
-        return Some(format!(
-            "maps logical block {logical}, which an earlier extent already maps (up to {})",
-            next_logical.saturating_sub(1)
-        ));
+        return Some(EntryProblem::AlreadyMapped {
+            logical,
+            mapped_to: next_logical.saturating_sub(1),
+        });
     }
     None
 }
