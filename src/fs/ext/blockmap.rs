@@ -128,6 +128,38 @@ struct PendingNode {
     last_logical: Option<u64>,
 }
 
+/// Why e2fsck would skip an extent or index entry: the block or logical
+/// range at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum EntryProblem {
+    #[error(
+        "starts at block {start}, outside the filesystem (blocks {first_data_block}..{blocks_count})"
+    )]
+    OutsideFs {
+        start: u64,
+        first_data_block: u32,
+        blocks_count: u64,
+    },
+    #[error(
+        "starts at logical block {logical}, before the range its index gives ({first_logical})"
+    )]
+    BeforeIndexRange { logical: u64, first_logical: u64 },
+    #[error("ends at logical block {last}, past the range its index gives (…{end})")]
+    PastIndexRange { last: u64, end: u64 },
+    #[error(
+        "runs from block {start} for {len} blocks, past the end of the filesystem ({blocks_count} blocks)"
+    )]
+    PastFsEnd {
+        start: u64,
+        len: u64,
+        blocks_count: u64,
+    },
+    #[error(
+        "maps logical block {logical}, which an earlier extent already maps (up to {mapped_to})"
+    )]
+    AlreadyMapped { logical: u64, mapped_to: u64 },
+}
+
 /// Why e2fsck would skip an extent or index entry (pass1.c `scan_extent_node`,
 /// checked in its order) — and the kernel refuse the node that holds it
 /// (extents.c `ext4_valid_extent_entries`). A skipped entry claims nothing.
@@ -139,41 +171,41 @@ fn entry_problem(
     len: u64,
     start: u64,
     next_logical: u64,
-) -> Option<String> {
+) -> Option<EntryProblem> {
     let last = logical.saturating_add(len).saturating_sub(1);
     if start == 0 || start < u64::from(sb.first_data_block) || start >= sb.blocks_count {
-        return Some(format!(
-            "starts at block {start}, outside the filesystem (blocks {}..{})",
-            sb.first_data_block, sb.blocks_count
-        ));
+        return Some(EntryProblem::OutsideFs {
+            start,
+            first_data_block: sb.first_data_block,
+            blocks_count: sb.blocks_count,
+        });
     }
     if logical < node.first_logical {
-        return Some(format!(
-            "starts at logical block {logical}, before the range its index gives ({})",
-            node.first_logical
-        ));
+        return Some(EntryProblem::BeforeIndexRange {
+            logical,
+            first_logical: node.first_logical,
+        });
     }
     if let Some(end) = node.last_logical
         && last > end
     {
-        return Some(format!(
-            "ends at logical block {last}, past the range its index gives (…{end})"
-        ));
+        return Some(EntryProblem::PastIndexRange { last, end });
     }
     if !leaf {
         return None;
     }
     if start.saturating_add(len) > sb.blocks_count {
-        return Some(format!(
-            "runs from block {start} for {len} blocks, past the end of the filesystem ({} blocks)",
-            sb.blocks_count
-        ));
+        return Some(EntryProblem::PastFsEnd {
+            start,
+            len,
+            blocks_count: sb.blocks_count,
+        });
     }
     if logical < next_logical {
-        return Some(format!(
-            "maps logical block {logical}, which an earlier extent already maps (up to {})",
-            next_logical.saturating_sub(1)
-        ));
+        return Some(EntryProblem::AlreadyMapped {
+            logical,
+            mapped_to: next_logical.saturating_sub(1),
+        });
     }
     None
 }
@@ -187,64 +219,130 @@ pub fn map_extents(
     m: &mut Mapping<'_>,
 ) {
     let ino = inode.ino;
-    let bs = u64::from(sb.block_size);
-    let block_capacity = (sb.block_size as usize - EXTENT_HEADER_LEN) / EXTENT_ENTRY_LEN;
+    // struct ext4_extent_tail's checksum is seeded per inode:
+    // crc32c(s_checksum_seed, le32 inode number ‖ le32 i_generation).
     let inode_seed = sb.metadata_csum().then(|| {
         let ino32 = u32::try_from(ino).unwrap_or(u32::MAX);
         let crc = raw_crc32c(sb.checksum_seed, &ino32.to_le_bytes());
         raw_crc32c(crc, &inode.generation.to_le_bytes())
     });
-    let mut visited: HashSet<u64> = HashSet::new();
-    // A node is read when it is walked, into one buffer per inode.
+    let mut walk = ExtentWalk {
+        view,
+        sb,
+        inode,
+        role,
+        m,
+        block_capacity: (sb.block_size as usize - EXTENT_HEADER_LEN) / EXTENT_ENTRY_LEN,
+        inode_seed,
+        visited: HashSet::new(),
+        // A node is read when it is walked, into one buffer per inode.
+        buffer: Vec::new(),
+        next_logical: 0,
+        too_deep_said: false,
+    };
     let mut stack: Vec<PendingNode> = vec![PendingNode {
         at: None,
         required_depth: None,
         first_logical: 0,
         last_logical: None,
     }];
-    let mut buffer: Vec<u8> = Vec::new();
-    // One past the highest logical block mapped so far (pass1.c `next_lblock`).
-    let mut next_logical: u64 = 0;
-    let mut too_deep_said = false;
     while let Some(pending) = stack.pop() {
-        // Named only when a finding needs it: no allocation per healthy node.
-        let where_ = NodePlace(pending.at);
+        walk.node(&pending, &mut stack);
+    }
+    // Children were pushed in reverse; runs come out in walk order, which for a
+    // well-formed tree is logical order, tree blocks before the data they index.
+}
+
+/// The walk of one inode's extent tree.
+struct ExtentWalk<'w, 'v, 'r> {
+    view: &'w View<'v>,
+    sb: &'w Superblock,
+    inode: &'w RawInode<'w>,
+    role: Role,
+    m: &'w mut Mapping<'r>,
+    /// Entries a tree block has room for after its header.
+    block_capacity: usize,
+    /// The extent tail checksum's seed, with metadata_csum.
+    inode_seed: Option<u32>,
+    /// Tree blocks already walked.
+    visited: HashSet<u64>,
+    buffer: Vec<u8>,
+    /// One past the highest logical block mapped so far (pass1.c `next_lblock`).
+    next_logical: u64,
+    /// Whether the tree was already reported deeper than the kernel allows.
+    too_deep_said: bool,
+}
+
+/// The header of an extent node (struct ext4_extent_header).
+struct NodeHeader {
+    /// eh_entries, at most the node's capacity.
+    count: usize,
+    /// eh_depth: 0 for a leaf of extents, more for an index node.
+    depth: u16,
+}
+
+impl ExtentWalk<'_, '_, '_> {
+    fn ino(&self) -> u64 {
+        self.inode.ino
+    }
+
+    /// Walks one node: reads it (the in-inode root is `i_block`), checks its
+    /// header and tail, maps its extents and queues its children on `stack`.
+    fn node(&mut self, pending: &PendingNode, stack: &mut Vec<PendingNode>) {
+        let ino = self.ino();
+        let mut buffer = std::mem::take(&mut self.buffer);
         let node: &[u8] = match pending.at {
-            None => inode.i_block,
+            None => self.inode.i_block,
             Some(block) => {
-                buffer.resize(sb.block_size as usize, 0);
-                if let Err(e) = view.read_into(block.saturating_mul(bs), &mut buffer) {
-                    m.finding(
+                buffer.resize(self.sb.block_size as usize, 0);
+                let at = block.saturating_mul(u64::from(self.sb.block_size));
+                if let Err(e) = self.view.read_into(at, &mut buffer) {
+                    self.m.finding(
                         Severity::High,
                         Code::TruncatedImage,
                         ino,
                         format!("inode {ino}: extent block {block} cannot be read: {e}"),
                     );
-                    continue;
+                    self.buffer = buffer;
+                    return;
                 }
                 &buffer
             }
         };
+        if let Some(header) = self.header(pending, node) {
+            let children = self.entries(pending, node, &header);
+            self.queue_children(pending, &header, &children, stack);
+        }
+        self.buffer = buffer;
+    }
+
+    /// Checks a node's header (magic, eh_entries against eh_max and the
+    /// room the node has, eh_depth against what its parent requires) and
+    /// its tail checksum. None when the node is not walked.
+    fn header(&mut self, pending: &PendingNode, node: &[u8]) -> Option<NodeHeader> {
+        let ino = self.ino();
+        // Named only when a finding needs it: no allocation per healthy node.
+        let where_ = NodePlace(pending.at);
         let magic = le16(node, 0);
         let entries = le16(node, 2);
         let max = le16(node, 4);
         let depth = le16(node, 6);
         let capacity = if pending.at.is_some() {
-            block_capacity
+            self.block_capacity
         } else {
             4
         };
         if magic != EXTENT_MAGIC {
-            m.finding(
+            self.m.finding(
                 Severity::High,
                 Code::BadExtentTree,
                 ino,
                 format!("inode {ino}: {where_} has no extent header (magic {magic:#06x})"),
             );
-            continue;
+            return None;
         }
         if entries > max || usize::from(max) > capacity {
-            m.finding(
+            self.m.finding(
                 Severity::High,
                 Code::BadExtentTree,
                 ino,
@@ -254,7 +352,7 @@ pub fn map_extents(
             );
         }
         if pending.required_depth.is_some_and(|d| d != depth) || depth > WALK_DEPTH_LIMIT {
-            m.finding(
+            self.m.finding(
                 Severity::High,
                 Code::BadExtentTree,
                 ino,
@@ -266,11 +364,11 @@ pub fn map_extents(
                         .unwrap_or_default()
                 ),
             );
-            continue;
+            return None;
         }
-        if depth > MAX_EXTENT_DEPTH && !too_deep_said {
-            too_deep_said = true;
-            m.finding(
+        if depth > MAX_EXTENT_DEPTH && !self.too_deep_said {
+            self.too_deep_said = true;
+            self.m.finding(
                 Severity::Medium,
                 Code::BadExtentTree,
                 ino,
@@ -279,26 +377,46 @@ pub fn map_extents(
                 ),
             );
         }
-        if let (Some(block), Some(seed)) = (pending.at, inode_seed) {
-            // struct ext4_extent_tail sits right after eh_max entries.
-            let tail = EXTENT_HEADER_LEN + usize::from(max) * EXTENT_ENTRY_LEN;
-            if let (Some(covered), Some(stored)) = (node.get(..tail), node.get(tail..tail + 4)) {
-                let stored = le32(stored, 0);
-                let computed = raw_crc32c(seed, covered);
-                if stored != computed {
-                    m.findings.push(
-                        Finding::new(Code::ChecksumMismatch,
-                            format!(
-                                "inode {ino}: extent block {block} checksum is {stored:#010x}, computed {computed:#010x}"
-                            ),
-                        )
-                        .with_inodes([ino])
-                        .with_blocks([[block, 1]]),
-                    );
-                }
+        if let (Some(block), Some(seed)) = (pending.at, self.inode_seed) {
+            self.check_tail(block, seed, node, max);
+        }
+        Some(NodeHeader {
+            count: usize::from(entries).min(capacity),
+            depth,
+        })
+    }
+
+    /// struct ext4_extent_tail sits right after eh_max entries: et_checksum,
+    /// crc32c of the node up to it.
+    fn check_tail(&mut self, block: u64, seed: u32, node: &[u8], max: u16) {
+        let ino = self.ino();
+        let tail = EXTENT_HEADER_LEN + usize::from(max) * EXTENT_ENTRY_LEN;
+        if let (Some(covered), Some(stored)) = (node.get(..tail), node.get(tail..tail + 4)) {
+            let stored = le32(stored, 0);
+            let computed = raw_crc32c(seed, covered);
+            if stored != computed {
+                self.m.findings.push(
+                    Finding::new(Code::ChecksumMismatch,
+                        format!(
+                            "inode {ino}: extent block {block} checksum is {stored:#010x}, computed {computed:#010x}"
+                        ),
+                    )
+                    .with_inodes([ino])
+                    .with_blocks([[block, 1]]),
+                );
             }
         }
-        let count = usize::from(entries).min(capacity);
+    }
+
+    /// The node's entries: a leaf's extents are mapped; an index node's
+    /// entries come back as `(child block, first logical, last logical)`.
+    fn entries(
+        &mut self,
+        pending: &PendingNode,
+        node: &[u8],
+        header: &NodeHeader,
+    ) -> Vec<(u64, u64, Option<u64>)> {
+        let count = header.count;
         let entry = |i: usize| {
             node.get(EXTENT_HEADER_LEN + i * EXTENT_ENTRY_LEN..)?
                 .get(..EXTENT_ENTRY_LEN)
@@ -309,61 +427,10 @@ pub fn map_extents(
                 break;
             };
             let logical = u64::from(le32(e, 0));
-            if depth == 0 {
-                let raw_len = le16(e, 4);
-                let start = (u64::from(le16(e, 6)) << 32) | u64::from(le32(e, 8));
-                let (len, unwritten) = if raw_len > EXT_INIT_MAX_LEN {
-                    (raw_len - EXT_INIT_MAX_LEN, true)
-                } else {
-                    (raw_len, false)
-                };
-                if len == 0 {
-                    m.finding(
-                        Severity::High,
-                        Code::BadExtentTree,
-                        ino,
-                        format!("inode {ino}: {where_} has a zero-length extent at logical block {logical}"),
-                    );
-                    continue;
-                }
-                let len = u64::from(len);
-                // Wholly outside the filesystem: kept as it is, so that the
-                // analysis reports it against the file's name (it claims
-                // nothing either way).
-                let wholly_outside = start >= sb.blocks_count
-                    || start.saturating_add(len) <= u64::from(sb.first_data_block);
-                if !wholly_outside {
-                    if let Some(problem) =
-                        entry_problem(sb, &pending, true, logical, len, start, next_logical)
-                    {
-                        let code = if start.saturating_add(len) > sb.blocks_count
-                            || start < u64::from(sb.first_data_block)
-                        {
-                            Code::OutOfRange
-                        } else {
-                            Code::BadExtentTree
-                        };
-                        m.findings.push(
-                            Finding::new(code,
-                                format!(
-                                    "inode {ino}: the extent at logical block {logical} in {where_} {problem}; e2fsck skips it and the kernel refuses the node, so it claims nothing"
-                                ),
-                            ).with_severity(Severity::High)
-                            .with_inodes([ino])
-                            .with_blocks([[start, len]]),
-                        );
-                        continue;
-                    }
-                    next_logical = next_logical.max(logical.saturating_add(len));
-                }
-                m.runs.push(BlockRun {
-                    logical: Some(logical),
-                    start,
-                    len,
-                    role,
-                    unwritten,
-                });
+            if header.depth == 0 {
+                self.extent(pending, e, logical);
             } else {
+                // struct ext4_extent_idx: ei_leaf_hi (16 bits) and ei_leaf_lo.
                 let child = (u64::from(le16(e, 8)) << 32) | u64::from(le32(e, 4));
                 // libext2fs gives an index entry the logical range up to the
                 // next entry's start, the last one its parent's end.
@@ -374,10 +441,86 @@ pub fn map_extents(
                 children.push((child, logical, last_logical));
             }
         }
-        // Push children in reverse so that they are walked in logical order.
+        children
+    }
+
+    /// One extent of a leaf (struct ext4_extent: ee_block, ee_len,
+    /// ee_start_hi, ee_start_lo), mapped unless e2fsck would skip it.
+    fn extent(&mut self, pending: &PendingNode, e: &[u8], logical: u64) {
+        let (ino, sb) = (self.ino(), self.sb);
+        let where_ = NodePlace(pending.at);
+        let raw_len = le16(e, 4);
+        let start = (u64::from(le16(e, 6)) << 32) | u64::from(le32(e, 8));
+        let (len, unwritten) = if raw_len > EXT_INIT_MAX_LEN {
+            (raw_len - EXT_INIT_MAX_LEN, true)
+        } else {
+            (raw_len, false)
+        };
+        if len == 0 {
+            self.m.finding(
+                Severity::High,
+                Code::BadExtentTree,
+                ino,
+                format!(
+                    "inode {ino}: {where_} has a zero-length extent at logical block {logical}"
+                ),
+            );
+            return;
+        }
+        let len = u64::from(len);
+        // Wholly outside the filesystem: kept as it is, so that the
+        // analysis reports it against the file's name (it claims
+        // nothing either way).
+        let wholly_outside =
+            start >= sb.blocks_count || start.saturating_add(len) <= u64::from(sb.first_data_block);
+        if !wholly_outside {
+            if let Some(problem) =
+                entry_problem(sb, pending, true, logical, len, start, self.next_logical)
+            {
+                let code = if start.saturating_add(len) > sb.blocks_count
+                    || start < u64::from(sb.first_data_block)
+                {
+                    Code::OutOfRange
+                } else {
+                    Code::BadExtentTree
+                };
+                self.m.findings.push(
+                    Finding::new(code,
+                        format!(
+                            "inode {ino}: the extent at logical block {logical} in {where_} {problem}; e2fsck skips it and the kernel refuses the node, so it claims nothing"
+                        ),
+                    ).with_severity(Severity::High)
+                    .with_inodes([ino])
+                    .with_blocks([[start, len]]),
+                );
+                return;
+            }
+            self.next_logical = self.next_logical.max(logical.saturating_add(len));
+        }
+        self.m.runs.push(BlockRun {
+            logical: Some(logical),
+            start,
+            len,
+            role: self.role,
+            unwritten,
+        });
+    }
+
+    /// Queues an index node's children, in reverse so that they are walked
+    /// in logical order: each is a tree block claim, and walked once, unless
+    /// e2fsck would skip its subtree.
+    fn queue_children(
+        &mut self,
+        pending: &PendingNode,
+        header: &NodeHeader,
+        children: &[(u64, u64, Option<u64>)],
+        stack: &mut Vec<PendingNode>,
+    ) {
+        let (ino, sb) = (self.ino(), self.sb);
+        let where_ = NodePlace(pending.at);
         for &(child, first_logical, last_logical) in children.iter().rev() {
             if !in_fs(sb, child) {
-                m.runs.push(BlockRun {
+                self.m.runs.push(BlockRun {
                     logical: None,
                     start: child,
                     len: 1,
@@ -388,14 +531,14 @@ pub fn map_extents(
             }
             if let Some(problem) = entry_problem(
                 sb,
-                &pending,
+                pending,
                 false,
                 first_logical,
                 last_logical.map_or(1, |l| l.saturating_sub(first_logical).saturating_add(1)),
                 child,
                 0,
             ) {
-                m.findings.push(
+                self.m.findings.push(
                     Finding::new(Code::BadExtentTree,
                         format!(
                             "inode {ino}: the index entry for extent block {child} in {where_} {problem}; e2fsck skips that subtree, so it claims nothing"
@@ -406,8 +549,8 @@ pub fn map_extents(
                 );
                 continue;
             }
-            if !visited.insert(child) {
-                m.finding(
+            if !self.visited.insert(child) {
+                self.m.finding(
                     Severity::High,
                     Code::BadExtentTree,
                     ino,
@@ -415,17 +558,15 @@ pub fn map_extents(
                 );
                 continue;
             }
-            m.push_meta_block(child, Role::ExtentTree);
+            self.m.push_meta_block(child, Role::ExtentTree);
             stack.push(PendingNode {
                 at: Some(child),
-                required_depth: Some(depth - 1),
+                required_depth: Some(header.depth - 1),
                 first_logical,
                 last_logical,
             });
         }
     }
-    // Children were pushed in reverse; runs come out in walk order, which for a
-    // well-formed tree is logical order, tree blocks before the data they index.
 }
 
 /// Maps a classic (ext2/ext3) inode: 12 direct pointers, then single, double and

@@ -21,8 +21,28 @@ pub struct DirEntry<'a> {
 /// A structural problem in a directory block; parsing of that block stops there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirProblem {
+    /// Byte offset of the entry within the block.
     pub offset: usize,
-    pub what: String,
+    pub kind: DirProblemKind,
+}
+
+/// What is wrong with a directory entry (struct ext4_dir_entry_2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DirProblemKind {
+    /// Fewer than the 8 header bytes (inode, rec_len, name_len, file_type) are left.
+    #[error("a directory entry header crosses the end of the block")]
+    HeaderCut,
+    /// rec_len is under 8, not a multiple of 4, past the block, or too short
+    /// for the name (8 + name_len, rounded up to 4).
+    #[error(
+        "rec_len {rec_len} with name_len {name_len} is invalid (entry needs {min}, {left} bytes left)"
+    )]
+    RecLen {
+        rec_len: usize,
+        name_len: usize,
+        min: usize,
+        left: usize,
+    },
 }
 
 /// Parses one directory block. `has_filetype` selects the 8-bit name_len form;
@@ -51,7 +71,7 @@ pub fn parse_block(
                 entries,
                 Some(DirProblem {
                     offset,
-                    what: "a directory entry header crosses the end of the block".into(),
+                    kind: DirProblemKind::HeaderCut,
                 }),
             );
         };
@@ -72,10 +92,12 @@ pub fn parse_block(
                 entries,
                 Some(DirProblem {
                     offset,
-                    what: format!(
-                        "rec_len {rec_len} with name_len {name_len} is invalid (entry needs {min}, {} bytes left)",
-                        len - offset
-                    ),
+                    kind: DirProblemKind::RecLen {
+                        rec_len,
+                        name_len,
+                        min,
+                        left: len - offset,
+                    },
                 }),
             );
         }
@@ -206,13 +228,24 @@ mod tests {
         bad[12 + 5] = 0x0F;
         let (entries, problem) = parse_block(&bad, true, false, u32::MAX);
         assert_eq!(entries.len(), 1);
-        assert!(problem.is_some());
+        let problem = problem.expect("a problem at the second entry");
+        assert_eq!(problem.offset, 12);
+        assert!(matches!(
+            problem.kind,
+            DirProblemKind::RecLen { rec_len: 4095, .. }
+        ));
+        assert_eq!(
+            problem.kind.to_string(),
+            "rec_len 4095 with name_len 1 is invalid (entry needs 12, 1012 bytes left)"
+        );
 
         // rec_len 0 must not loop forever
         let zero = vec![0u8; 1024];
         let (entries, problem) = parse_block(&zero, true, false, u32::MAX);
         assert!(entries.is_empty());
-        assert!(problem.is_some());
+        assert!(
+            problem.is_some_and(|p| matches!(p.kind, DirProblemKind::RecLen { rec_len: 0, .. }))
+        );
     }
 
     #[test]

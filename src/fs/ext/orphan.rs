@@ -13,12 +13,13 @@
 //! blocks are a live file's, mount hands that file's blocks to the allocator.
 
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 
 use crate::bytes::le32;
 use crate::fs::ext::blockmap;
 use crate::fs::ext::groups::GroupDesc;
 use crate::fs::ext::inode::I_BLOCK_LEN;
-use crate::fs::ext::read_raw_inode;
+use crate::fs::ext::inode_model::read_raw_inode;
 use crate::fs::ext::superblock::{Superblock, compat};
 use crate::image::View;
 use crate::model::Code;
@@ -50,63 +51,150 @@ pub fn read(
     inode_bitmaps: &[Option<&[u8]>],
     findings: &mut Vec<Finding>,
 ) -> OrphanList {
-    let mut list = OrphanList::default();
-    let in_bitmap = |ino: InodeNo| -> bool {
-        let ipg = u64::from(sb.inodes_per_group.max(1));
-        let index = ino.saturating_sub(1);
-        let (group, bit) = (index / ipg, index % ipg);
-        let group = u32::try_from(group).ok();
-        group
-            .and_then(|g| descs.binary_search_by_key(&g, |d| d.group).ok())
-            .and_then(|k| inode_bitmaps.get(k).copied().flatten())
-            .and_then(|b| b.get((bit / 8) as usize))
-            .is_some_and(|byte| byte & (1 << (bit % 8)) != 0)
+    let mut walk = Walk {
+        view,
+        sb,
+        descs,
+        inode_bitmaps,
+        list: OrphanList::default(),
     };
-    let max_ino = u64::from(sb.inodes_count);
-    let first_ino = u64::from(sb.first_ino);
-    let bad = |findings: &mut Vec<Finding>, ino: InodeNo, why: String| {
-        findings.push(
-            Finding::new(Code::BadOrphanList,
-                format!(
-                    "the orphan list {why}: the kernel stops its orphan cleanup there (ext4_orphan_get: \"bad orphan inode\") and e2fsck reports the list as corrupt"
-                ),
-            )
-            .with_inodes([ino]),
-        );
-    };
-    // Takes one orphan; false when the walk must stop.
-    let mut take = |ino: InodeNo, findings: &mut Vec<Finding>, from: &str| -> Option<u32> {
+    let mut next = u64::from(sb.last_orphan);
+    let mut from = Source::LastOrphan;
+    while next != 0 {
+        let ino = next;
+        match walk.take(ino, from, findings) {
+            Some(dtime) => {
+                next = u64::from(dtime);
+                from = Source::NextLink(ino);
+            }
+            None => break,
+        }
+    }
+    if sb.has_compat(compat::ORPHAN_FILE) && sb.orphan_file_inum != 0 {
+        for ino in orphan_file_entries(view, sb, descs, findings) {
+            if walk.take(ino, Source::OrphanFile, findings).is_none() {
+                break;
+            }
+        }
+    }
+    let list = walk.list;
+    if !list.release.is_empty() && sb.state & STATE_ERROR_FS != 0 {
+        findings.push(Finding::new(Code::OrphanCleanupPending,
+            format!(
+                "the errors flag is set (s_state {:#x}): the kernel skips orphan cleanup and a read-write mount drops the list; e2fsck then frees these inodes as deleted, with the same effect",
+                sb.state
+            ),
+        ));
+    }
+    list
+}
+
+/// Where the orphan list named an inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The superblock's s_last_orphan: the head of the chain.
+    LastOrphan,
+    /// The previous orphan's i_dtime (NEXT_ORPHAN).
+    NextLink(InodeNo),
+    /// A slot of the orphan file.
+    OrphanFile,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::LastOrphan => f.write_str("s_last_orphan"),
+            Source::NextLink(ino) => write!(f, "inode {ino}'s next-orphan link (i_dtime)"),
+            Source::OrphanFile => f.write_str("the orphan file"),
+        }
+    }
+}
+
+/// Why `ext4_orphan_get` refuses an orphan (and the walk stops there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum OrphanProblem {
+    /// The inode number is below s_first_ino or above s_inodes_count.
+    OutOfRange { first_ino: u64, max_ino: u64 },
+    /// The inode is already on the list.
+    Loop,
+    /// Its bit in the inode bitmap is clear.
+    FreeInBitmap,
+    /// Its inode-table slot cannot be read.
+    Unreadable,
+    /// A linked inode that ext4_can_truncate refuses.
+    NotTruncatable(FileType),
+    /// Its next-orphan link (i_dtime) is above s_inodes_count.
+    NextLink { dtime: u32, max_ino: u64 },
+}
+
+impl fmt::Display for OrphanProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrphanProblem::OutOfRange { first_ino, max_ino } => {
+                write!(f, ", outside {first_ino}..={max_ino}")
+            }
+            OrphanProblem::Loop => f.write_str(" a second time (a loop)"),
+            OrphanProblem::FreeInBitmap => f.write_str(", which is free in the inode bitmap"),
+            OrphanProblem::Unreadable => f.write_str(", whose slot cannot be read"),
+            OrphanProblem::NotTruncatable(file_type) => {
+                write!(f, ", a linked {file_type:?} that cannot be truncated")
+            }
+            OrphanProblem::NextLink { dtime, max_ino } => write!(
+                f,
+                ", whose next-orphan link (i_dtime {dtime}) is outside 1..={max_ino}"
+            ),
+        }
+    }
+}
+
+/// The walk of the orphan list: what it reads, and the orphans taken so far.
+struct Walk<'w, 'v> {
+    view: &'w View<'v>,
+    sb: &'w Superblock,
+    descs: &'w [GroupDesc],
+    inode_bitmaps: &'w [Option<&'w [u8]>],
+    list: OrphanList,
+}
+
+impl Walk<'_, '_> {
+    /// Takes one orphan: its next-orphan link (i_dtime), or None, with the
+    /// finding, when the walk must stop.
+    fn take(&mut self, ino: InodeNo, from: Source, findings: &mut Vec<Finding>) -> Option<u32> {
+        match self.check(ino) {
+            Ok((release, dtime)) => {
+                self.list.release.insert(ino, release);
+                Some(dtime)
+            }
+            Err(problem) => {
+                findings.push(
+                    Finding::new(Code::BadOrphanList,
+                        format!(
+                            "the orphan list {from} names inode {ino}{problem}: the kernel stops its orphan cleanup there (ext4_orphan_get: \"bad orphan inode\") and e2fsck reports the list as corrupt"
+                        ),
+                    )
+                    .with_inodes([ino]),
+                );
+                None
+            }
+        }
+    }
+
+    /// Checks an orphan as ext4_orphan_get does: what mount does to it and
+    /// its next-orphan link, or why it is refused.
+    fn check(&self, ino: InodeNo) -> Result<(Release, u32), OrphanProblem> {
+        let max_ino = u64::from(self.sb.inodes_count);
+        let first_ino = u64::from(self.sb.first_ino);
         if ino < first_ino || ino > max_ino {
-            bad(
-                findings,
-                ino,
-                format!("{from} names inode {ino}, outside {first_ino}..={max_ino}"),
-            );
-            return None;
+            return Err(OrphanProblem::OutOfRange { first_ino, max_ino });
         }
-        if list.release.contains_key(&ino) {
-            bad(
-                findings,
-                ino,
-                format!("{from} names inode {ino} a second time (a loop)"),
-            );
-            return None;
+        if self.list.release.contains_key(&ino) {
+            return Err(OrphanProblem::Loop);
         }
-        if !in_bitmap(ino) {
-            bad(
-                findings,
-                ino,
-                format!("{from} names inode {ino}, which is free in the inode bitmap"),
-            );
-            return None;
+        if !self.in_bitmap(ino) {
+            return Err(OrphanProblem::FreeInBitmap);
         }
-        let Some(ri) = read_raw_inode(view, sb, descs, ino) else {
-            bad(
-                findings,
-                ino,
-                format!("{from} names inode {ino}, whose slot cannot be read"),
-            );
-            return None;
+        let Some(ri) = read_raw_inode(self.view, self.sb, self.descs, ino) else {
+            return Err(OrphanProblem::Unreadable);
         };
         // ext4_orphan_get refuses a linked orphan it cannot truncate
         // (ext4_can_truncate: a regular file, a directory or a slow
@@ -119,62 +207,34 @@ pub fn read(
             _ => false,
         };
         if ri.links > 0 && !truncatable {
-            bad(
-                findings,
-                ino,
-                format!(
-                    "{from} names inode {ino}, a linked {file_type:?} that cannot be truncated"
-                ),
-            );
-            return None;
+            return Err(OrphanProblem::NotTruncatable(file_type));
         }
         if u64::from(ri.dtime) > max_ino {
-            bad(
-                findings,
-                ino,
-                format!(
-                    "{from} names inode {ino}, whose next-orphan link (i_dtime {}) is outside 1..={max_ino}",
-                    ri.dtime
-                ),
-            );
-            return None;
+            return Err(OrphanProblem::NextLink {
+                dtime: ri.dtime,
+                max_ino,
+            });
         }
         let release = if ri.links == 0 {
             Release::Delete
         } else {
             Release::Truncate
         };
-        list.release.insert(ino, release);
-        Some(ri.dtime)
-    };
-    let mut next = u64::from(sb.last_orphan);
-    let mut from = "s_last_orphan".to_string();
-    while next != 0 {
-        let ino = next;
-        match take(ino, findings, &from) {
-            Some(dtime) => {
-                next = u64::from(dtime);
-                from = format!("inode {ino}'s next-orphan link (i_dtime)");
-            }
-            None => break,
-        }
+        Ok((release, ri.dtime))
     }
-    if sb.has_compat(compat::ORPHAN_FILE) && sb.orphan_file_inum != 0 {
-        for ino in orphan_file_entries(view, sb, descs, findings) {
-            if take(ino, findings, "the orphan file").is_none() {
-                break;
-            }
-        }
+
+    /// Whether the inode's bit is set in its group's inode bitmap.
+    fn in_bitmap(&self, ino: InodeNo) -> bool {
+        let ipg = u64::from(self.sb.inodes_per_group.max(1));
+        let index = ino.saturating_sub(1);
+        let (group, bit) = (index / ipg, index % ipg);
+        let group = u32::try_from(group).ok();
+        group
+            .and_then(|g| self.descs.binary_search_by_key(&g, |d| d.group).ok())
+            .and_then(|k| self.inode_bitmaps.get(k).copied().flatten())
+            .and_then(|b| b.get((bit / 8) as usize))
+            .is_some_and(|byte| byte & (1 << (bit % 8)) != 0)
     }
-    if !list.release.is_empty() && sb.state & STATE_ERROR_FS != 0 {
-        findings.push(Finding::new(Code::OrphanCleanupPending,
-            format!(
-                "the errors flag is set (s_state {:#x}): the kernel skips orphan cleanup and a read-write mount drops the list; e2fsck then frees these inodes as deleted, with the same effect",
-                sb.state
-            ),
-        ));
-    }
-    list
 }
 
 /// The inode numbers in the orphan file's slots (every block it maps: each is
@@ -238,4 +298,28 @@ fn orphan_file_entries(
         );
     }
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_orphan_is_said_as_it_always_was() {
+        let said = |from: Source, problem: OrphanProblem| format!("{from} names inode 12{problem}");
+        assert_eq!(
+            said(Source::NextLink(11), OrphanProblem::Loop),
+            "inode 11's next-orphan link (i_dtime) names inode 12 a second time (a loop)"
+        );
+        assert_eq!(
+            said(
+                Source::LastOrphan,
+                OrphanProblem::OutOfRange {
+                    first_ino: 11,
+                    max_ino: 10
+                }
+            ),
+            "s_last_orphan names inode 12, outside 11..=10"
+        );
+    }
 }

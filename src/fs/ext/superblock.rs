@@ -138,28 +138,81 @@ pub struct Superblock {
     pub group_count: u64,
 }
 
-impl Superblock {
-    /// Parses and validates the 1024 bytes of a superblock. Geometry that cannot
-    /// be walked safely (zero or oversized counts, block size out of range) is an
-    /// error; everything else is reported later as a finding.
-    pub fn parse(sb: &[u8]) -> Result<Superblock, ExtError> {
-        if le16(sb, 0x38) != EXT2_MAGIC {
-            return Err(ExtError::NotExt);
-        }
-        let corrupt = |what: String| ExtError::Corrupt {
-            what,
-            offset: SUPERBLOCK_OFFSET,
-        };
+/// Why a superblock's geometry cannot be walked safely: the field at fault
+/// and its value (struct ext4_super_block).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SuperblockProblem {
+    #[error(
+        "s_log_block_size {log_block_size} is out of range (block size must be 1 KiB to 64 KiB)"
+    )]
+    BlockSize { log_block_size: u32 },
+    #[error(
+        "s_log_cluster_size {log_cluster_size} is impossible with s_log_block_size {log_block_size}"
+    )]
+    ClusterSize {
+        log_cluster_size: u32,
+        log_block_size: u32,
+    },
+    #[error("s_blocks_per_group {blocks_per_group} is below 8, the fewest e2fsck allows")]
+    BlocksPerGroup { blocks_per_group: u32 },
+    #[error("s_inodes_per_group is zero")]
+    NoInodesPerGroup,
+    #[error(
+        "a group of {blocks_per_group} blocks / {inodes_per_group} inodes cannot fit a one-block bitmap of {bits_per_block} bits"
+    )]
+    GroupBitmap {
+        blocks_per_group: u32,
+        inodes_per_group: u32,
+        bits_per_block: u32,
+    },
+    #[error("s_first_data_block {first_data_block} is not below s_blocks_count {blocks_count}")]
+    FirstDataBlock {
+        first_data_block: u32,
+        blocks_count: u64,
+    },
+    #[error("s_inode_size {inode_size} is not a power of two between 128 and the block size")]
+    InodeSize { inode_size: u16 },
+    #[error(
+        "s_inodes_per_group {inodes_per_group} needs more inode table than {blocks_per_group} blocks per group hold (at most {ipg_max}: {inodes_per_block} inodes per block, 4 blocks kept for the bitmaps and descriptors)"
+    )]
+    InodeTable {
+        inodes_per_group: u32,
+        blocks_per_group: u32,
+        ipg_max: u32,
+        inodes_per_block: u32,
+    },
+    #[error(
+        "s_desc_size {desc_size} must be a power of two from 64 to 1024 with the 64bit feature"
+    )]
+    DescSize { desc_size: u32 },
+}
+
+/// The geometry fields of a superblock, checked together.
+struct Geometry {
+    block_size: u32,
+    blocks_count: u64,
+    first_data_block: u32,
+    cluster_ratio: u32,
+    blocks_per_group: u32,
+    clusters_per_group: u32,
+    inodes_per_group: u32,
+    rev_level: u32,
+    first_ino: u32,
+    inode_size: u16,
+    desc_size: u32,
+}
+
+impl Geometry {
+    /// Reads and checks the geometry: what [`Superblock::parse`] refuses.
+    fn read(sb: &[u8]) -> Result<Geometry, SuperblockProblem> {
         let log_block_size = le32(sb, 0x18);
         // 1 KiB to 64 KiB blocks: s_log_block_size 0..=6.
         if log_block_size > 6 {
-            return Err(corrupt(format!(
-                "s_log_block_size {log_block_size} is out of range (block size must be 1 KiB to 64 KiB)"
-            )));
+            return Err(SuperblockProblem::BlockSize { log_block_size });
         }
         let block_size = 1024u32 << log_block_size;
         let feature_incompat = le32(sb, 0x60);
-        let feature_ro_compat = le32(sb, 0x64);
+        let bigalloc = le32(sb, 0x64) & ro_compat::BIGALLOC != 0;
         let is_64bit = feature_incompat & incompat::BIT64 != 0;
         let blocks_count = if is_64bit {
             hi_lo(le32(sb, 0x150), le32(sb, 0x4))
@@ -169,51 +222,36 @@ impl Superblock {
         let first_data_block = le32(sb, 0x14);
         let blocks_per_group = le32(sb, 0x20);
         let inodes_per_group = le32(sb, 0x28);
-        let inodes_count = le32(sb, 0x0);
-        let bigalloc = feature_ro_compat & ro_compat::BIGALLOC != 0;
         let log_cluster_size = le32(sb, 0x1C);
         let cluster_ratio = if bigalloc {
             // s_log_cluster_size is log2(cluster size) − 10, like s_log_block_size.
             // 2^29 blocks per cluster is far past anything mke2fs makes.
             if log_cluster_size < log_block_size || log_cluster_size > 29 {
-                return Err(corrupt(format!(
-                    "s_log_cluster_size {log_cluster_size} is impossible with s_log_block_size {log_block_size}"
-                )));
+                return Err(SuperblockProblem::ClusterSize {
+                    log_cluster_size,
+                    log_block_size,
+                });
             }
             1u32 << (log_cluster_size - log_block_size)
         } else {
             1
         };
         let clusters_per_group = le32(sb, 0x24);
-        // e2fsck `check_super_block`: s_blocks_per_group is at least 8, and
-        // s_inodes_per_group at most what s_blocks_per_group − 4 blocks of
-        // inode table hold, so that the inode tables of all groups together
-        // fit in the filesystem. (One block per group would make a group, a
-        // descriptor and an inode table per block of the image.)
-        if blocks_per_group < 8 {
-            return Err(corrupt(format!(
-                "s_blocks_per_group {blocks_per_group} is below 8, the fewest e2fsck allows"
-            )));
-        }
-        if inodes_per_group == 0 {
-            return Err(corrupt("s_inodes_per_group is zero".into()));
-        }
-        // A bitmap is one block: it can describe at most 8 × block_size objects.
-        let bits_per_block = block_size.saturating_mul(8);
-        let bitmap_objects = if bigalloc {
-            clusters_per_group
-        } else {
-            blocks_per_group
-        };
-        if bitmap_objects > bits_per_block || inodes_per_group > bits_per_block {
-            return Err(corrupt(format!(
-                "a group of {blocks_per_group} blocks / {inodes_per_group} inodes cannot fit a one-block bitmap of {bits_per_block} bits"
-            )));
-        }
+        check_groups(
+            block_size,
+            if bigalloc {
+                clusters_per_group
+            } else {
+                blocks_per_group
+            },
+            blocks_per_group,
+            inodes_per_group,
+        )?;
         if u64::from(first_data_block) >= blocks_count {
-            return Err(corrupt(format!(
-                "s_first_data_block {first_data_block} is not below s_blocks_count {blocks_count}"
-            )));
+            return Err(SuperblockProblem::FirstDataBlock {
+                first_data_block,
+                blocks_count,
+            });
         }
         let rev_level = le32(sb, 0x4C);
         let (first_ino, inode_size) = if rev_level == 0 {
@@ -221,30 +259,101 @@ impl Superblock {
         } else {
             (le32(sb, 0x54), le16(sb, 0x58))
         };
-        if inode_size < 128 || !inode_size.is_power_of_two() || u32::from(inode_size) > block_size {
-            return Err(corrupt(format!(
-                "s_inode_size {inode_size} is not a power of two between 128 and the block size"
-            )));
-        }
-        let inodes_per_block = block_size / u32::from(inode_size);
-        let ipg_max = inodes_per_block.saturating_mul(blocks_per_group.saturating_sub(4));
-        if inodes_per_group > ipg_max {
-            return Err(corrupt(format!(
-                "s_inodes_per_group {inodes_per_group} needs more inode table than {blocks_per_group} blocks per group hold (at most {ipg_max}: {inodes_per_block} inodes per block, 4 blocks kept for the bitmaps and descriptors)"
-            )));
-        }
+        check_inode_table(block_size, blocks_per_group, inodes_per_group, inode_size)?;
         let desc_size = if is_64bit {
             u32::from(le16(sb, 0xFE))
         } else {
             32
         };
         if is_64bit && (!(64..=1024).contains(&desc_size) || !desc_size.is_power_of_two()) {
-            return Err(corrupt(format!(
-                "s_desc_size {desc_size} must be a power of two from 64 to 1024 with the 64bit feature"
-            )));
+            return Err(SuperblockProblem::DescSize { desc_size });
         }
-        let group_count =
-            (blocks_count - u64::from(first_data_block)).div_ceil(u64::from(blocks_per_group));
+        Ok(Geometry {
+            block_size,
+            blocks_count,
+            first_data_block,
+            cluster_ratio,
+            blocks_per_group,
+            clusters_per_group,
+            inodes_per_group,
+            rev_level,
+            first_ino,
+            inode_size,
+            desc_size,
+        })
+    }
+}
+
+/// e2fsck `check_super_block`: s_blocks_per_group is at least 8, and
+/// s_inodes_per_group at most what s_blocks_per_group − 4 blocks of
+/// inode table hold, so that the inode tables of all groups together
+/// fit in the filesystem. (One block per group would make a group, a
+/// descriptor and an inode table per block of the image.) `bitmap_objects`
+/// is what the block bitmap maps: blocks, or clusters with bigalloc.
+fn check_groups(
+    block_size: u32,
+    bitmap_objects: u32,
+    blocks_per_group: u32,
+    inodes_per_group: u32,
+) -> Result<(), SuperblockProblem> {
+    if blocks_per_group < 8 {
+        return Err(SuperblockProblem::BlocksPerGroup { blocks_per_group });
+    }
+    if inodes_per_group == 0 {
+        return Err(SuperblockProblem::NoInodesPerGroup);
+    }
+    // A bitmap is one block: it can describe at most 8 × block_size objects.
+    let bits_per_block = block_size.saturating_mul(8);
+    if bitmap_objects > bits_per_block || inodes_per_group > bits_per_block {
+        return Err(SuperblockProblem::GroupBitmap {
+            blocks_per_group,
+            inodes_per_group,
+            bits_per_block,
+        });
+    }
+    Ok(())
+}
+
+/// s_inode_size is a power of two from 128 to the block size, and a
+/// group's inode table fits in its blocks, 4 kept for the bitmaps and
+/// descriptors.
+fn check_inode_table(
+    block_size: u32,
+    blocks_per_group: u32,
+    inodes_per_group: u32,
+    inode_size: u16,
+) -> Result<(), SuperblockProblem> {
+    if inode_size < 128 || !inode_size.is_power_of_two() || u32::from(inode_size) > block_size {
+        return Err(SuperblockProblem::InodeSize { inode_size });
+    }
+    let inodes_per_block = block_size / u32::from(inode_size);
+    let ipg_max = inodes_per_block.saturating_mul(blocks_per_group.saturating_sub(4));
+    if inodes_per_group > ipg_max {
+        return Err(SuperblockProblem::InodeTable {
+            inodes_per_group,
+            blocks_per_group,
+            ipg_max,
+            inodes_per_block,
+        });
+    }
+    Ok(())
+}
+
+impl Superblock {
+    /// Parses and validates the 1024 bytes of a superblock. Geometry that cannot
+    /// be walked safely (zero or oversized counts, block size out of range) is an
+    /// error; everything else is reported later as a finding.
+    pub fn parse(sb: &[u8]) -> Result<Superblock, ExtError> {
+        if le16(sb, 0x38) != EXT2_MAGIC {
+            return Err(ExtError::NotExt);
+        }
+        let g = Geometry::read(sb).map_err(|kind| ExtError::Corrupt {
+            offset: SUPERBLOCK_OFFSET,
+            kind,
+        })?;
+        let feature_incompat = le32(sb, 0x60);
+        let group_count = (g.blocks_count - u64::from(g.first_data_block))
+            .div_ceil(u64::from(g.blocks_per_group));
         let mut uuid = [0u8; 16];
         uuid.copy_from_slice(sb.get(0x68..0x78).unwrap_or(&[0; 16]));
         let mut volume_name = [0u8; 16];
@@ -255,25 +364,25 @@ impl Superblock {
             raw_crc32c(!0, &uuid)
         };
         Ok(Superblock {
-            inodes_count,
-            blocks_count,
-            first_data_block,
-            block_size,
-            cluster_ratio,
-            blocks_per_group,
-            clusters_per_group,
-            inodes_per_group,
-            rev_level,
-            first_ino,
-            inode_size,
+            inodes_count: le32(sb, 0x0),
+            blocks_count: g.blocks_count,
+            first_data_block: g.first_data_block,
+            block_size: g.block_size,
+            cluster_ratio: g.cluster_ratio,
+            blocks_per_group: g.blocks_per_group,
+            clusters_per_group: g.clusters_per_group,
+            inodes_per_group: g.inodes_per_group,
+            rev_level: g.rev_level,
+            first_ino: g.first_ino,
+            inode_size: g.inode_size,
             feature_compat: le32(sb, 0x5C),
             feature_incompat,
-            feature_ro_compat,
+            feature_ro_compat: le32(sb, 0x64),
             uuid,
             volume_name,
             reserved_gdt_blocks: le16(sb, 0xCE),
             journal_inum: le32(sb, 0xE0),
-            desc_size,
+            desc_size: g.desc_size,
             first_meta_bg: le32(sb, 0x104),
             mmp_block: le64(sb, 0x168),
             backup_bgs: [le32(sb, 0x24C), le32(sb, 0x250)],
@@ -441,12 +550,26 @@ mod tests {
         // blocks_per_group zero
         assert!(matches!(
             Superblock::parse(&sb),
-            Err(ExtError::Corrupt { .. })
+            Err(ExtError::Corrupt {
+                offset: SUPERBLOCK_OFFSET,
+                kind: SuperblockProblem::BlocksPerGroup {
+                    blocks_per_group: 0
+                }
+            })
         ));
         sb[0x18] = 7; // 128 KiB blocks
+        let err = Superblock::parse(&sb).unwrap_err();
         assert!(matches!(
-            Superblock::parse(&sb),
-            Err(ExtError::Corrupt { .. })
+            err,
+            ExtError::Corrupt {
+                kind: SuperblockProblem::BlockSize { log_block_size: 7 },
+                ..
+            }
         ));
+        // The message is the one it always was.
+        assert_eq!(
+            err.to_string(),
+            "corrupt superblock at byte 0x400: s_log_block_size 7 is out of range (block size must be 1 KiB to 64 KiB)"
+        );
     }
 }
