@@ -21,7 +21,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Esc, Backspace", "back along the history"),
     (
         ":",
-        "go to: 1234 (block), i12 (inode), 0x1f400 (byte offset), /etc/shadow (path)",
+        "go to: 1234 (block), fsblock 32781 or cluster 5 (the format's own numbering), i12 (inode), 0x1f400 (byte offset), /etc/shadow (path)",
     ),
     ("/", "filter the inode table by path or number (Esc clears)"),
     (
@@ -46,26 +46,60 @@ pub const KEYS: &[(&str, &str)] = &[
     ("?, q / Ctrl-c", "this help; quit"),
 ];
 
+/// Width of the key column.
+const KEY_WIDTH: usize = 34;
+
 pub fn render(frame: &mut Frame, theme: &Theme, area: Rect) {
-    let width = area.width.saturating_sub(4).min(100);
-    let height = (KEYS.len() as u16 + 4).min(area.height.saturating_sub(2));
+    let width = area.width.saturating_sub(4).min(110);
+    // Inside the border: a space, the key column, a space, then the text.
+    let text_width = usize::from(width.saturating_sub(2)).saturating_sub(KEY_WIDTH + 2);
+    // Long descriptions wrap where the screen is tall enough for it; on a
+    // short one each key keeps one line, cut at the border.
+    let wrapped = |width: usize| -> Vec<Line> {
+        let mut lines: Vec<Line> = Vec::new();
+        for (key, what) in KEYS {
+            for (i, piece) in wrap(what, width).into_iter().enumerate() {
+                let key = if i == 0 { *key } else { "" };
+                lines.push(Line::raw(format!(" {key:<KEY_WIDTH$} {piece}")));
+            }
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(" any key closes this help", theme.dim()));
+        lines
+    };
+    let mut lines = wrapped(text_width.max(20));
+    if lines.len() + 2 > usize::from(area.height.saturating_sub(2)) {
+        lines = wrapped(usize::MAX);
+    }
+    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
     let rect = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
         width,
         height,
     };
-    let mut lines: Vec<Line> = KEYS
-        .iter()
-        .map(|(k, what)| Line::raw(format!(" {k:<34} {what}")))
-        .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(" any key closes this help", theme.dim()));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(" Keys ")),
         rect,
     );
+}
+
+/// `text` cut into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        } else if len > 0 {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
 }
 
 #[cfg(test)]
@@ -79,5 +113,18 @@ mod tests {
         let screen = full_screen(|frame, area| render(frame, &theme, area));
         assert!(screen.contains("any key closes this help"), "{screen}");
         insta::assert_snapshot!("help", screen);
+    }
+
+    #[test]
+    fn long_descriptions_wrap_at_spaces_without_losing_a_word() {
+        for (_, what) in KEYS {
+            let lines = wrap(what, 30);
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| l.chars().count() <= 30 || !l.contains(' '))
+            );
+            assert_eq!(lines.join(" "), *what);
+        }
     }
 }
