@@ -46,13 +46,17 @@ for image in "${images[@]}"; do
               -n new "$new_bin scan --format json $image"
               -n e2fsck "e2fsck -fn $image")
     # Exit 4 (findings) is a result, not a failure.
-    hyperfine -N -i --style basic --warmup 1 --runs "$runs" "${commands[@]}" \
-        --export-markdown /dev/stdout 2>/dev/null | sed -n '/^|/p'
+    table=$(mktemp)
+    hyperfine -N -i --style none --warmup 1 --runs "$runs" "${commands[@]}" \
+        --export-markdown "$table" >/dev/null 2>&1
+    cat "$table"
     if [[ $(id -u) == 0 ]]; then
         echo "cold cache:"
-        hyperfine -i --style basic --runs "$runs" --prepare 'sync; echo 3 > /proc/sys/vm/drop_caches' \
-            "${commands[@]}" --export-markdown /dev/stdout 2>/dev/null | sed -n '/^|/p'
+        hyperfine -i --style none --runs "$runs" --prepare 'sync; echo 3 > /proc/sys/vm/drop_caches' \
+            "${commands[@]}" --export-markdown "$table" >/dev/null 2>&1
+        cat "$table"
     fi
+    rm -f "$table"
 done
 
 first=${images[0]}

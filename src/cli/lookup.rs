@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use imginspect::analysis::{ScanOptions, VolumeResult};
-use imginspect::model::{Filesystem, Native};
+use imginspect::model::Filesystem;
 use imginspect::report::{json, listing, text};
 
 use super::args::{BlockArgs, Format, InodeArgs, LsArgs};
@@ -23,11 +23,10 @@ pub fn block(args: &BlockArgs, options: &ScanOptions) -> anyhow::Result<Outcome>
         return Err(UsageError(format!(
             "not a block of this filesystem: {:?} (give a number{})",
             args.block,
-            match fs.units.native {
-                Native::Linear => String::new(),
-                Native::Grouped { address, .. } => format!(", or \"{address} N\""),
-                Native::Clustered { .. } => ", or \"cluster N\"".into(),
-            }
+            fs.units
+                .native_word()
+                .map(|word| format!(", or \"{word} N\""))
+                .unwrap_or_default()
         ))
         .into());
     };

@@ -99,16 +99,22 @@ impl Units {
         out
     }
 
+    /// The word the format's own tools put before one of its block numbers
+    /// ("fsblock", "cluster"); None where the linear number is its own.
+    pub fn native_word(&self) -> Option<&'static str> {
+        match self.native {
+            Native::Linear => None,
+            Native::Grouped { address, .. } => Some(address),
+            Native::Clustered { .. } => Some("cluster"),
+        }
+    }
+
     /// A block named in the format's own numbering, as its tools print it:
     /// "fsblock 32781" (or "fsblock:32781") on a grouped numbering,
     /// "cluster 5" on a clustered one; the linear block it is, or None when
     /// the text is not such a name or names no block.
     pub fn parse_native(&self, text: &str) -> Option<BlockNo> {
-        let word = match self.native {
-            Native::Linear => return None,
-            Native::Grouped { address, .. } => address,
-            Native::Clustered { .. } => "cluster",
-        };
+        let word = self.native_word()?;
         let number: u64 = text
             .trim()
             .strip_prefix(word)?

@@ -297,8 +297,13 @@ impl Session {
         {
             self.jump_to_block(b);
         } else {
+            let native = fs
+                .units
+                .native_word()
+                .map(|word| format!(", {word} N"))
+                .unwrap_or_default();
             self.status = Some(format!(
-                "go to what? {text:?} (try 1234, i12, 0x1f400 or /etc/shadow)"
+                "go to what? {text:?} (try 1234{native}, i12, 0x1f400 or /etc/shadow)"
             ));
         }
     }
