@@ -256,6 +256,27 @@ fn files_and_functions_stay_small() {
 }
 
 #[test]
+fn anyhow_lives_only_at_the_edges() {
+    // The library's errors are typed (a test can compare their kind);
+    // anyhow only gathers them where the binary reports them.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let inside: Vec<String> = files
+        .iter()
+        .filter(|f| !f.ends_with("main.rs") && !f.starts_with(src.join("cli")))
+        .filter(|f| {
+            names(
+                &code_only(&std::fs::read_to_string(f).expect("read")),
+                "anyhow",
+            )
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(inside.is_empty(), "anyhow inside the library: {inside:?}");
+}
+
+#[test]
 fn the_checks_see_what_they_look_for() {
     // A check that cannot fail proves nothing: it must see code, not
     // comments or strings.

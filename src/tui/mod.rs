@@ -42,7 +42,8 @@ pub struct Options {
 }
 
 /// Scans `source` on a background thread and runs the UI until the user quits.
-pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
+/// The errors are the terminal's (and a thread that could not be started).
+pub fn run(source: Source, options: Options) -> std::io::Result<()> {
     let source = Arc::new(source);
     let (tx, rx) = mpsc::channel();
     let theme = Theme {
@@ -61,7 +62,7 @@ pub fn run(source: Source, options: Options) -> anyhow::Result<()> {
     app.journal = options.journal;
     // ratatui::init installs a panic hook that restores the terminal first.
     let mut terminal = ratatui::try_init()?;
-    let outcome = (|| -> anyhow::Result<()> {
+    let outcome = (|| -> std::io::Result<()> {
         if app.mouse {
             execute!(stdout(), EnableMouseCapture)?;
         }
@@ -79,7 +80,7 @@ fn event_loop(
     app: &mut App,
     worker: &Worker,
     rx: &Receiver<Message>,
-) -> anyhow::Result<()> {
+) -> std::io::Result<()> {
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     loop {
