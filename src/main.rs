@@ -31,6 +31,7 @@ fn exit_status(outcome: anyhow::Result<Outcome>) -> u8 {
     let error = match outcome {
         Ok(Outcome::Clean) => return exit::CLEAN,
         Ok(Outcome::Findings) => return exit::FINDINGS,
+        Ok(Outcome::NotFound) => return exit::OPERATIONAL,
         Err(error) => error,
     };
     match error.downcast_ref::<Reasons>() {

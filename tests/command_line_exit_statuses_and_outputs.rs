@@ -250,3 +250,51 @@ fn block_takes_the_formats_own_numbering_too() {
     let wrong = common::imginspect(&["block", &fat, "fsblock 3"]);
     assert_eq!(wrong.status.code(), Some(16));
 }
+
+#[test]
+fn lookups_of_what_the_filesystem_does_not_have_exit_8() {
+    let img = common::sample_path("shadow-crosslink.img");
+    let ls = common::imginspect(&["ls", &img, "/nonexistent"]);
+    assert_eq!(ls.status.code(), Some(8), "{}", common::describe("ls", &ls));
+    assert!(ls.stdout.is_empty(), "{ls:?}");
+    assert!(
+        String::from_utf8_lossy(&ls.stderr).contains("no directory /nonexistent"),
+        "{ls:?}"
+    );
+    // A file is not a directory to list.
+    assert_eq!(
+        common::imginspect(&["ls", &img, "/etc/passwd"])
+            .status
+            .code(),
+        Some(8)
+    );
+    assert_eq!(
+        common::imginspect(&["ls", &img, "/etc"]).status.code(),
+        Some(0)
+    );
+
+    let inode = common::imginspect(&["inode", &img, "9999"]);
+    assert_eq!(inode.status.code(), Some(8));
+    assert!(String::from_utf8_lossy(&inode.stdout).contains("not in use"));
+    assert_eq!(
+        common::imginspect(&["inode", &img, "14"]).status.code(),
+        Some(0)
+    );
+
+    let block = common::imginspect(&["block", &img, "99999"]);
+    assert_eq!(block.status.code(), Some(8));
+    assert_eq!(
+        common::imginspect(&["block", &img, "13"]).status.code(),
+        Some(0)
+    );
+    // Outside the filesystem but claimed by a forged run: an answer, not an error.
+    let forged = common::sample_path("out-of-range.img");
+    let claimed = common::imginspect(&["block", &forged, "1000000"]);
+    assert_eq!(
+        claimed.status.code(),
+        Some(0),
+        "{}",
+        common::describe("block", &claimed)
+    );
+    assert!(String::from_utf8_lossy(&claimed.stdout).contains("/data/oor.bin"));
+}

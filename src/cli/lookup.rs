@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use imginspect::analysis::{ScanOptions, VolumeResult};
-use imginspect::model::Filesystem;
+use imginspect::analysis::{self, ScanOptions, VolumeResult};
+use imginspect::model::{FileType, Filesystem};
 use imginspect::report::{json, listing, text};
 
 use super::args::{BlockArgs, Format, InodeArgs, LsArgs};
@@ -34,30 +34,60 @@ pub fn block(args: &BlockArgs, options: &ScanOptions) -> anyhow::Result<Outcome>
         Format::Text => text::block(fs, block, out),
         Format::Json => json::block(fs, block, out),
     });
+    // Outside the filesystem a block is only worth asking about when
+    // something claims it (a forged run pointing past the end).
+    let found = block < fs.info.block_count || !analysis::claimers_of(fs, block).is_empty();
+    // Exit without freeing the model, as `scan` does.
+    std::mem::forget(result);
+    Ok(if found {
+        Outcome::Clean
+    } else {
+        Outcome::NotFound
+    })
+}
+
+pub fn inode(args: &InodeArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
+    let ino = args.inode;
+    let mut in_use = true;
+    let outcome = with_volume(&args.image, args.partition, options, |volume, fs, out| {
+        let n = fs.inode(ino);
+        in_use = n.is_some();
+        match (n, args.format) {
+            (Some(n), Format::Text) => text::inode(fs, &volume.crosslinks, n, out),
+            (Some(n), Format::Json) => json::inode(fs, &volume.crosslinks, n, out),
+            (None, Format::Text) => text::inode_not_in_use(ino, out),
+            (None, Format::Json) => json::inode_not_in_use(ino, out),
+        }
+    })?;
+    Ok(if in_use { outcome } else { Outcome::NotFound })
+}
+
+pub fn ls(args: &LsArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
+    let (_, result) = load::scan(&args.image, options)?;
+    let Some((volume, fs)) = load::chosen_volume(&result, args.partition) else {
+        return Err(load::no_filesystem(&args.image, &result));
+    };
+    if !is_directory(fs, &args.path) {
+        anyhow::bail!(
+            "{}: no directory {} in the filesystem",
+            args.image.display(),
+            imginspect::report::sanitize::for_terminal(&args.path)
+        );
+    }
+    output::to_stdout(|out| listing::ls(volume, &args.path, args.recursive, args.deleted, out));
     // Exit without freeing the model, as `scan` does.
     std::mem::forget(result);
     Ok(Outcome::Clean)
 }
 
-pub fn inode(args: &InodeArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
-    let ino = args.inode;
-    with_volume(
-        &args.image,
-        args.partition,
-        options,
-        |volume, fs, out| match (fs.inode(ino), args.format) {
-            (Some(n), Format::Text) => text::inode(fs, &volume.crosslinks, n, out),
-            (Some(n), Format::Json) => json::inode(fs, &volume.crosslinks, n, out),
-            (None, Format::Text) => text::inode_not_in_use(ino, out),
-            (None, Format::Json) => json::inode_not_in_use(ino, out),
-        },
-    )
-}
-
-pub fn ls(args: &LsArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
-    with_volume(&args.image, args.partition, options, |volume, _, out| {
-        listing::ls(volume, &args.path, args.recursive, args.deleted, out)
-    })
+/// Whether `path` names a directory of the filesystem (`/` always does).
+fn is_directory(fs: &Filesystem, path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path.is_empty()
+        || fs
+            .inodes
+            .iter()
+            .any(|n| n.file_type == FileType::Directory && fs.paths(n).iter().any(|p| p == path))
 }
 
 /// Scans the image and writes to standard output what `print` says of the
