@@ -143,28 +143,27 @@ pub fn key(st: &mut State, cx: &Context, key: KeyEvent) -> Option<Action> {
 /// Stat fields, notes (deleted, orphan, hidden), names and the table header.
 fn header(s: &Context, n: &Inode, width: usize) -> Vec<Line<'static>> {
     let theme = &s.theme;
-    let mut lines = vec![
-        Line::raw(format!(
-            "{:?}  {}  uid {}  gid {}  size {} ({} bytes)  links {}  flags {:#x}",
-            n.file_type,
-            mode_string(n.mode),
-            n.uid,
-            n.gid,
-            format::size(n.size),
-            n.size,
-            n.links,
-            n.flags
-        )),
-        Line::raw(format!(
-            "mtime {}  ctime {}  atime {}{}",
-            format::time(n.mtime),
-            format::time(n.ctime),
-            format::time(n.atime),
-            n.crtime
-                .map(|c| format!("  crtime {}", format::time(c)))
-                .unwrap_or_default()
-        )),
+    // Every field whole: they wrap onto more lines rather than lose a digit.
+    let stat = [
+        format!("{:?}", n.file_type),
+        mode_string(n.mode),
+        format!("uid {}", n.uid),
+        format!("gid {}", n.gid),
+        format!("size {} ({} bytes)", format::size(n.size), n.size),
+        format!("links {}", n.links),
+        format!("flags {:#x}", n.flags),
     ];
+    let mut times = vec![
+        format!("mtime {}", format::time(n.mtime)),
+        format!("ctime {}", format::time(n.ctime)),
+        format!("atime {}", format::time(n.atime)),
+    ];
+    times.extend(n.crtime.map(|c| format!("crtime {}", format::time(c))));
+    let mut lines: Vec<Line<'static>> = format::pack(&stat, "  ", width)
+        .into_iter()
+        .chain(format::pack(&times, "  ", width))
+        .map(Line::raw)
+        .collect();
     if n.deleted {
         lines.push(Line::styled(describe::deleted_note(&s.fs), theme.dim()));
     }

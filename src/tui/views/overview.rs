@@ -20,9 +20,6 @@ pub struct State {
     pub selected: usize,
 }
 
-/// Lines above the findings list.
-const HEADER_LINES: u16 = 7;
-
 pub fn key(st: &mut State, cx: &Context, key: KeyEvent) -> Option<Action> {
     let n = cx.vol.findings.len();
     match key.code {
@@ -38,9 +35,18 @@ pub fn key(st: &mut State, cx: &Context, key: KeyEvent) -> Option<Action> {
 
 /// What mount changes before anyone can use the filesystem: which view of a
 /// pending journal is on screen, and the orphans that mount deletes or
-/// truncates first (blank when neither).
-fn mount_line(theme: &Theme, s: &Context) -> Line<'static> {
-    let mut spans = Vec::new();
+/// truncates first; a line each, none when neither.
+fn mount_lines(theme: &Theme, s: &Context, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let line = |title: &'static str, text: String, severity: Severity| {
+        Line::from(vec![
+            Span::styled(title, theme.title()),
+            Span::styled(
+                format::fit(&text, width.saturating_sub(title.len())),
+                theme.severity(severity),
+            ),
+        ])
+    };
     if let Some(journal) = s.vol.replay.as_deref() {
         let text = if s.vol.replayed {
             format!(
@@ -50,8 +56,7 @@ fn mount_line(theme: &Theme, s: &Context) -> Line<'static> {
         } else {
             "NOT replayed: shown as it lies on disk, not as it will mount (J: replay)".to_string()
         };
-        spans.push(Span::styled("journal ", theme.title()));
-        spans.push(Span::styled(text, theme.severity(Severity::High)));
+        lines.push(line("journal ", text, Severity::High));
     }
     let (deleted, truncated) = s.index.released_at_mount;
     if deleted + truncated > 0 {
@@ -61,32 +66,31 @@ fn mount_line(theme: &Theme, s: &Context) -> Line<'static> {
             .iter()
             .find(|f| f.code == Code::OrphanCleanupPending)
             .map_or(Severity::Low, |f| f.severity);
-        spans.push(Span::styled(
-            if spans.is_empty() {
-                "orphans "
-            } else {
-                "  orphans "
-            },
-            theme.title(),
-        ));
-        spans.push(Span::styled(
+        lines.push(line(
+            "orphans ",
             format!("mount deletes {deleted} and truncates {truncated} inode(s) first"),
-            theme.severity(severity),
+            severity,
         ));
     }
-    Line::from(spans)
+    lines
+}
+
+/// The image's SHA-256, whole, or why it is not shown.
+fn hash_text(s: &Context, width: usize) -> String {
+    match (&s.image.sha256, s.hashing) {
+        (Some(h), _) if h.len() <= width => h.clone(),
+        (Some(_), _) => "(64 hex digits: widen the window to see them)".into(),
+        (None, Some((done, total))) if total > 0 => {
+            format!("computing… {}%", done.saturating_mul(100) / total)
+        }
+        (None, _) => "computing…".to_string(),
+    }
 }
 
 pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
     let theme = &s.theme;
     let info = &s.fs.info;
-    let hash = match (&s.image.sha256, s.hashing) {
-        (Some(h), _) => format!("  sha256 {h}"),
-        (None, Some((done, total))) if total > 0 => {
-            format!("  sha256 computing… {}%", done.saturating_mul(100) / total)
-        }
-        (None, _) => "  sha256 computing…".to_string(),
-    };
+    let width = usize::from(area.width);
     let mut counts: Vec<Span> = vec![Span::raw("findings: ")];
     for sev in Severity::ALL_DESCENDING {
         let n = s.vol.findings.iter().filter(|f| f.severity == sev).count();
@@ -96,37 +100,48 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
         ));
         counts.push(Span::raw("  "));
     }
-    let header = vec![
+    // Every value whole or not at all: a line that does not fit ends in `…`
+    // between words; the hash and the features get lines of their own.
+    let titled = |title: &'static str, text: String| {
         Line::from(vec![
-            Span::styled("image  ", theme.title()),
-            Span::raw(format!(
-                "{} ({}){hash}",
-                safe(&s.image.path),
-                format::size(s.image.size_bytes)
-            )),
-        ]),
-        Line::from(vec![
-            Span::styled("fs     ", theme.title()),
-            Span::raw(format!(
-                "{} label \"{}\" uuid {}{}",
-                info.fs_type,
-                safe(&info.label),
-                info.uuid,
-                s.vol
-                    .partition
-                    .as_ref()
-                    .map(|p| format!(
-                        "  on {} partition {} (sectors {}–{}; v: all volumes)",
-                        p.scheme.name(),
-                        p.number,
-                        p.start_lba,
-                        p.end_lba().saturating_sub(1)
-                    ))
-                    .unwrap_or_default()
-            )),
-        ]),
-        Line::raw(format!(
-            "       {} {}s of {} bytes, {}{} of {} inodes in use",
+            Span::styled(title, theme.title()),
+            Span::raw(format::fit(&text, width.saturating_sub(title.len()))),
+        ])
+    };
+    let mut header = vec![titled(
+        "image  ",
+        format!(
+            "{} ({})",
+            safe(&s.image.path),
+            format::size(s.image.size_bytes)
+        ),
+    )];
+    header.push(titled("sha256 ", hash_text(s, width.saturating_sub(7))));
+    header.push(titled(
+        "fs     ",
+        format!(
+            "{} label \"{}\" uuid {}",
+            info.fs_type,
+            safe(&info.label),
+            info.uuid
+        ),
+    ));
+    if let Some(p) = &s.vol.partition {
+        header.push(titled(
+            "       ",
+            format!(
+                "on {} partition {} (sectors {}–{}; v: all volumes)",
+                p.scheme.name(),
+                p.number,
+                p.start_lba,
+                p.end_lba().saturating_sub(1)
+            ),
+        ));
+    }
+    header.push(titled(
+        "       ",
+        format!(
+            "{} {}s of {} bytes, {}{} of {} inodes in use",
             info.block_count,
             s.fs.units.block,
             info.block_size,
@@ -137,22 +152,34 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
             },
             info.inodes_in_use,
             info.inode_count
-        )),
-        Line::raw(format!("       features: {}", info.features.join(" "))),
-        mount_line(theme, s),
-        Line::from(counts),
-        Line::raw(""),
-    ];
+        ),
+    ));
+    for (i, line) in format::pack(&info.features, " ", width.saturating_sub(17))
+        .into_iter()
+        .enumerate()
+    {
+        let title = if i == 0 {
+            "       features: "
+        } else {
+            "                 "
+        };
+        header.push(Line::raw(format!("{title}{line}")));
+    }
+    header.extend(mount_lines(theme, s, width));
+    header.push(Line::from(counts));
+    header.push(Line::raw(""));
+    // The findings list keeps at least three rows.
+    let header_lines = (header.len() as u16).min(area.height.saturating_sub(5));
     frame.render_widget(
         Paragraph::new(header),
         Rect {
-            height: HEADER_LINES.min(area.height),
+            height: header_lines.min(area.height),
             ..area
         },
     );
     let list_area = Rect {
-        y: area.y + HEADER_LINES,
-        height: area.height.saturating_sub(HEADER_LINES),
+        y: area.y + header_lines.min(area.height),
+        height: area.height.saturating_sub(header_lines),
         ..area
     };
     let visible = usize::from(list_area.height.saturating_sub(2));
