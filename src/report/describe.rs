@@ -67,16 +67,23 @@ pub fn claimer_two_lines(c: &Claimer) -> [String; 2] {
     }
 }
 
-/// Seconds since the epoch as "YYYY-MM-DD HH:MM" (UTC).
+/// Seconds since the epoch in ISO 8601, UTC: "2023-11-14T22:13:20Z".
 pub fn utc(epoch: i64) -> String {
     let days = epoch.div_euclid(86_400);
     let secs = epoch.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         secs / 3600,
-        secs % 3600 / 60
+        secs % 3600 / 60,
+        secs % 60
     )
+}
+
+/// An inode time as reports show it: [`utc`], or "—" for zero (never set;
+/// not the first second of 1970).
+pub fn time(epoch: i64) -> String {
+    if epoch == 0 { "—".into() } else { utc(epoch) }
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian

@@ -86,7 +86,7 @@ pub fn ls(
             if unlinked(n) { "(realloc)" } else { "" },
             safe(rest),
             n.size,
-            crate::report::describe::utc(n.mtime),
+            crate::report::describe::time(n.mtime),
             if shared.contains(&n.ino) {
                 "\tCROSS-LINKED"
             } else {
@@ -190,8 +190,7 @@ fn xml_text(s: &str) -> String {
 
 /// Seconds since the epoch as DFXML's `2023-11-14T22:13:20Z`.
 fn iso(epoch: i64) -> String {
-    let minutes = crate::report::describe::utc(epoch);
-    format!("{}:{:02}Z", minutes.replace(' ', "T"), epoch.rem_euclid(60))
+    crate::report::describe::utc(epoch)
 }
 
 /// Digests of file contents, by (volume index, inode number), for the DFXML

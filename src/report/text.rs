@@ -227,11 +227,11 @@ pub fn inode(
     writeln!(
         out,
         "  atime {}  mtime {}  ctime {}{}",
-        n.atime,
-        n.mtime,
-        n.ctime,
+        describe::time(n.atime),
+        describe::time(n.mtime),
+        describe::time(n.ctime),
         n.crtime
-            .map(|c| format!("  crtime {c}"))
+            .map(|c| format!("  crtime {}", describe::time(c)))
             .unwrap_or_default()
     )?;
     if n.deleted {

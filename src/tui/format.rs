@@ -2,9 +2,10 @@
 
 use humansize::{BINARY, format_size};
 
-/// Seconds since the epoch as "YYYY-MM-DD HH:MM" (UTC).
+/// An inode time: ISO 8601 in UTC with seconds ("2023-11-14T22:13:20Z"),
+/// "—" when zero; as the CLI says it.
 pub fn time(epoch: i64) -> String {
-    crate::report::describe::utc(epoch)
+    crate::report::describe::time(epoch)
 }
 
 pub fn size(bytes: u64) -> String {
@@ -75,9 +76,11 @@ mod tests {
 
     #[test]
     fn times_are_utc_dates() {
-        assert_eq!(time(0), "1970-01-01 00:00");
-        assert_eq!(time(1_700_000_000), "2023-11-14 22:13");
-        assert_eq!(time(951_782_400), "2000-02-29 00:00");
+        assert_eq!(time(0), "—");
+        assert_eq!(time(1), "1970-01-01T00:00:01Z");
+        assert_eq!(time(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(time(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(time(-1), "1969-12-31T23:59:59Z");
     }
 
     #[test]
