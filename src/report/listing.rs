@@ -78,15 +78,20 @@ pub fn ls(
             continue;
         }
         let t = type_letter(n.file_type);
+        // fls -p's columns, then what the cross-link attack turns on: who
+        // may read or write the file.
         writeln!(
             out,
-            "{t}/{t} {}{}{}:\t{}\t{}\t{}{}",
+            "{t}/{t} {}{}{}:\t{}\t{}\t{}\t{}\t{}:{}{}",
             if n.deleted || unlinked(n) { "* " } else { "" },
             n.ino,
             if unlinked(n) { "(realloc)" } else { "" },
             safe(rest),
             n.size,
             crate::report::describe::time(n.mtime),
+            mode_string(n.mode),
+            n.uid,
+            n.gid,
             if shared.contains(&n.ino) {
                 "\tCROSS-LINKED"
             } else {
