@@ -298,3 +298,21 @@ fn lookups_of_what_the_filesystem_does_not_have_exit_8() {
     );
     assert!(String::from_utf8_lossy(&claimed.stdout).contains("/data/oor.bin"));
 }
+
+#[test]
+fn timelines_exit_0_on_findings_unless_asked() {
+    // A timeline (bodyfile, DFXML) is a listing, not a verdict: a `set -e`
+    // pipeline that builds one must not stop on an image with findings.
+    let img = common::sample_path("shadow-crosslink.img");
+    for format in ["bodyfile", "dfxml"] {
+        let out = common::imginspect(&["scan", "--format", format, &img]);
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        assert!(!out.stdout.is_empty(), "{format}");
+        let asked = common::imginspect(&["scan", "--format", format, "--fail-on", "high", &img]);
+        assert_eq!(asked.status.code(), Some(4), "{format} --fail-on high");
+    }
+    for format in ["text", "json", "html"] {
+        let out = common::imginspect(&["scan", "--format", format, &img]);
+        assert_eq!(out.status.code(), Some(4), "{format}");
+    }
+}

@@ -96,9 +96,12 @@ pub struct ScanArgs {
     pub image: PathBuf,
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
-    /// Exit with status 4 when a finding is at least this severe.
-    #[arg(long, value_enum, default_value_t = FailOn::High)]
-    pub fail_on: FailOn,
+    /// Exit with status 4 when a finding is at least this severe (default:
+    /// high; for the timelines, bodyfile and dfxml, never unless asked, so
+    /// that a `set -e` pipeline building a timeline does not stop on an
+    /// image with findings).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Also compute the image's SHA-256 (reads the whole image); with
     /// `--format dfxml`, every regular file's md5, sha1 and sha256 (`hashdigest`).
     #[arg(long)]
@@ -112,13 +115,22 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
+    /// The severity from which findings make the exit status 4, if any.
+    pub fn failing_severity(&self) -> Option<Severity> {
+        match (self.fail_on, self.format) {
+            (Some(threshold), _) => Some(threshold.severity()),
+            (None, ScanFormat::Bodyfile | ScanFormat::Dfxml) => None,
+            (None, _) => Some(Severity::High),
+        }
+    }
+
     /// `imginspect IMAGE` when standard output is not a terminal: the text
     /// report on standard output, as `scan IMAGE` gives it.
     fn plain(image: PathBuf) -> ScanArgs {
         ScanArgs {
             image,
             format: ScanFormat::Text,
-            fail_on: FailOn::High,
+            fail_on: None,
             hash: false,
             output: None,
             force: false,

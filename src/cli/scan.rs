@@ -52,7 +52,8 @@ pub fn run(args: &ScanArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
     // The process ends right after: freeing a million-inode model one
     // allocation at a time would only delay the exit status.
     std::mem::forget(result);
-    Ok(if worst.is_some_and(|w| w >= args.fail_on.severity()) {
+    let fails = args.failing_severity();
+    Ok(if worst.is_some_and(|w| fails.is_some_and(|f| w >= f)) {
         Outcome::Findings
     } else {
         Outcome::Clean
