@@ -316,3 +316,20 @@ fn timelines_exit_0_on_findings_unless_asked() {
         assert_eq!(out.status.code(), Some(4), "{format}");
     }
 }
+
+#[test]
+fn inode_takes_a_path_as_the_inspector_does() {
+    let img = common::sample_path("shadow-crosslink.img");
+    let by_path = common::imginspect(&["inode", "--format", "json", &img, "/etc/shadow"]);
+    let by_number = common::imginspect(&["inode", "--format", "json", &img, "14"]);
+    assert_eq!(
+        by_path.status.code(),
+        Some(0),
+        "{}",
+        common::describe("inode", &by_path)
+    );
+    assert_eq!(by_path.stdout, by_number.stdout);
+    let missing = common::imginspect(&["inode", &img, "/etc/nothing"]);
+    assert_eq!(missing.status.code(), Some(8));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no inode is named /etc/nothing"));
+}

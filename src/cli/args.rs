@@ -163,7 +163,8 @@ pub struct BlockArgs {
 #[derive(Args)]
 pub struct InodeArgs {
     pub image: PathBuf,
-    pub inode: u64,
+    /// An inode number, or a path ("/etc/shadow").
+    pub inode: String,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// On a partitioned disk, the partition (as numbered in `scan`);

@@ -1,10 +1,7 @@
 //! `block`, `inode` and `ls`: what the model says about one block, one
 //! inode or one directory.
 
-use std::io::{self, Write};
-use std::path::Path;
-
-use imginspect::analysis::{self, ScanOptions, VolumeResult};
+use imginspect::analysis::{self, ScanOptions};
 use imginspect::model::{FileType, Filesystem};
 use imginspect::report::{json, listing, text};
 
@@ -47,19 +44,43 @@ pub fn block(args: &BlockArgs, options: &ScanOptions) -> anyhow::Result<Outcome>
 }
 
 pub fn inode(args: &InodeArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
-    let ino = args.inode;
-    let mut in_use = true;
-    let outcome = with_volume(&args.image, args.partition, options, |volume, fs, out| {
-        let n = fs.inode(ino);
-        in_use = n.is_some();
-        match (n, args.format) {
-            (Some(n), Format::Text) => text::inode(fs, &volume.crosslinks, n, out),
-            (Some(n), Format::Json) => json::inode(fs, &volume.crosslinks, n, out),
-            (None, Format::Text) => text::inode_not_in_use(ino, out),
-            (None, Format::Json) => json::inode_not_in_use(ino, out),
+    let (_, result) = load::scan(&args.image, options)?;
+    let Some((volume, fs)) = load::chosen_volume(&result, args.partition) else {
+        return Err(load::no_filesystem(&args.image, &result));
+    };
+    let ino = match args.inode.trim().parse::<u64>() {
+        Ok(ino) => ino,
+        Err(_) => {
+            let path = args.inode.trim_end_matches('/');
+            let named = fs
+                .inodes
+                .iter()
+                .find(|n| fs.paths(n).iter().any(|p| p == path));
+            let Some(n) = named else {
+                anyhow::bail!(
+                    "{}: no inode is named {}",
+                    args.image.display(),
+                    imginspect::report::sanitize::for_terminal(&args.inode)
+                );
+            };
+            n.ino
         }
-    })?;
-    Ok(if in_use { outcome } else { Outcome::NotFound })
+    };
+    let n = fs.inode(ino);
+    output::to_stdout(|out| match (n, args.format) {
+        (Some(n), Format::Text) => text::inode(fs, &volume.crosslinks, n, out),
+        (Some(n), Format::Json) => json::inode(fs, &volume.crosslinks, n, out),
+        (None, Format::Text) => text::inode_not_in_use(ino, out),
+        (None, Format::Json) => json::inode_not_in_use(ino, out),
+    });
+    let in_use = n.is_some();
+    // Exit without freeing the model, as `scan` does.
+    std::mem::forget(result);
+    Ok(if in_use {
+        Outcome::Clean
+    } else {
+        Outcome::NotFound
+    })
 }
 
 pub fn ls(args: &LsArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
@@ -88,22 +109,4 @@ fn is_directory(fs: &Filesystem, path: &str) -> bool {
             .inodes
             .iter()
             .any(|n| n.file_type == FileType::Directory && fs.paths(n).iter().any(|p| p == path))
-}
-
-/// Scans the image and writes to standard output what `print` says of the
-/// chosen volume.
-fn with_volume(
-    image: &Path,
-    partition: Option<u32>,
-    options: &ScanOptions,
-    print: impl FnOnce(&VolumeResult, &Filesystem, &mut dyn Write) -> io::Result<()>,
-) -> anyhow::Result<Outcome> {
-    let (_, result) = load::scan(image, options)?;
-    let Some((volume, fs)) = load::chosen_volume(&result, partition) else {
-        return Err(load::no_filesystem(image, &result));
-    };
-    output::to_stdout(|out| print(volume, fs, out));
-    // Exit without freeing the model, as `scan` does.
-    std::mem::forget(result);
-    Ok(Outcome::Clean)
 }
