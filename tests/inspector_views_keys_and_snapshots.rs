@@ -128,6 +128,9 @@ fn goto_prompt_reaches_blocks_inodes_offsets_and_paths() {
     assert_eq!(session_view(&app), ViewId::Block);
     let text = screen_text(&draw(&app, SIZE));
     assert!(text.contains("block 13 at byte 0xd000"), "{text}");
+    assert!(!app.quit);
+    press(&mut app, ":q\n");
+    assert!(app.quit, ":q quits, as in vi and less");
 }
 
 #[test]

@@ -253,6 +253,9 @@ impl App {
     fn apply(&mut self, action: Action) {
         match action {
             Action::Quit => self.quit = true,
+            Action::SubmitPrompt if self.session_mut().is_some_and(|s| s.prompt_says_quit()) => {
+                self.quit = true;
+            }
             Action::ToggleMouse => self.toggle_mouse(),
             Action::SwitchJournal => self.switch_journal(),
             Action::OpenVolume(i) => self.open_volume(Some(i)),

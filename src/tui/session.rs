@@ -263,6 +263,13 @@ impl Session {
         self.show(ViewId::Block);
     }
 
+    /// Whether the `:` prompt holds `q` (vi's and less's way out).
+    pub fn prompt_says_quit(&self) -> bool {
+        self.prompt.as_ref().is_some_and(|p| {
+            p.kind == PromptKind::Goto && matches!(p.text.trim(), "q" | "q!" | "quit")
+        })
+    }
+
     /// `:` targets: `123` or `b123` a block, `fsblock 32781` or `cluster 5`
     /// a block in the format's own numbering, `i12` an inode, `0x1f400` a
     /// byte offset in the volume, `/etc/shadow` a path.

@@ -21,7 +21,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Esc, Backspace", "back along the history"),
     (
         ":",
-        "go to: 1234 (block), fsblock 32781 or cluster 5 (the format's own numbering), i12 (inode), 0x1f400 (byte offset), /etc/shadow (path)",
+        "go to: 1234 (block), fsblock 32781 or cluster 5 (the format's own numbering), i12 (inode), 0x1f400 (byte offset), /etc/shadow (path); :q quits",
     ),
     ("/", "filter the inode table by path or number (Esc clears)"),
     (
