@@ -66,11 +66,19 @@ impl Theme {
             };
         }
         match s {
-            Severity::Critical => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-            Severity::High => Style::new().fg(Color::LightRed),
+            // Critical and high must not look alike: white on red for
+            // critical, red text for high; nothing in dark grey, which a dark
+            // background swallows.
+            Severity::Critical => Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+            Severity::High => Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
             Severity::Medium => Style::new().fg(Color::Yellow),
             Severity::Low => Style::new().fg(Color::Cyan),
-            Severity::Info => Style::new().fg(Color::DarkGray),
+            Severity::Info => Style::new().fg(Color::Gray),
         }
     }
 

@@ -192,21 +192,21 @@ pub fn render(frame: &mut Frame, st: &State, s: &Context, area: Rect) {
         .skip(first)
         .take(visible)
         .map(|(i, f)| {
-            let text = format::fit(
-                &format!(
-                    "{:<8} {:<22} {}",
-                    f.severity.name().to_uppercase(),
-                    f.code,
-                    safe(&f.shown_message())
-                ),
-                width,
+            // Only the severity is coloured; the rest reads as plain text.
+            let severity = format!("{:<8}", f.severity.name().to_uppercase());
+            let rest = format::fit(
+                &format!(" {:<22} {}", f.code, safe(&f.shown_message())),
+                width.saturating_sub(severity.len()),
             );
-            let style = if i == st.selected {
-                theme.severity(f.severity).patch(theme.selected())
+            let row = if i == st.selected {
+                theme.selected()
             } else {
-                theme.severity(f.severity)
+                ratatui::style::Style::new()
             };
-            Line::styled(text, style)
+            Line::from(vec![
+                Span::styled(severity, theme.severity(f.severity).patch(row)),
+                Span::styled(rest, row),
+            ])
         })
         .collect();
     let body = if lines.is_empty() {
