@@ -333,3 +333,21 @@ fn inode_takes_a_path_as_the_inspector_does() {
     assert_eq!(missing.status.code(), Some(8));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no inode is named /etc/nothing"));
 }
+
+#[test]
+fn cat_warns_when_the_bytes_are_another_files_too() {
+    let img = common::sample_path("shadow-crosslink.img");
+    let shared = common::imginspect(&["cat", &img, "/etc/shadow"]);
+    assert_eq!(shared.status.code(), Some(0));
+    let warning = String::from_utf8_lossy(&shared.stderr);
+    assert!(
+        warning.contains("warning: /etc/shadow shares blocks with /home/user/notes.txt"),
+        "{warning}"
+    );
+    assert!(
+        shared.stdout.starts_with(b"root:"),
+        "the bytes still come out"
+    );
+    let alone = common::imginspect(&["cat", &img, "/etc/passwd"]);
+    assert!(alone.stderr.is_empty(), "{alone:?}");
+}

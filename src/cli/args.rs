@@ -364,8 +364,9 @@ impl Config {
             },
             // The cross-links mark the inodes that take part in one.
             Task::Inode(_) | Task::Ls(_) => (false, false, Detail::Everything),
-            // The bytes are read through the model's block map alone.
-            Task::Cat(_) => (false, true, Detail::Everything),
+            // The bytes are read through the model's block map; the
+            // cross-links say when they are another file's too.
+            Task::Cat(_) => (false, false, Detail::Everything),
             // Every inode's runs colour the cells they own.
             Task::Heatmap(_) => (false, false, Detail::Everything),
         };

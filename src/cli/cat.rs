@@ -6,8 +6,9 @@ use std::io::{self, BufWriter, Write};
 
 use anyhow::anyhow;
 
-use imginspect::analysis::ScanOptions;
+use imginspect::analysis::{Claimer, ScanOptions, VolumeResult};
 use imginspect::fs::content::{ContentError, write_content};
+use imginspect::report::{describe, sanitize};
 
 use super::args::CatArgs;
 use super::{Outcome, load, output};
@@ -31,6 +32,7 @@ pub fn run(args: &CatArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
     let Some(inode) = inode else {
         return Err(anyhow!("{file}: no such inode or path"));
     };
+    warn_if_shared(volume, inode.ino, file);
     let Some(view) = load::volume_view(&image, volume) else {
         return Err(anyhow!(
             "{}: the volume lies outside the image",
@@ -52,5 +54,33 @@ pub fn run(args: &CatArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
         // A closed pipe (`| head`) is not an error.
         Err(ContentError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Clean),
         Err(e) => Err(anyhow!("{file}: {e}")),
+    }
+}
+
+/// Says on standard error when the file's blocks are cross-linked: the bytes
+/// written are also another file's (or the filesystem's own), so what they
+/// say may not be this file's.
+fn warn_if_shared(volume: &VolumeResult, ino: u64, file: &str) {
+    let others: Vec<String> = volume
+        .crosslinks
+        .iter()
+        .filter(|c| !c.legitimate)
+        .filter(|c| {
+            c.claimers
+                .iter()
+                .any(|cl| matches!(cl, Claimer::Inode { inode, .. } if *inode == ino))
+        })
+        .flat_map(|c| c.claimers.iter())
+        .filter(|cl| !matches!(cl, Claimer::Inode { inode, .. } if *inode == ino))
+        .map(describe::claimer)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !others.is_empty() {
+        eprintln!(
+            "imginspect: warning: {} shares blocks with {}: those bytes are theirs too (cross-linked)",
+            sanitize::for_terminal(file),
+            others.join("; ")
+        );
     }
 }
