@@ -32,9 +32,9 @@ pub enum Outcome {
     Clean,
     /// A finding at least as severe as `--fail-on`.
     Findings,
-    /// A lookup answered that the filesystem has no such thing (an inode not
-    /// in use, a block outside it that nothing claims): the answer is on
-    /// standard output, the status is 8.
+    /// A lookup answered that the filesystem has no such thing (a block
+    /// outside it that nothing claims): the answer is on standard output,
+    /// the status is 8.
     NotFound,
 }
 
