@@ -24,10 +24,7 @@ pub fn run(args: &CatArgs, options: &ScanOptions) -> anyhow::Result<Outcome> {
     let file = &args.file;
     let inode = match file.parse::<u64>() {
         Ok(ino) => fs.inode(ino),
-        Err(_) => fs
-            .inodes
-            .iter()
-            .find(|n| fs.paths(n).iter().any(|p| p == file)),
+        Err(_) => fs.named(file).next(),
     };
     let Some(inode) = inode else {
         return Err(anyhow!("{file}: no such inode or path"));

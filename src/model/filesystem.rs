@@ -124,6 +124,14 @@ impl Filesystem {
         (inode.first_name != NO_NAME).then(|| self.names.path(inode.first_name))
     }
 
+    /// The inodes a path names, in inode order (more than one only where a
+    /// forged directory repeats a name).
+    pub fn named<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Inode> + 'a {
+        self.inodes
+            .iter()
+            .filter(move |n| self.paths(n).iter().any(|p| p == path))
+    }
+
     pub fn inode(&self, ino: InodeNo) -> Option<&Inode> {
         self.inodes
             .binary_search_by_key(&ino, |i| i.ino)

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use crate::tui::format;
 use crate::tui::theme::Theme;
 
 pub const KEYS: &[(&str, &str)] = &[
@@ -87,19 +88,8 @@ pub fn render(frame: &mut Frame, theme: &Theme, area: Rect) {
 
 /// `text` cut into lines of at most `width` characters, at spaces.
 fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        } else if len > 0 {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    lines.push(line);
-    lines
+    let words: Vec<String> = text.split(' ').map(String::from).collect();
+    format::pack(&words, " ", width)
 }
 
 #[cfg(test)]
